@@ -1,0 +1,53 @@
+"""autograd_mini: a scalar reverse-mode automatic differentiation engine you can watch work.
+
+>>> from autograd_mini import Value
+>>> x = Value(2.0, label="x")
+>>> y = x * x + 3 * x
+>>> y.backward()
+>>> y.data, x.grad
+(10.0, 7.0)
+"""
+
+from autograd_mini.engine import (
+    Value,
+    abs,
+    cos,
+    detach,
+    enable_grad,
+    exp,
+    gradients,
+    is_grad_enabled,
+    log,
+    no_grad,
+    primitive,
+    relu,
+    sigmoid,
+    sin,
+    sqrt,
+    tanh,
+)
+from autograd_mini.functional import grad, value_and_grad
+
+__version__ = "0.1.0"
+
+__all__ = [
+    "Value",
+    "__version__",
+    "abs",
+    "cos",
+    "detach",
+    "enable_grad",
+    "exp",
+    "grad",
+    "gradients",
+    "is_grad_enabled",
+    "log",
+    "no_grad",
+    "primitive",
+    "relu",
+    "sigmoid",
+    "sin",
+    "sqrt",
+    "tanh",
+    "value_and_grad",
+]

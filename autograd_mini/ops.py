@@ -1,0 +1,355 @@
+"""The op table: every primitive autograd_mini knows, and everything known about it.
+
+Each :class:`Op` holds, side by side, what the rest of the package needs:
+
+* ``forward``: the op on plain floats;
+* ``partials``: one local-derivative rule per input. A rule is called as
+  ``rule(out, *inputs)`` and returns d out / d input_i. Rules are written with the
+  package's own functions (``exp``, ``cos``, ...) and operators, so the same rule gives a
+  number when called with floats (the ordinary backward pass) and builds graph when called
+  with ``Value`` objects (``backward(create_graph=True)``, higher-order derivatives);
+* ``formulas``: the same rules as text, for people (step-through, README, error messages);
+* ``check``: the domain check, raising a clear error before ``forward`` runs;
+* ``domain`` and ``kinks``: where the op may be sampled by tests and strategies, and where
+  its derivative jumps.
+
+The backward pass, the step-through explanations, graph labels, the expression parser and
+the Hypothesis strategies all read this one table, so the facts cannot drift apart. User
+ops made with :func:`autograd_mini.primitive` enter the same table.
+
+This module imports nothing from the rest of the package at import time; the rules reach
+the math functions of :mod:`autograd_mini.engine` (which dispatch on float or ``Value``)
+only when they are called.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+Rule = Callable[..., Any]
+"""A local-derivative rule: ``rule(out, *inputs) -> d out / d input_i``."""
+
+
+@dataclass(frozen=True, eq=False)
+class Op:
+    """One primitive operation and the facts about it.
+
+    ``notation`` is a ``str.format`` template applied to the inputs' text, e.g.
+    ``"{0} * {1}"`` or ``"tanh({0})"``; ``precedence`` orders infix notations when an
+    expression is printed (higher binds tighter; function-call notation is 100).
+    ``domain[i]`` is a closed interval ``(low, high)`` inside which input ``i`` is valid
+    and the op is smooth apart from ``kinks`` (points of the first input where the
+    derivative jumps, e.g. ``0.0`` for relu). ``inputs`` names the inputs in formulas.
+    """
+
+    name: str
+    forward: Callable[..., float]
+    partials: tuple[Rule, ...]
+    formulas: tuple[str, ...]
+    notation: str
+    inputs: tuple[str, ...]
+    precedence: int = 100
+    check: Callable[..., None] | None = None
+    domain: tuple[tuple[float, float], ...] = ()
+    kinks: tuple[float, ...] = ()
+    doc: str = ""
+    builtin: bool = field(default=True, repr=False)
+    arity: int = field(init=False, repr=False)  # len(partials), read on the hot path
+
+    def __post_init__(self) -> None:
+        n = len(self.partials)
+        object.__setattr__(self, "arity", n)
+        if n == 0:
+            raise ValueError(f"op {self.name!r}: needs at least one partial-derivative rule")
+        for what, seq in (("formulas", self.formulas), ("inputs", self.inputs)):
+            if len(seq) != n:
+                raise ValueError(
+                    f"op {self.name!r}: {len(seq)} {what} for {n} inputs; give one per input"
+                )
+        if self.domain and len(self.domain) != n:
+            raise ValueError(f"op {self.name!r}: domain needs one (low, high) per input")
+
+    def format(self, *args: str) -> str:
+        """Write this op applied to the given input texts, e.g. ``tanh(x)``."""
+        return self.notation.format(*args)
+
+    def derivative_text(self, i: int) -> str:
+        """The rule for input ``i`` as text, e.g. ``d(a * b)/da = b``."""
+        return f"d({self.format(*self.inputs)})/d{self.inputs[i]} = {self.formulas[i]}"
+
+    def __repr__(self) -> str:
+        return f"<op {self.name}>"
+
+
+# --------------------------------------------------------------------------- errors
+# Domain checks raise at once, naming the op, the offending value and the way out.
+
+
+def _fmt(x: float) -> str:
+    return repr(float(x))
+
+
+def _check_div(a: float, b: float) -> None:
+    if b == 0.0:
+        raise ZeroDivisionError(
+            f"/: division by zero ({_fmt(a)} / {_fmt(b)}); make the denominator nonzero"
+        )
+
+
+def _check_log(x: float) -> None:
+    if not x > 0.0:
+        raise ValueError(f"log: input {_fmt(x)} is outside the domain x > 0")
+
+
+def _check_sqrt(x: float) -> None:
+    if not x >= 0.0:
+        raise ValueError(f"sqrt: input {_fmt(x)} is outside the domain x >= 0")
+
+
+def _check_pow(a: float, b: float) -> None:
+    # The exponent is a Value here, so d/db = out * log(a) must exist: a > 0, or a == 0
+    # with b >= 1 (where the power and both partials are finite).
+    if a > 0.0 or (a == 0.0 and b >= 1.0):
+        return
+    if a == 0.0:
+        raise ZeroDivisionError(
+            f"**: 0.0 to the power {_fmt(b)} is undefined or has an infinite derivative;"
+            " use an exponent >= 1 with a zero base"
+        )
+    raise ValueError(
+        f"**: base {_fmt(a)} is negative while the exponent {_fmt(b)} is a Value;"
+        " d/d(exponent) = out * log(base) is undefined there. Use a plain number as the"
+        " exponent (x ** 2) or a positive base"
+    )
+
+
+# --------------------------------------------------------------------------- forwards
+
+
+def _sigmoid(x: float) -> float:
+    # Two branches so that exp never overflows: sigmoid(-1000) is 0.0, not an error.
+    if x >= 0.0:
+        return 1.0 / (1.0 + math.exp(-x))
+    z = math.exp(x)
+    return z / (1.0 + z)
+
+
+def _relu(x: float) -> float:
+    return x if x > 0.0 else 0.0
+
+
+def _step(x: Any) -> float:
+    # relu'(x): 0 at the kink x == 0, as in PyTorch.
+    return 1.0 if x > 0.0 else 0.0
+
+
+def _sign(x: Any) -> float:
+    # abs'(x): 0 at the kink x == 0, as in PyTorch.
+    return 1.0 if x > 0.0 else (-1.0 if x < 0.0 else 0.0)
+
+
+# ----------------------------------------------------------------------------- table
+# Rules use the package's float-or-Value functions; they are imported lazily because the
+# engine imports this module. ``_m`` is that module once loaded.
+
+
+class _LazyEngine:
+    """Attribute access to :mod:`autograd_mini.engine`, resolved at the first rule call."""
+
+    def __getattr__(self, name: str) -> Any:
+        from autograd_mini import engine
+
+        value = getattr(engine, name)
+        setattr(self, name, value)
+        return value
+
+
+_m: Any = _LazyEngine()
+
+OPS: dict[str, Op] = {}
+"""Every registered op, by name. Built-ins first, then user primitives in order made."""
+
+
+def register(op: Op) -> Op:
+    """Add ``op`` to the table; names are unique."""
+    if op.name in OPS:
+        raise ValueError(f"op {op.name!r} is already in the op table; choose another name")
+    OPS[op.name] = op
+    return op
+
+
+def unregister(name: str) -> None:
+    """Remove a user-defined op from the table (built-ins stay)."""
+    op = OPS.get(name)
+    if op is None:
+        raise KeyError(f"no op named {name!r} in the op table")
+    if op.builtin:
+        raise ValueError(f"op {name!r} is built in and cannot be removed")
+    del OPS[name]
+
+
+_R = (-3.0, 3.0)  # default sampling interval for inputs valid everywhere
+
+ADD = register(Op(
+    "+", lambda a, b: a + b,
+    (lambda out, a, b: 1.0, lambda out, a, b: 1.0),
+    ("1", "1"), "{0} + {1}", ("a", "b"), precedence=10, domain=(_R, _R),
+    doc="addition",
+))
+SUB = register(Op(
+    "-", lambda a, b: a - b,
+    (lambda out, a, b: 1.0, lambda out, a, b: -1.0),
+    ("1", "-1"), "{0} - {1}", ("a", "b"), precedence=10, domain=(_R, _R),
+    doc="subtraction",
+))
+MUL = register(Op(
+    "*", lambda a, b: a * b,
+    (lambda out, a, b: b, lambda out, a, b: a),
+    ("b", "a"), "{0} * {1}", ("a", "b"), precedence=20, domain=(_R, _R),
+    doc="multiplication",
+))
+DIV = register(Op(
+    "/", lambda a, b: a / b,
+    (lambda out, a, b: 1.0 / b, lambda out, a, b: -out / b),
+    ("1/b", "-out/b"), "{0} / {1}", ("a", "b"), precedence=20,
+    check=_check_div, domain=(_R, (0.5, 3.0)),
+    doc="division; ZeroDivisionError for b == 0",
+))
+POW = register(Op(
+    "**", lambda a, b: a**b,
+    (lambda out, a, b: b * a ** (b - 1.0), lambda out, a, b: out * _m.log(a) if a > 0.0 else 0.0),
+    ("b * a**(b-1)", "out * log(a)"), "{0} ** {1}", ("a", "b"), precedence=40,
+    check=_check_pow, domain=((0.5, 3.0), (-2.0, 2.0)),
+    doc="power with a Value exponent; needs a > 0 (or a == 0 with b >= 1)",
+))
+NEG = register(Op(
+    "neg", lambda x: -x, (lambda out, x: -1.0,), ("-1",), "-{0}", ("x",),
+    precedence=30, domain=(_R,), doc="negation",
+))
+ABS = register(Op(
+    "abs", abs, (lambda out, x: _sign(x),), ("sign(x), 0 at x = 0",), "abs({0})", ("x",),
+    domain=(_R,), kinks=(0.0,), doc="absolute value; abs'(0) = 0 as in PyTorch",
+))
+EXP = register(Op(
+    "exp", math.exp, (lambda out, x: out,), ("out",), "exp({0})", ("x",),
+    domain=((-3.0, 3.0),), doc="exponential; OverflowError past x ~ 709.78",
+))
+LOG = register(Op(
+    "log", math.log, (lambda out, x: 1.0 / x,), ("1/x",), "log({0})", ("x",),
+    check=_check_log, domain=((0.2, 5.0),), doc="natural logarithm; needs x > 0",
+))
+TANH = register(Op(
+    "tanh", math.tanh, (lambda out, x: 1.0 - out**2,), ("1 - out**2",), "tanh({0})",
+    ("x",), domain=(_R,), doc="hyperbolic tangent",
+))
+SIGMOID = register(Op(
+    "sigmoid", _sigmoid, (lambda out, x: out * (1.0 - out),), ("out * (1 - out)",),
+    "sigmoid({0})", ("x",), domain=(_R,), doc="logistic function 1 / (1 + exp(-x))",
+))
+RELU = register(Op(
+    "relu", _relu, (lambda out, x: _step(x),), ("1 if x > 0 else 0",), "relu({0})",
+    ("x",), domain=(_R,), kinks=(0.0,), doc="max(0, x); relu'(0) = 0 as in PyTorch",
+))
+SQRT = register(Op(
+    "sqrt", math.sqrt, (lambda out, x: 0.5 / out,), ("0.5 / out",), "sqrt({0})", ("x",),
+    check=_check_sqrt, domain=((0.2, 5.0),),
+    doc="square root; needs x >= 0 (the derivative is infinite at 0)",
+))
+SIN = register(Op(
+    "sin", math.sin, (lambda out, x: _m.cos(x),), ("cos(x)",), "sin({0})", ("x",),
+    domain=(_R,), doc="sine",
+))
+COS = register(Op(
+    "cos", math.cos, (lambda out, x: -_m.sin(x),), ("-sin(x)",), "cos({0})", ("x",),
+    domain=(_R,), doc="cosine",
+))
+
+
+# ---------------------------------------------------------------- power by a number
+# ``x ** k`` with a plain number k is its own op, one per exponent (named "**k", as in
+# micrograd): the exponent is part of the op, not an input, so no derivative with respect
+# to it is computed and negative bases work for integer k.
+
+_POWER_OPS: dict[float, Op] = {}
+
+
+def power(k: float) -> Op:
+    """The op ``x ** k`` for a fixed number ``k`` (made once per exponent, then cached)."""
+    op = _POWER_OPS.get(k)
+    if op is not None:
+        return op
+    kf = float(k)
+    if not math.isfinite(kf):
+        raise ValueError(f"**: exponent {k!r} is not finite; use a finite number")
+    is_integer = kf.is_integer()
+
+    def check(x: float) -> None:
+        if x < 0.0 and not is_integer:
+            raise ValueError(
+                f"**{k}: negative base {_fmt(x)} to the non-integer power {k!r} is not real;"
+                " use a non-negative base or an integer exponent"
+            )
+        if x == 0.0 and kf < 0.0:
+            raise ZeroDivisionError(
+                f"**{k}: 0.0 to the negative power {k!r} divides by zero; use a nonzero base"
+            )
+
+    if kf == 0.0:
+        rule: Rule = lambda out, x: 0.0  # d/dx x**0 is 0 everywhere, even at 0
+        formula = "0"
+    else:
+        rule = lambda out, x: k * x ** (k - 1)
+        formula = f"{k!r} * x**{(k - 1)!r}"
+    lo = -3.0 if is_integer else 0.2
+    op = Op(
+        f"**{k}", lambda x: x**k, (rule,), (formula,), f"{{0}} ** {k!r}", ("x",),
+        precedence=40, check=check if (not is_integer or kf < 0.0) else None,
+        domain=((0.5 if kf < 0.0 and is_integer else lo, 3.0),),
+        doc=f"power by the number {k!r}",
+    )
+    if len(_POWER_OPS) < 1024:  # exponents in real programs are few; never grow unbounded
+        _POWER_OPS[k] = op
+    return op
+
+
+def primitive_op(
+    name: str,
+    forward: Callable[..., float],
+    *partials: Callable[..., Any],
+    formulas: tuple[str, ...] | None = None,
+    inputs: tuple[str, ...] | None = None,
+    domain: tuple[tuple[float, float], ...] | None = None,
+    kinks: tuple[float, ...] = (),
+    check: Callable[..., None] | None = None,
+) -> Op:
+    """Build (not register) an :class:`Op` from user rules ``partial_i(*inputs)``."""
+    if not name or not name.isidentifier():
+        raise ValueError(f"primitive: name {name!r} must be a Python identifier")
+    if not callable(forward) or not all(callable(p) for p in partials):
+        raise TypeError(f"primitive {name!r}: forward and every partial must be callable")
+    if not partials:
+        raise ValueError(f"primitive {name!r}: give one partial-derivative function per input")
+    n = len(partials)
+    names = inputs or (("x",) if n == 1 else tuple(f"x{i}" for i in range(n)))
+    rules = tuple(_user_rule(p) for p in partials)
+    texts = formulas or tuple(
+        getattr(p, "__name__", "") if getattr(p, "__name__", "<lambda>") != "<lambda>"
+        else f"partial {i} of {name}" for i, p in enumerate(partials)
+    )
+    return Op(
+        name, forward, rules, texts, f"{name}({', '.join(f'{{{i}}}' for i in range(n))})",
+        names, check=check, domain=domain or ((-2.0, 2.0),) * n, kinks=kinks,
+        doc="user-defined primitive", builtin=False,
+    )
+
+
+def _user_rule(partial: Callable[..., Any]) -> Rule:
+    # User partials take the inputs only; the table's rules also receive the output.
+    def rule(out: Any, *args: Any) -> Any:
+        return partial(*args)
+
+    rule.__name__ = getattr(partial, "__name__", "partial")
+    return rule
