@@ -1,0 +1,455 @@
+"""Safe arithmetic expressions: ``"tanh(x*w + b)"`` in, a differentiable function out.
+
+:func:`parse` reads a formula with :mod:`ast` and accepts only a whitelist: numbers,
+variable names, the operators ``+ - * / **``, unary ``-`` and ``+``, and calls of the op
+table's functions (``tanh(x)``, ``log(x)``, ... and any op a user registered with
+:func:`autograd_mini.primitive`). Nothing is ever passed to ``eval``: the tree is compiled
+into a flat list of op-table entries and evaluated with :func:`autograd_mini.engine.apply`,
+so a parsed expression gives a float for float inputs and a recorded ``Value`` for Values.
+
+Everything else is refused with :class:`ExpressionError` (a ``ValueError``) and a one-line
+message: attribute access, subscripts, lambdas, comprehensions, strings, keyword
+arguments, unknown names, constant exponents beyond ``MAX_EXPONENT``, power towers
+(``a ** b ** c``), input longer than ``MAX_LENGTH`` characters and nesting deeper than
+``MAX_NESTING``. The length and nesting limits are checked on the raw text *before*
+:func:`ast.parse` runs, because the parser itself recurses and could otherwise be made to
+fail with ``RecursionError`` or ``MemoryError``; everything after parsing is iterative.
+
+>>> f = parse("tanh(x*w + b)")
+>>> f.variables
+('x', 'w', 'b')
+>>> round(f(2.0, -3.0, 6.88), 4)
+0.7064
+>>> str(f)
+'tanh(x * w + b)'
+>>> parse("__import__('os')")
+Traceback (most recent call last):
+...
+autograd_mini.expr.ExpressionError: unknown function '__import__' (at column 1); functions: abs, cos, exp, log, relu, sigmoid, sin, sqrt, tanh
+"""
+
+from __future__ import annotations
+
+import ast
+import math
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any
+
+from autograd_mini import ops
+from autograd_mini.engine import apply
+from autograd_mini.ops import Op
+
+__all__ = [
+    "MAX_EXPONENT",
+    "MAX_LENGTH",
+    "MAX_NESTING",
+    "Expression",
+    "ExpressionError",
+    "functions",
+    "parse",
+]
+
+MAX_LENGTH = 1000
+"""Longest accepted expression, in characters."""
+
+MAX_NESTING = 32
+"""Deepest accepted nesting of brackets, and longest accepted run of unary signs."""
+
+MAX_EXPONENT = 1000.0
+"""Largest accepted absolute value of a constant exponent (``x ** 1000`` is the limit)."""
+
+
+class ExpressionError(ValueError):
+    """An expression string that :func:`parse` refuses; the message is one line.
+
+    >>> try:
+    ...     parse("x.real")
+    ... except ExpressionError as error:
+    ...     print(error)
+    attribute access is not allowed (at column 1); use only numbers, variables, + - * / ** and functions such as tanh(x)
+    """
+
+    def __init__(self, message: str) -> None:
+        # One line always: the CLI prints it as the whole of its error output.
+        super().__init__(" ".join(message.split()))
+
+
+# The operators of Python's grammar that exist in the op table, by the table's name.
+_BINARY_OPS: dict[type[ast.operator], str] = {
+    ast.Add: "+", ast.Sub: "-", ast.Mult: "*", ast.Div: "/", ast.Pow: "**",
+}
+_UNARY_OPS: dict[type[ast.unaryop], str] = {ast.USub: "neg"}
+
+# What a refused construct is called in the error message.
+_REFUSED: dict[type[ast.AST], str] = {
+    ast.Attribute: "attribute access is",
+    ast.Subscript: "subscripts are",
+    ast.Lambda: "lambda is",
+    ast.ListComp: "comprehensions are",
+    ast.SetComp: "comprehensions are",
+    ast.DictComp: "comprehensions are",
+    ast.GeneratorExp: "comprehensions are",
+    ast.Compare: "comparisons are",
+    ast.BoolOp: "'and' / 'or' are",
+    ast.IfExp: "conditional expressions are",
+    ast.List: "lists are",
+    ast.Tuple: "tuples are",
+    ast.Set: "sets are",
+    ast.Dict: "dicts are",
+    ast.JoinedStr: "f-strings are",
+    ast.NamedExpr: "assignment expressions (:=) are",
+    ast.Starred: "starred arguments are",
+    ast.Await: "await is",
+    ast.Yield: "yield is",
+    ast.YieldFrom: "yield is",
+    ast.Slice: "slices are",
+}
+_ALLOWED_TEXT = "use only numbers, variables, + - * / ** and functions such as tanh(x)"
+
+
+def functions() -> dict[str, Op]:
+    """The functions an expression may call: every op written as a call, e.g. ``tanh(x)``.
+
+    Read from the op table each time, so user primitives registered later are included.
+
+    >>> sorted(functions())[:4]
+    ['abs', 'cos', 'exp', 'log']
+    """
+    return {
+        name: op for name, op in ops.OPS.items()
+        if name.isidentifier() and op.notation.startswith(name + "(")
+    }
+
+
+# ---------------------------------------------------------------------- compiled form
+# An expression is compiled into postfix instructions, evaluated with a stack: no
+# recursion anywhere, so a long chain like x+x+...+x costs nothing special.
+
+
+@dataclass(frozen=True)
+class _Variable:
+    index: int
+
+
+@dataclass(frozen=True)
+class _Constant:
+    value: float
+
+
+@dataclass(frozen=True)
+class _Apply:
+    op: Op
+
+
+_Instruction = _Variable | _Constant | _Apply
+
+_ATOM = 1000  # precedence of a name, a number or a call: never needs brackets
+
+
+class Expression:
+    """A parsed expression: callable on floats (float out) or Values (``Value`` out).
+
+    Call it with one argument per variable, positionally in the order of
+    :attr:`variables` or by name. ``str()`` gives the formula back in canonical spelling
+    (the op table's notation, with brackets only where they are needed).
+
+    >>> f = parse("x**2 + 3*x")
+    >>> f(2.0), f(x=2.0)
+    (10.0, 10.0)
+    >>> from autograd_mini import Value
+    >>> x = Value(2.0, label="x")
+    >>> y = f(x)
+    >>> y.backward()
+    >>> x.grad
+    7.0
+    """
+
+    __slots__ = ("_program", "_text", "source", "variables")
+
+    def __init__(self, source: str, variables: tuple[str, ...],
+                 program: tuple[_Instruction, ...]) -> None:
+        self.source = source
+        """The text this expression was parsed from."""
+        self.variables = variables
+        """The variable names, in the order they first appear in the text."""
+        self._program = program
+        self._text = _render(program, variables)
+
+    @property
+    def n_inputs(self) -> int:
+        """How many variables (inputs) the expression has."""
+        return len(self.variables)
+
+    def __call__(self, *args: Any, **kwargs: Any) -> Any:
+        values = self._arguments(args, kwargs)
+        stack: list[Any] = []
+        for instruction in self._program:
+            if isinstance(instruction, _Apply):
+                n = instruction.op.arity
+                inputs = stack[len(stack) - n:]
+                del stack[len(stack) - n:]
+                stack.append(apply(instruction.op, *inputs))
+            elif isinstance(instruction, _Variable):
+                stack.append(values[instruction.index])
+            else:
+                stack.append(instruction.value)
+        return stack[0]
+
+    def evaluate(self, values: Mapping[str, Any]) -> Any:
+        """Evaluate with a mapping from variable name to float or Value.
+
+        >>> parse("a / b").evaluate({"a": 1.0, "b": 4.0})
+        0.25
+        """
+        return self(**values)
+
+    def _arguments(self, args: tuple[Any, ...], kwargs: dict[str, Any]) -> list[Any]:
+        if args and kwargs:
+            raise TypeError(f"{self!r}: pass the variables either by position or by name")
+        if kwargs:
+            unknown = [name for name in kwargs if name not in self.variables]
+            missing = [name for name in self.variables if name not in kwargs]
+            if unknown or missing:
+                raise TypeError(
+                    f"{self!r}: variables are {', '.join(self.variables) or '(none)'};"
+                    f" unknown: {', '.join(unknown) or '-'}; missing: {', '.join(missing) or '-'}"
+                )
+            return [kwargs[name] for name in self.variables]
+        if len(args) != len(self.variables):
+            raise TypeError(
+                f"{self!r}: takes {len(self.variables)} argument(s)"
+                f" ({', '.join(self.variables) or 'none'}), got {len(args)}"
+            )
+        return list(args)
+
+    def __str__(self) -> str:
+        return self._text
+
+    def __repr__(self) -> str:
+        return f"Expression({self._text!r})"
+
+
+def _render(program: tuple[_Instruction, ...], variables: tuple[str, ...]) -> str:
+    """The formula as text, with brackets only where precedence requires them."""
+    stack: list[tuple[str, int]] = []  # (text, precedence)
+    for instruction in program:
+        if isinstance(instruction, _Variable):
+            stack.append((variables[instruction.index], _ATOM))
+        elif isinstance(instruction, _Constant):
+            value = instruction.value
+            negative_zero = value == 0.0 and math.copysign(1.0, value) < 0.0
+            whole = value.is_integer() and abs(value) < 1e16 and not negative_zero
+            text = repr(int(value)) if whole else repr(value)
+            stack.append((text, ops.NEG.precedence if text.startswith("-") else _ATOM))
+        else:
+            op = instruction.op
+            n = op.arity
+            operands = stack[len(stack) - n:]
+            del stack[len(stack) - n:]
+            if op.precedence >= 100:  # call notation: arguments need no brackets
+                stack.append((op.format(*(text for text, _ in operands)), _ATOM))
+                continue
+            texts = []
+            for position, (text, precedence) in enumerate(operands):
+                # The left operand of ** and every right operand keep their brackets at
+                # equal precedence: (a - b) - c prints as a - b - c, a - (b - c) keeps them.
+                tight = op.precedence >= ops.POW.precedence or position > 0 or n == 1
+                needs = precedence <= op.precedence if tight else precedence < op.precedence
+                texts.append(f"({text})" if needs else text)
+            stack.append((op.format(*texts), op.precedence))
+    return stack[0][0]
+
+
+# ------------------------------------------------------------------------------ parse
+
+
+def parse(text: str) -> Expression:
+    """Parse ``text`` into an :class:`Expression`, or raise :class:`ExpressionError`.
+
+    >>> f = parse("log(x) - -2 * y ** -1")
+    >>> f.variables, str(f)
+    (('x', 'y'), 'log(x) - -2 * y ** -1')
+    >>> parse("x ** 10000")
+    Traceback (most recent call last):
+    ...
+    autograd_mini.expr.ExpressionError: exponent 10000 is too large (at column 6); the limit is |exponent| <= 1000
+    """
+    if not isinstance(text, str):
+        raise ExpressionError(f"an expression must be a string, not {type(text).__name__}")
+    _check_text(text)
+    try:
+        tree = ast.parse(text.strip(), mode="eval")
+    except SyntaxError as error:
+        where = f" at column {error.offset}" if error.offset else ""
+        raise ExpressionError(f"syntax error{where}: {error.msg}") from None
+    except ValueError as error:  # e.g. a NUL byte in the text
+        raise ExpressionError(f"cannot parse the expression: {error}") from None
+    return _compile(text, tree.body)
+
+
+def _check_text(text: str) -> None:
+    if len(text) > MAX_LENGTH:
+        raise ExpressionError(
+            f"expression is {len(text)} characters long; the limit is {MAX_LENGTH}"
+        )
+    if not text.strip():
+        raise ExpressionError("expression is empty; write a formula such as tanh(x*w + b)")
+    depth = deepest = signs = 0
+    previous = ""
+    for char in text:
+        if char in "([{":
+            depth += 1
+            deepest = max(deepest, depth)
+        elif char in ")]}":
+            depth -= 1
+        if char in "+-~":
+            # A sign after an operator or an opening bracket is unary, and each one is a
+            # level of nesting for the parser: "- - - - x" is as deep as "((((x))))".
+            signs = signs + 1 if previous == "" or previous in "+-*/%@&|^~(,[{<>=!" else 1
+            deepest = max(deepest, depth + signs)
+        if not char.isspace():
+            previous = char
+            if char not in "+-~":
+                signs = 0
+    if deepest > MAX_NESTING:
+        raise ExpressionError(
+            f"expression is nested {deepest} levels deep; the limit is {MAX_NESTING}"
+        )
+
+
+def _refuse(node: ast.AST, what: str, fix: str = _ALLOWED_TEXT) -> ExpressionError:
+    column = getattr(node, "col_offset", None)
+    where = f" (at column {column + 1})" if column is not None else ""
+    return ExpressionError(f"{what}{where}; {fix}")
+
+
+def _compile(source: str, root: ast.expr) -> Expression:
+    """Check every node against the whitelist and emit postfix instructions.
+
+    An explicit work stack replaces recursion: ``(node, False)`` means "check this node
+    and schedule its operands", ``(node, True)`` means "operands done, emit its op". An
+    :class:`Op` on the stack is emitted as it is (``x ** 3``: the op made for exponent 3).
+    """
+    table = functions()
+    variables: dict[str, int] = {}
+    program: list[_Instruction] = []
+    stack: list[tuple[ast.AST | Op, bool]] = [(root, False)]
+    while stack:
+        node, operands_done = stack.pop()
+        if isinstance(node, Op):
+            program.append(_Apply(node))
+        elif operands_done:
+            program.append(_Apply(_op_of(node, table)))
+        elif (constant := _constant_value(node)) is not None:
+            program.append(_Constant(constant))
+        elif isinstance(node, ast.Name):
+            if node.id in table:
+                raise _refuse(node, f"{node.id!r} is a function",
+                              f"call it, e.g. {node.id}(x), or name the variable differently")
+            program.append(_Variable(variables.setdefault(node.id, len(variables))))
+        elif isinstance(node, ast.BinOp):
+            if type(node.op) not in _BINARY_OPS:
+                raise _refuse(node, f"operator {_operator_text(node.op)} is not supported",
+                              "the operators are + - * / **")
+            exponent = _exponent(node) if isinstance(node.op, ast.Pow) else None
+            if exponent is not None:  # x ** number: the op for that fixed exponent
+                stack.append((ops.power(int(exponent) if exponent.is_integer() else exponent),
+                              True))
+                stack.append((node.left, False))
+            else:
+                stack.extend(((node, True), (node.right, False), (node.left, False)))
+        elif isinstance(node, ast.UnaryOp):
+            if isinstance(node.op, ast.UAdd):
+                stack.append((node.operand, False))
+            elif type(node.op) in _UNARY_OPS:
+                stack.extend(((node, True), (node.operand, False)))
+            else:
+                raise _refuse(node, f"operator {_operator_text(node.op)} is not supported",
+                              "the unary operators are - and +")
+        elif isinstance(node, ast.Call):
+            _check_call(node, table)
+            stack.append((node, True))
+            stack.extend((arg, False) for arg in reversed(node.args))
+        elif isinstance(node, ast.Constant):
+            kind = "strings are" if isinstance(node.value, str | bytes) else (
+                f"the constant {node.value!r} is")
+            raise _refuse(node, f"{kind} not allowed")
+        else:
+            what = _REFUSED.get(type(node), f"the construct {type(node).__name__} is")
+            raise _refuse(node, f"{what} not allowed")
+    return Expression(source, tuple(variables), tuple(program))
+
+
+def _op_of(node: ast.AST, table: Mapping[str, Op]) -> Op:
+    """The op-table entry of an operator or call node that passed the whitelist."""
+    if isinstance(node, ast.BinOp):
+        return ops.OPS[_BINARY_OPS[type(node.op)]]
+    if isinstance(node, ast.UnaryOp):
+        return ops.OPS[_UNARY_OPS[type(node.op)]]
+    assert isinstance(node, ast.Call) and isinstance(node.func, ast.Name)
+    return table[node.func.id]
+
+
+def _constant_value(node: ast.AST) -> float | None:
+    """The value of a number literal, possibly signed (``-2``); None for anything else."""
+    sign = 1.0
+    while isinstance(node, ast.UnaryOp) and isinstance(node.op, ast.USub | ast.UAdd):
+        if isinstance(node.op, ast.USub):
+            sign = -sign
+        node = node.operand
+    if not isinstance(node, ast.Constant):
+        return None
+    value = node.value
+    if isinstance(value, bool) or not isinstance(value, int | float):
+        return None
+    try:
+        number = float(value)
+    except OverflowError:
+        raise _refuse(node, f"the number {str(value)[:20]}... is too large for a float",
+                      "use a smaller number") from None
+    if not math.isfinite(number):
+        raise _refuse(node, "a number overflows to infinity", "use a finite number")
+    return sign * number
+
+
+def _exponent(node: ast.BinOp) -> float | None:
+    """A constant exponent (checked against MAX_EXPONENT), or None for a variable one."""
+    for inner in ast.walk(node.right):  # the exponent is short: the text is bounded
+        if isinstance(inner, ast.BinOp) and isinstance(inner.op, ast.Pow):
+            raise _refuse(node, "power towers such as a ** b ** c are not allowed",
+                          "write the exponent as one number or variable, e.g. x ** 3 or x ** y")
+    value = _constant_value(node.right)
+    if value is not None and abs(value) > MAX_EXPONENT:
+        raise _refuse(node.right, f"exponent {value:g} is too large",
+                      f"the limit is |exponent| <= {MAX_EXPONENT:g}")
+    return value
+
+
+def _check_call(node: ast.Call, table: Mapping[str, Op]) -> None:
+    if not isinstance(node.func, ast.Name):
+        what = _REFUSED.get(type(node.func), "calling anything but a function name is")
+        raise _refuse(node.func, f"{what} not allowed")
+    name = node.func.id
+    op = table.get(name)
+    if op is None:
+        raise _refuse(node, f"unknown function {name!r}",
+                      f"functions: {', '.join(sorted(table))}")
+    if node.keywords:
+        raise _refuse(node, f"keyword arguments in {name}(...) are not allowed",
+                      f"write {op.format(*op.inputs)}")
+    for arg in node.args:
+        if isinstance(arg, ast.Starred):
+            raise _refuse(arg, "starred arguments are not allowed", f"write {op.format(*op.inputs)}")
+    if len(node.args) != op.arity:
+        raise _refuse(node, f"{name} takes {op.arity} argument(s), got {len(node.args)}",
+                      f"write {op.format(*op.inputs)}")
+
+
+def _operator_text(op: ast.AST) -> str:
+    symbols = {
+        ast.FloorDiv: "//", ast.Mod: "%", ast.MatMult: "@", ast.LShift: "<<",
+        ast.RShift: ">>", ast.BitOr: "|", ast.BitXor: "^", ast.BitAnd: "&",
+        ast.Invert: "~", ast.Not: "not",
+    }
+    return symbols.get(type(op), type(op).__name__)
