@@ -17,7 +17,7 @@ from __future__ import annotations
 import re
 import shutil
 import threading
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from operator import attrgetter
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -56,6 +56,7 @@ def draw_dot(
     highlight: Step | Value | Iterable[Value] | None = None,
     max_nodes: int | None = 500,
     params: Iterable[Value] | None = None,
+    grads: Mapping[Value, Any] | None = None,
 ) -> GraphDrawing:
     """Draw the graph that ``root`` was computed from.
 
@@ -80,7 +81,9 @@ def draw_dot(
       Values were left out when the graph has more than ``max_nodes``.
 
     ``rankdir`` is Graphviz's direction (``"LR"``, ``"RL"``, ``"TB"``, ``"BT"``);
-    ``show_grad=False`` leaves the grad field out. With more than ``max_nodes`` Values
+    ``show_grad=False`` leaves the grad field out; ``grads`` (a mapping from Value to
+    gradient, e.g. a saved snapshot) shows those gradients instead of ``.grad`` for the
+    Values it holds. With more than ``max_nodes`` Values
     (``None``: no limit) only the ``max_nodes`` nearest the output are drawn. Node ids are
     ``v<topological index>`` (and ``v<i>_op`` for ops), so the same graph gives the same
     DOT text in every run and every process.
@@ -122,7 +125,7 @@ def draw_dot(
     highlighted: set[Any] = set()
     receiving: set[Any] = set()
     unreached: set[Any] = set()
-    grads: dict[Any, Any] | None = None
+    shown_grads: dict[Any, Any] = {}  # gradients drawn instead of .grad
     if step is not None:
         if step.node not in index:
             raise ValueError(
@@ -132,9 +135,11 @@ def draw_dot(
         highlighted.add(step.node)
         receiving.update(u.parent for u in step.updates)
         unreached = set(order) - step.reached()
-        grads = step.gradients()
+        shown_grads = step.gradients()
     elif highlight is not None:
         highlighted.update(_as_values(highlight, "highlight"))
+    if grads is not None:
+        shown_grads.update(grads)
     param_set = set(_as_values(params, "params")) if params is not None else set()
 
     # Which Values to draw: all, or the max_nodes nearest the output.
@@ -154,7 +159,7 @@ def draw_dot(
     for node in drawn:
         i = index[node]
         vid = f"v{i}"
-        grad = grads[node] if grads is not None else node.grad
+        grad = shown_grads.get(node, node.grad) if shown_grads else node.grad
         fields = [_record_text(node.label or f"#{i}"), f"data {_number(node.data)}"]
         if show_grad:
             fields.append(f"grad {_number(grad)}")
