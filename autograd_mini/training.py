@@ -1,0 +1,247 @@
+"""``fit``: the training loop, with a progress bar and a history of loss, accuracy and gradients.
+
+The choices, once:
+
+* ``loss(prediction, target) -> Value`` is called per example (any function of
+  :mod:`autograd_mini.losses`, or your own); a batch's loss is the mean,
+  ``sum(losses) * (1.0 / len(batch))``, as micrograd's demo computes it.
+* L2 regularisation: either ``weight_decay`` on the optimizer (adds ``wd * p`` to the
+  gradient, not shown in the loss) or ``regularization=alpha`` here, which adds
+  ``alpha * sum(p * p)`` to every batch loss (shown in the loss, as in micrograd's demo; it
+  equals ``weight_decay = 2 * alpha``). ``regularization`` may also be a function
+  ``model -> Value``.
+* Accuracy is counted from the predictions made during the epoch (before each update,
+  as micrograd logs it), and depends on the targets:
+
+  - int targets in {0, 1} and one output: the output is a logit or score, predicted
+    class 1 when it is > 0 (sigmoid > 0.5);
+  - int targets in {-1, 1} and one output: the sign of the output (micrograd's hinge);
+  - int targets and a list of outputs: argmax equals the target;
+  - float targets: regression, accuracy ``None``.
+
+  Pass ``accuracy=function(prediction, target) -> bool`` to decide yourself.
+* ``lr_schedule(epoch) -> float`` sets ``optimizer.lr`` before each epoch (epochs count
+  from 0). micrograd's demo: ``lambda k: 1.0 - 0.9 * k / 100``.
+* ``batch_size=None`` is full batch: one step per epoch. Otherwise each epoch shuffles the
+  data with ``random.Random(seed)`` and makes one step per batch.
+* The progress bar is tqdm's (the ``progress`` extra), written to stderr and shown only
+  when stderr is a terminal; tqdm is imported only then.
+"""
+
+from __future__ import annotations
+
+import math
+import numbers
+import random
+import sys
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+from autograd_mini.engine import Value, no_grad
+from autograd_mini.optim import Optimizer
+
+__all__ = ["History", "evaluate", "fit", "predict_class"]
+
+Loss = Callable[[Any, Any], Value]
+Accuracy = Callable[[Any, Any], bool]
+
+
+@dataclass
+class History:
+    """What happened in each epoch of :func:`fit` (one entry per epoch in every list).
+
+    ``loss``: mean batch loss (including ``regularization``); ``accuracy``: fraction of
+    examples classified right during the epoch (``None`` for regression); ``grad_norm``:
+    the L2 norm of all parameter gradients, averaged over the epoch's steps; ``lr``: the
+    learning rate used.
+    """
+
+    loss: list[float] = field(default_factory=list)
+    accuracy: list[float | None] = field(default_factory=list)
+    grad_norm: list[float] = field(default_factory=list)
+    lr: list[float] = field(default_factory=list)
+
+    @property
+    def epochs(self) -> int:
+        return len(self.loss)
+
+
+def predict_class(prediction: Any, signed: bool = False) -> int:
+    """The class a model output stands for: argmax of a list, else the sign of one score.
+
+    One score gives 1 if it is > 0, else 0 (or -1 with ``signed=True``).
+
+    >>> predict_class([Value(0.1), Value(2.0), Value(-1.0)]), predict_class(Value(-0.3))
+    (1, 0)
+    """
+    if isinstance(prediction, (list, tuple)):
+        scores = [float(p) for p in prediction]
+        return max(range(len(scores)), key=scores.__getitem__)
+    positive = float(prediction) > 0.0
+    return 1 if positive else (-1 if signed else 0)
+
+
+def _is_int_label(t: Any) -> bool:
+    return isinstance(t, numbers.Integral) and not isinstance(t, bool)
+
+
+def _accuracy_rule(y: Sequence[Any]) -> Accuracy | None:
+    """Choose how to count a right answer from the targets (see the module docstring)."""
+    if not all(_is_int_label(t) for t in y):
+        return None  # float targets: regression
+    labels = {int(t) for t in y}
+    if labels <= {-1, 1} and -1 in labels:
+        return lambda p, t: not isinstance(p, list) and predict_class(p, signed=True) == t
+    return lambda p, t: predict_class(p) == t
+
+
+def _regularizer(regularization: Any) -> Callable[[Any], Value] | None:
+    if regularization is None:
+        return None
+    if callable(regularization):
+        return regularization  # type: ignore[no-any-return]
+    if isinstance(regularization, (int, float)) and not isinstance(regularization, bool):
+        alpha = float(regularization)
+        if not (math.isfinite(alpha) and alpha >= 0.0):
+            raise ValueError(f"fit: regularization must be >= 0, got {regularization!r}")
+        # micrograd's demo, term for term, so its logged losses reproduce exactly.
+        return lambda model: alpha * sum(p * p for p in model.parameters())
+    raise TypeError(
+        "fit: regularization must be a number alpha (adds alpha * sum(p*p)) or a function"
+        f" model -> Value, got {type(regularization).__name__}"
+    )
+
+
+def _progress_bar(epochs: int) -> Any:
+    try:
+        from tqdm.auto import tqdm
+    except ImportError:
+        raise ImportError(
+            "fit(progress=True) shows a tqdm progress bar on a terminal; install it with"
+            ' pip install "autograd-mini[progress]", or pass progress=False'
+        ) from None
+    return tqdm(total=epochs, file=sys.stderr, unit="epoch", leave=True)
+
+
+def fit(
+    model: Any,
+    X: Sequence[Any],  # noqa: N803 - X and y, as the issue, scikit-learn and micrograd name them
+    y: Sequence[Any],
+    loss: Loss,
+    optimizer: Optimizer,
+    epochs: int,
+    batch_size: int | None = None,
+    progress: bool = True,
+    callback: Callable[[int, History], bool | None] | None = None,
+    *,
+    regularization: float | Callable[[Any], Value] | None = None,
+    lr_schedule: Callable[[int], float] | None = None,
+    accuracy: Accuracy | None = None,
+    seed: int = 0,
+) -> History:
+    """Train ``model`` on ``(X, y)`` for ``epochs`` epochs and return the :class:`History`.
+
+    ``model(x)`` gives a prediction (a Value, or a list of Values), ``loss(prediction,
+    target)`` a Value per example; each step zeroes the optimizer's gradients, backpropagates
+    the batch's mean loss (plus ``regularization``) and calls ``optimizer.step()``.
+    ``callback(epoch, history)`` runs after each epoch; returning True stops training.
+    See the module docstring for how accuracy, regularization and schedules work.
+
+    >>> from autograd_mini import datasets, losses, nn, optim
+    >>> X, y = datasets.xor()
+    >>> model = nn.MLP(2, [4, 1], activation="tanh", init="xavier", seed=1)
+    >>> history = fit(model, X, y, losses.binary_cross_entropy,
+    ...               optim.Adam(model.parameters(), lr=0.1), epochs=150, progress=False)
+    >>> history.accuracy[-1], history.loss[-1] < 0.05
+    (1.0, True)
+    """
+    if isinstance(epochs, bool) or not isinstance(epochs, int) or epochs < 0:
+        raise ValueError(f"fit: epochs must be an int >= 0, got {epochs!r}")
+    if len(X) != len(y):
+        raise ValueError(f"fit: X has {len(X)} examples but y has {len(y)} targets")
+    if not X:
+        raise ValueError("fit: no training examples")
+    if batch_size is not None and (
+        isinstance(batch_size, bool) or not isinstance(batch_size, int) or batch_size < 1
+    ):
+        raise ValueError(f"fit: batch_size must be a positive int or None, got {batch_size!r}")
+    if not isinstance(optimizer, Optimizer):
+        raise TypeError(f"fit: optimizer must be an autograd_mini.optim optimizer, got {optimizer!r}")
+    correct = accuracy if accuracy is not None else _accuracy_rule(y)
+    penalty = _regularizer(regularization)
+    order = list(range(len(X)))
+    shuffler = random.Random(seed)
+    history = History()
+    bar = _progress_bar(epochs) if progress and sys.stderr.isatty() else None
+    try:
+        for epoch in range(epochs):
+            if lr_schedule is not None:
+                optimizer.lr = float(lr_schedule(epoch))
+            if batch_size is None:
+                batches = [order]
+            else:
+                shuffler.shuffle(order)
+                batches = [order[i:i + batch_size] for i in range(0, len(order), batch_size)]
+            total_loss = 0.0
+            hits = 0
+            norms = []
+            for batch in batches:
+                predictions = [model(X[i]) for i in batch]
+                losses = [loss(p, y[i]) for p, i in zip(predictions, batch)]
+                batch_loss: Value = sum(losses) * (1.0 / len(losses))  # type: ignore[assignment]
+                if penalty is not None:
+                    batch_loss = batch_loss + penalty(model)
+                optimizer.zero_grad()
+                batch_loss.backward()
+                norms.append(math.sqrt(math.fsum(float(p.grad) ** 2 for p in optimizer.params)))
+                optimizer.step()
+                total_loss += batch_loss.data * len(batch)
+                if correct is not None:
+                    hits += sum(1 for p, i in zip(predictions, batch) if correct(p, y[i]))
+            history.loss.append(total_loss / len(X))
+            history.accuracy.append(hits / len(X) if correct is not None else None)
+            history.grad_norm.append(math.fsum(norms) / len(norms))
+            history.lr.append(optimizer.lr)
+            if bar is not None:
+                shown = {"loss": f"{history.loss[-1]:.4f}"}
+                if correct is not None:
+                    shown["acc"] = f"{history.accuracy[-1]:.1%}"
+                bar.set_postfix(shown, refresh=False)
+                bar.update(1)
+            if callback is not None and callback(epoch, history):
+                break
+    finally:
+        if bar is not None:
+            bar.close()
+    return history
+
+
+def evaluate(
+    model: Any,
+    X: Sequence[Any],  # noqa: N803 - named as in fit
+    y: Sequence[Any],
+    loss: Loss | None = None,
+    accuracy: Accuracy | None = None,
+) -> tuple[float | None, float | None]:
+    """``(mean loss, accuracy)`` of ``model`` on ``(X, y)``, recording no graph.
+
+    The loss is ``None`` without a ``loss``; the accuracy follows the rules of :func:`fit`
+    (``None`` for float targets).
+
+    >>> from autograd_mini import losses, nn
+    >>> model = nn.MLP(1, [1], seed=0)
+    >>> evaluate(model, [[1.0], [-1.0]], [1, 0])  # a linear model: right when w > 0
+    (None, 1.0)
+    """
+    if len(X) != len(y) or not X:
+        raise ValueError(f"evaluate: need as many targets as examples (>0): {len(X)} vs {len(y)}")
+    correct = accuracy if accuracy is not None else _accuracy_rule(y)
+    with no_grad():
+        predictions = [model(x) for x in X]
+        mean_loss = (
+            None if loss is None
+            else math.fsum(float(loss(p, t)) for p, t in zip(predictions, y)) / len(X)
+        )
+    hits = None if correct is None else sum(1 for p, t in zip(predictions, y) if correct(p, t))
+    return mean_loss, None if hits is None else hits / len(X)
