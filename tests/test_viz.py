@@ -12,8 +12,7 @@ from pathlib import Path
 
 import pytest
 
-from autograd_mini import Value, tanh
-from autograd_mini import viz
+from autograd_mini import Value, tanh, viz
 from autograd_mini.steps import backward_steps
 from autograd_mini.viz import COLORS, draw_dot
 
