@@ -1,0 +1,117 @@
+"""explore: the step-through widget, driven without a browser."""
+
+from __future__ import annotations
+
+import sys
+import xml.etree.ElementTree as ET
+
+import pytest
+
+pytest.importorskip("ipywidgets")
+
+from autograd_mini import Value, tanh
+from autograd_mini.notebook import explore
+from autograd_mini.viz import COLORS
+
+SVG = "{http://www.w3.org/2000/svg}"
+
+
+def neuron() -> tuple[Value, list[Value]]:
+    x1, x2 = Value(2.0, label="x1"), Value(0.0, label="x2")
+    w1, w2 = Value(-3.0, label="w1"), Value(1.0, label="w2")
+    b = Value(6.8813735870195432, label="b")
+    n = x1 * w1 + x2 * w2 + b
+    n.label = "n"
+    o = tanh(n)
+    o.label = "o"
+    return o, [x1, x2, w1, w2, b]
+
+
+def _outline(svg: str, title: str) -> str | None:
+    """The stroke colour of the node whose <title> is ``title``."""
+    for group in ET.fromstring(svg).iter(f"{SVG}g"):
+        t = group.find(f"{SVG}title")
+        shape = group.find(f"{SVG}polygon")
+        if t is not None and t.text == title and shape is not None:
+            return shape.get("stroke")
+    raise AssertionError(f"no node {title} in the SVG")
+
+
+def test_slider_steps_through_the_pass_and_ends_at_backwards_result() -> None:
+    o, leaves = neuron()
+    explorer = explore(o, params=leaves[2:])
+    assert explorer.slider.max == 5  # five ops: 2 x *, 2 x +, tanh
+    assert explorer.slider.value == 0
+    start_text, start_svg = explorer.text.value, explorer.graph.value
+    assert "before the first of 5 steps" in start_text
+    # At position 0 the leaves show no gradient, although the pass has already run.
+    assert "grad 0.0000" in start_svg and leaves[0].grad != 0.0
+    assert explorer.gradients()[leaves[0]] == 0.0
+
+    seen_texts = {start_text}
+    for k in range(1, 6):
+        explorer.slider.value = k
+        assert explorer.step is explorer.steps[k - 1]
+        assert f"step {k}/5" in explorer.text.value
+        seen_texts.add(explorer.text.value)
+        # The current step's node is outlined in red in the SVG.
+        node_index = {"o": 9, "n": 8}.get(explorer.step.node.label)
+        if node_index is not None:
+            assert _outline(explorer.graph.value, f"v{node_index}") == COLORS["highlight"]
+    assert len(seen_texts) == 6  # every position shows different text
+
+    # The final position shows backward's gradients, and the graph holds them too.
+    fresh, fresh_leaves = neuron()
+    fresh.backward()
+    final = explorer.gradients()
+    assert [final[x] for x in leaves] == [x.grad for x in fresh_leaves]
+    assert [x.grad for x in leaves] == [x.grad for x in fresh_leaves]
+    assert "grad -1.5000" in explorer.graph.value.replace("&#45;", "-")  # x1's gradient
+
+
+def test_buttons_move_one_step_and_stop_at_the_ends() -> None:
+    o, _ = neuron()
+    explorer = explore(o)
+    explorer.previous_button.click()
+    assert explorer.slider.value == 0
+    explorer.next_button.click()
+    explorer.next_button.click()
+    assert explorer.slider.value == 2
+    assert "step 2/5" in explorer.text.value
+    for _ in range(10):
+        explorer.next_button.click()
+    assert explorer.slider.value == 5
+    explorer.previous_button.click()
+    assert "step 4/5" in explorer.text.value
+
+
+def test_graph_changes_with_the_slider() -> None:
+    o, _ = neuron()
+    explorer = explore(o)
+    explorer.slider.value = 1
+    first = explorer.graph.value
+    explorer.slider.value = 2
+    assert explorer.graph.value != first
+    explorer.slider.value = 1
+    assert explorer.graph.value == first  # moving back shows the same picture again
+
+
+def test_widget_displays_in_a_notebook() -> None:
+    explorer = explore(neuron()[0])
+    bundle = explorer._repr_mimebundle_()
+    assert "application/vnd.jupyter.widget-view+json" in bundle
+    assert repr(explorer) == "<BackwardExplorer at step 0/5>"
+
+
+def test_a_leaf_has_nothing_to_step_through() -> None:
+    x = Value(1.0, label="x")
+    explorer = explore(x)
+    assert explorer.slider.max == 0
+    assert "before the first of 0 steps" in explorer.text.value
+    assert explorer.gradients() == {x: 1.0}
+
+
+def test_missing_ipywidgets_names_the_notebook_extra(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setitem(sys.modules, "ipywidgets", None)
+    with pytest.raises(ImportError, match=r'pip install "autograd-mini\[notebook\]"'):
+        explore(Value(1.0))
