@@ -35,7 +35,7 @@ except ImportError as exc:  # pragma: no cover - exercised only without the extr
         'pip install "autograd-mini[testing]"'
     ) from exc
 
-from autograd_mini import ops
+from autograd_mini import ops as op_table  # expressions() has a parameter named ops
 from autograd_mini.engine import apply
 from autograd_mini.ops import Op
 
@@ -49,7 +49,7 @@ __all__ = [
 ]
 
 DEFAULT_EXPONENTS: tuple[float, ...] = (2, 3, -1, 0.5)
-"""Constant exponents drawn as ``x ** k`` ops (``ops.power(k)``) besides the table's ops."""
+"""Constant exponents drawn as ``x ** k`` ops (``autograd_mini.ops.power(k)``) besides the table's ops."""
 
 _CONSTANTS = (0.5, 1.0, 2.0, 3.0)  # positive, so the printed source needs no sign parentheses
 _ATOM = 1000  # precedence of an input or a constant: never parenthesized
@@ -119,6 +119,7 @@ def in_domain(
     result and every local derivative are finite and at most ``max_magnitude`` in size
     (so that derivatives chained through many ops stay well conditioned).
 
+    >>> from autograd_mini import ops
     >>> in_domain(ops.LOG, 1.0), in_domain(ops.LOG, -1.0), in_domain(ops.RELU, 0.001)
     (True, False, False)
     """
@@ -191,7 +192,7 @@ class Expression:
         """Build an Expression from nested tuples ``(op_name, *args)``.
 
         An int ``i`` is the input ``x{i}``, a float is a constant; op names are those of
-        :data:`autograd_mini.ops.OPS` or ``"**k"`` for ``ops.power(k)``.
+        :data:`autograd_mini.ops.OPS` or ``"**k"`` for ``autograd_mini.ops.power(k)``.
         """
         def build(item: Any) -> _Node:
             if isinstance(item, bool):
@@ -328,17 +329,17 @@ def _resolve_op(spec: Any) -> Op:
     if isinstance(inner, Op):
         return inner
     if isinstance(spec, str):
-        if spec in ops.OPS:
-            return ops.OPS[spec]
+        if spec in op_table.OPS:
+            return op_table.OPS[spec]
         if spec.startswith("**"):
             try:
                 exponent = float(spec[2:])
             except ValueError:
                 pass
             else:
-                return ops.power(int(exponent) if exponent.is_integer() else exponent)
+                return op_table.power(int(exponent) if exponent.is_integer() else exponent)
         raise KeyError(
-            f"expressions: no op named {spec!r} in the op table; known: {', '.join(ops.OPS)}"
+            f"expressions: no op named {spec!r} in the op table; known: {', '.join(op_table.OPS)}"
         )
     raise TypeError(f"expressions: {spec!r} is not an op, an op name or a primitive")
 
@@ -382,14 +383,13 @@ def expressions(
     if isinstance(max_depth, bool) or not isinstance(max_depth, int) or max_depth < 0:
         raise ValueError(f"expressions: max_depth={max_depth!r} must be an int >= 0")
     _check_bounds(low, high, "expressions")
-    chosen = None if ops is None else tuple(ops)
-    if chosen is not None:
-        if not chosen:
-            raise ValueError("expressions: ops is empty; give at least one op, or None for all")
-        for spec in chosen:  # fail now, not inside Hypothesis, for a wrong type
-            if not isinstance(spec, (Op, str)) and not isinstance(getattr(spec, "op", None), Op):
-                raise TypeError(f"expressions: {spec!r} is not an op, an op name or a primitive")
+    # Named ops are looked up now, so a typo fails here rather than inside Hypothesis.
+    chosen = None if ops is None else tuple(_resolve_op(spec) for spec in ops)
+    if chosen is not None and not chosen:
+        raise ValueError("expressions: ops is empty; give at least one op, or None for all")
     powers = tuple(exponents)
+    for k in powers:
+        op_table.power(k)  # a non-finite exponent raises here, naming it
     settings = _Settings(low, high, constants, kink_margin, max_magnitude)
     sizes = st.integers(1, 3) if n_inputs is None else st.just(n_inputs)
     return _expressions(sizes, chosen, powers, max_depth, settings)
@@ -404,10 +404,10 @@ class _Settings:
     max_magnitude: float
 
 
-def _op_pool(chosen: tuple[Any, ...] | None, powers: tuple[float, ...]) -> list[Op]:
-    table = list(ops.OPS.values()) if chosen is None else [_resolve_op(s) for s in chosen]
+def _op_pool(chosen: tuple[Op, ...] | None, powers: tuple[float, ...]) -> list[Op]:
+    table = list(op_table.OPS.values()) if chosen is None else list(chosen)
     if chosen is None:
-        table += [ops.power(k) for k in powers]
+        table += [op_table.power(k) for k in powers]
     unique: dict[str, Op] = {}
     for op in table:
         unique.setdefault(op.name, op)
@@ -418,7 +418,7 @@ def _op_pool(chosen: tuple[Any, ...] | None, powers: tuple[float, ...]) -> list[
 def _expressions(
     draw: st.DrawFn,
     sizes: st.SearchStrategy[int],
-    chosen: tuple[Any, ...] | None,
+    chosen: tuple[Op, ...] | None,
     powers: tuple[float, ...],
     max_depth: int,
     settings: _Settings,
