@@ -223,6 +223,11 @@ class Expression:
             )
         return list(args)
 
+    @property
+    def __name__(self) -> str:
+        """The formula, so reports that name a function by ``__name__`` show it."""
+        return self._text
+
     def __str__(self) -> str:
         return self._text
 
