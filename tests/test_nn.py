@@ -1,0 +1,269 @@
+"""nn: micrograd compatibility, activations, inits, seeds, named parameters, state dicts."""
+
+from __future__ import annotations
+
+import math
+import random
+
+import pytest
+
+from autograd_mini import Value
+from autograd_mini.nn import (
+    MLP,
+    Layer,
+    Module,
+    Neuron,
+    StateDictError,
+    layer_gradient_norms,
+)
+
+# ------------------------------------------------------------ micrograd compatibility
+
+
+def _micrograd_weights(seed: int, nin: int, nouts: list[int]) -> list[float]:
+    """micrograd's draw order written out: per layer, per neuron, nin uniforms, bias 0."""
+    rng = random.Random(seed)
+    sizes = [nin] + nouts
+    weights = []
+    for i in range(len(nouts)):
+        for _ in range(sizes[i + 1]):
+            weights += [rng.uniform(-1, 1) for _ in range(sizes[i])] + [0.0]
+    return weights
+
+
+def test_default_mlp_draws_from_global_random_in_micrograd_order() -> None:
+    random.seed(1337)
+    model = MLP(2, [16, 16, 1])
+    assert [p.data for p in model.parameters()] == _micrograd_weights(1337, 2, [16, 16, 1])
+    # and it consumed the global generator exactly as micrograd does
+    random.seed(1337)
+    for _ in range(2 * 16 + 16 * 16 + 16):
+        random.uniform(-1, 1)
+    expected_next = random.random()
+    random.seed(1337)
+    MLP(2, [16, 16, 1])
+    assert random.random() == expected_next
+
+
+def test_matches_micrograd_itself_when_installed() -> None:
+    micrograd_nn = pytest.importorskip("micrograd.nn")
+    random.seed(7)
+    theirs = micrograd_nn.MLP(3, [4, 4, 1])
+    random.seed(7)
+    ours = MLP(3, [4, 4, 1])
+    assert [p.data for p in ours.parameters()] == [p.data for p in theirs.parameters()]
+    x = [0.5, -1.25, 2.0]
+    out_theirs, out_ours = theirs(x), ours(x)
+    assert out_ours.data == out_theirs.data
+    out_theirs.backward()
+    out_ours.backward()
+    assert [p.grad for p in ours.parameters()] == [p.grad for p in theirs.parameters()]
+    assert str(ours) == str(theirs)
+
+
+def test_neuron_sums_from_the_bias_and_applies_relu() -> None:
+    n = Neuron(2, seed=0)
+    n.w[0].data, n.w[1].data, n.b.data = 2.0, -1.0, 0.5
+    assert n([1.0, 3.0]).data == 0.0  # relu(2 - 3 + 0.5)
+    assert n([1.0, 1.0]).data == 1.5
+    out = n([1.0, 1.0])
+    assert out.op == "relu"
+    assert out.parents[0].parents[0].parents[0] is n.b  # ((b + w0*x0) + w1*x1)
+    assert Neuron(2, nonlin=False, seed=0)([1.0, 1.0]).op == "+"
+
+
+def test_layer_of_one_returns_a_value_and_hidden_width_one_works() -> None:
+    assert isinstance(Layer(2, 1, seed=0)([1.0, 2.0]), Value)
+    assert isinstance(Layer(2, 2, seed=0)([1.0, 2.0]), list)
+    model = MLP(2, [16, 1, 1], seed=0)  # fails in micrograd: a Value reaches a Neuron
+    out = model([1.0, -2.0])
+    assert isinstance(out, Value)
+    out.backward()
+    assert any(p.grad != 0.0 for p in model.layers[-1].parameters())
+
+
+def test_zero_grad_resets_every_parameter() -> None:
+    model = MLP(2, [3, 1], seed=0)
+    model([1.0, 1.0]).backward()
+    assert any(p.grad != 0.0 for p in model.parameters())
+    model.zero_grad()
+    assert all(p.grad == 0.0 for p in model.parameters())
+
+
+# --------------------------------------------------------- activations and inits
+
+
+@pytest.mark.parametrize(
+    ("activation", "function"),
+    [
+        ("relu", lambda z: max(z, 0.0)),
+        ("tanh", math.tanh),
+        ("sigmoid", lambda z: 1.0 / (1.0 + math.exp(-z))),
+        ("linear", lambda z: z),
+    ],
+)
+def test_activations_apply_to_hidden_layers_and_the_last_is_linear(activation, function) -> None:
+    model = MLP(2, [3, 2], activation=activation, seed=3)
+    x = [0.7, -0.4]
+    hidden = []
+    for n in model.layers[0].neurons:
+        z = n.b.data + sum(w.data * xi for w, xi in zip(n.w, x))
+        hidden.append(function(z))
+    expected = [
+        n.b.data + sum(w.data * h for w, h in zip(n.w, hidden)) for n in model.layers[1].neurons
+    ]
+    out = model(x)
+    assert [o.data for o in out] == pytest.approx(expected, rel=1e-12)
+    assert all(n.activation == "linear" for n in model.layers[-1].neurons)
+
+
+@pytest.mark.parametrize(
+    ("init", "bound"),
+    [("micrograd", 1.0), ("xavier", math.sqrt(6.0 / (20 + 30))), ("he", math.sqrt(6.0 / 20))],
+)
+def test_inits_draw_within_their_bounds_and_fill_them(init: str, bound: float) -> None:
+    model = MLP(20, [30, 1], init=init, seed=0)
+    weights = [w.data for n in model.layers[0].neurons for w in n.w]
+    assert max(abs(w) for w in weights) <= bound
+    assert max(abs(w) for w in weights) > 0.95 * bound  # 600 draws reach the edge
+    assert all(n.b.data == 0.0 for layer in model.layers for n in layer.neurons)
+    # uniform(-a, a) has standard deviation a / sqrt(3)
+    std = math.sqrt(sum(w * w for w in weights) / len(weights))
+    assert std == pytest.approx(bound / math.sqrt(3), rel=0.1)
+
+
+def test_seed_gives_reproducible_models_without_touching_global_random() -> None:
+    random.seed(99)
+    before = random.getstate()
+    a = MLP(2, [4, 1], init="xavier", seed=5)
+    assert random.getstate() == before
+    b = MLP(2, [4, 1], init="xavier", seed=5)
+    c = MLP(2, [4, 1], init="xavier", seed=6)
+    assert a.state_dict() == b.state_dict() != c.state_dict()
+
+
+@pytest.mark.parametrize(
+    ("kwargs", "fragment"),
+    [
+        ({"activation": "gelu"}, "unknown activation 'gelu'"),
+        ({"init": "orthogonal"}, "unknown init 'orthogonal'"),
+    ],
+)
+def test_bad_options_raise_naming_the_choices(kwargs, fragment) -> None:
+    with pytest.raises(ValueError, match=fragment) as info:
+        MLP(2, [3, 1], **kwargs)
+    assert "choose one of" in str(info.value)
+
+
+@pytest.mark.parametrize("nouts", [[], [3, 0], "31", [2.5]])
+def test_bad_layer_sizes_raise(nouts) -> None:
+    with pytest.raises(ValueError, match="MLP"):
+        MLP(2, nouts)
+
+
+# ----------------------------------------------------- names and state dicts
+
+
+def test_named_parameters_follow_the_structure_and_parameters_order() -> None:
+    model = MLP(2, [3, 1], seed=0)
+    named = model.named_parameters()
+    assert [p for _, p in named] == model.parameters()
+    names = [name for name, _ in named]
+    assert names[:3] == ["layers.0.neurons.0.w.0", "layers.0.neurons.0.w.1", "layers.0.neurons.0.b"]
+    assert names[-1] == "layers.1.neurons.0.b"
+    assert len(set(names)) == len(names) == 13
+
+
+def test_a_micrograd_style_subclass_gets_numbered_names() -> None:
+    class Affine(Module):
+        def __init__(self) -> None:
+            self.a, self.b = Value(2.0), Value(3.0)
+
+        def parameters(self) -> list[Value]:
+            return [self.a, self.b]
+
+    model = Affine()
+    assert model.state_dict() == {"0": 2.0, "1": 3.0}
+    model.load_state_dict({"0": -1.0, "1": 4})
+    assert (model.a.data, model.b.data) == (-1.0, 4.0)
+
+
+def test_state_dict_round_trips_exactly_and_is_a_copy() -> None:
+    source = MLP(3, [5, 2], activation="tanh", init="he", seed=1)
+    target = MLP(3, [5, 2], activation="tanh", init="he", seed=2)
+    state = source.state_dict()
+    target.load_state_dict(state)
+    assert target.state_dict() == state
+    x = [0.1, 0.2, 0.3]
+    assert [o.data for o in target(x)] == [o.data for o in source(x)]
+    state["layers.0.neurons.0.b"] = 123.0
+    assert source.layers[0].neurons[0].b.data == 0.0
+
+
+def _bad_states(good: dict[str, float]) -> list[tuple[object, str]]:
+    missing = dict(good)
+    del missing["layers.1.neurons.0.b"]
+    extra = dict(good, **{"layers.2.neurons.0.b": 0.0})
+    text = dict(good, **{"layers.0.neurons.1.w.0": "0.5"})
+    boolean = dict(good, **{"layers.0.neurons.1.w.0": True})
+    nan = dict(good, **{"layers.0.neurons.1.w.0": math.nan})
+    inf = dict(good, **{"layers.1.neurons.0.w.2": -math.inf})
+    value = dict(good, **{"layers.1.neurons.0.w.2": Value(1.0)})
+    return [
+        (missing, r"missing 1 entry \['layers.1.neurons.0.b'\]"),
+        (extra, r"1 unexpected entry \['layers.2.neurons.0.b'\]"),
+        (text, "entry 'layers.0.neurons.1.w.0' is str '0.5'"),
+        (boolean, "entry 'layers.0.neurons.1.w.0' is bool"),
+        (nan, "'layers.0.neurons.1.w.0' is nan; weights must be finite"),
+        (inf, "is -inf"),
+        (value, "is Value"),
+        ([1.0, 2.0], "expected a dict"),
+    ]
+
+
+@pytest.mark.parametrize("case", range(8))
+def test_bad_state_dicts_raise_and_leave_the_model_untouched(case: int) -> None:
+    model = MLP(2, [3, 1], seed=0)
+    good = model.state_dict()
+    # every case changes the last-checked entries too, so a partial load would show
+    corrupted = {name: value + 1.0 for name, value in good.items()}
+    bad, message = _bad_states(corrupted)[case]
+    with pytest.raises(StateDictError, match=message):
+        model.load_state_dict(bad)  # type: ignore[arg-type]
+    assert model.state_dict() == good
+    assert issubclass(StateDictError, ValueError)
+
+
+def test_load_state_dict_leaves_gradients_alone() -> None:
+    model = Neuron(2, seed=0)
+    model([1.0, 2.0]).backward()
+    grads = [p.grad for p in model.parameters()]
+    model.load_state_dict({"w.0": 0.0, "w.1": 0.0, "b": 0.0})
+    assert [p.grad for p in model.parameters()] == grads
+
+
+# ----------------------------------------------------- vanishing gradients
+
+
+def _first_to_last_ratio(activation: str, init: str, seed: int) -> float:
+    rng = random.Random(0)
+    inputs = [[rng.uniform(-1, 1) for _ in range(4)] for _ in range(8)]
+    model = MLP(4, [8] * 8 + [1], activation=activation, init=init, seed=seed)
+    loss = sum(((model(x) - 1.0) ** 2 for x in inputs), Value(0.0)) * (1.0 / len(inputs))
+    loss.backward()
+    norms = layer_gradient_norms(model)
+    assert len(norms) == 9 and all(g > 0.0 for g in norms)
+    return norms[0] / norms[-1]
+
+
+def test_deep_sigmoid_mlp_has_vanishing_gradients_and_relu_or_tanh_xavier_do_not() -> None:
+    seeds = range(3)
+    sigmoid = [_first_to_last_ratio("sigmoid", "micrograd", s) for s in seeds]
+    relu_he = [_first_to_last_ratio("relu", "he", s) for s in seeds]
+    tanh_xavier = [_first_to_last_ratio("tanh", "xavier", s) for s in seeds]
+    # eight sigmoid layers: sigmoid' <= 1/4 per layer, first-layer gradients >= 3 orders smaller
+    assert max(sigmoid) < 1e-3
+    # relu with He init and tanh with Xavier keep the first layer within ~2 orders of the last
+    assert min(relu_he) > 1e-2
+    assert min(tanh_xavier) > 1e-2
+    assert min(relu_he) > 100 * max(sigmoid)
