@@ -1,0 +1,225 @@
+"""Per-op tests generated from the op table: every op, every partial, across its domain.
+
+The ops come from ``ops.OPS`` (the built-ins) plus ``ops.power(k)`` for several k, so an op
+added to the table is tested here without a line of new test code; an op with a domain
+check must also be given its out-of-domain cases in ``DOMAIN_ERRORS`` (a test insists).
+"""
+
+from __future__ import annotations
+
+import itertools
+import math
+from typing import Any
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+import autograd_mini
+from autograd_mini import Value, ops
+from autograd_mini.check import gradcheck, gradgradcheck
+from autograd_mini.engine import apply
+from autograd_mini.ops import Op
+from autograd_mini.testing import reals
+
+POWERS = (0, 1, 2, 3, 4, -1, -2, 0.5, 1.5, -0.5, 2.0)
+# Built-ins only: user primitives that other test modules make at import time are theirs.
+OPS_UNDER_TEST: list[Op] = [op for op in ops.OPS.values() if op.builtin] + [
+    ops.power(k) for k in POWERS
+]
+IDS = [op.name for op in OPS_UNDER_TEST]
+GRID_STEPS = 7  # points per input across the domain: 7 for unary ops, 49 for binary ones
+KINK_MARGIN = 1e-3
+
+# Out-of-domain inputs of every op that has a domain check: (inputs, error, index of the
+# offending input, which the message must quote).
+DOMAIN_ERRORS: dict[str, list[tuple[tuple[float, ...], type[Exception], int]]] = {
+    "/": [((1.0, 0.0), ZeroDivisionError, 1), ((-2.5, 0.0), ZeroDivisionError, 1)],
+    "log": [((0.0,), ValueError, 0), ((-2.5,), ValueError, 0)],
+    "sqrt": [((-1.0,), ValueError, 0), ((-1e-300,), ValueError, 0)],
+    "**": [
+        ((-2.0, 0.5), ValueError, 0),
+        ((-2.0, 2.0), ValueError, 0),  # a Value exponent may move off the integer
+        ((0.0, -1.0), ZeroDivisionError, 1),
+    ],
+    "**-1": [((0.0,), ZeroDivisionError, 0)],
+    "**-2": [((0.0,), ZeroDivisionError, 0)],
+    "**0.5": [((-1.0,), ValueError, 0)],
+    "**1.5": [((-0.25,), ValueError, 0)],
+    "**-0.5": [((-1.0,), ValueError, 0), ((0.0,), ZeroDivisionError, 0)],
+}
+# Errors of ops without a check, documented in their doc text.
+FORWARD_ERRORS: dict[str, list[tuple[tuple[float, ...], type[Exception], int]]] = {
+    "exp": [((1000.0,), OverflowError, 0)],
+}
+
+
+def _near_kink(op: Op, args: tuple[float, ...], margin: float = KINK_MARGIN) -> bool:
+    return bool(op.kinks) and any(abs(args[0] - k) < margin for k in op.kinks)
+
+
+def _grid(op: Op) -> list[tuple[float, ...]]:
+    axes = [
+        [low + (high - low) * s / (GRID_STEPS - 1) for s in range(GRID_STEPS)]
+        for low, high in op.domain
+    ]
+    return [p for p in itertools.product(*axes) if not _near_kink(op, p)]
+
+
+def _central_difference(op: Op, args: tuple[float, ...], i: int, h: float = 1e-6) -> float:
+    up, down = list(args), list(args)
+    up[i] += h
+    down[i] -= h
+    return (op.forward(*up) - op.forward(*down)) / (2 * h)
+
+
+# ------------------------------------------------------------------ table structure
+
+
+@pytest.mark.parametrize("op", OPS_UNDER_TEST, ids=IDS)
+def test_op_describes_itself(op: Op) -> None:
+    assert op.arity == len(op.partials) == len(op.formulas) == len(op.inputs)
+    assert len(op.domain) == op.arity, f"{op.name}: give a sampling interval per input"
+    for low, high in op.domain:
+        assert math.isfinite(low) and math.isfinite(high) and low < high
+    for k in op.kinks:
+        assert op.domain[0][0] <= k <= op.domain[0][1], f"{op.name}: kink {k} outside domain"
+    text = op.format(*op.inputs)
+    for name in op.inputs:
+        assert name in text
+    for i in range(op.arity):
+        assert op.derivative_text(i).startswith(f"d({text})/d{op.inputs[i]} = ")
+
+
+# ---------------------------------------------------------------- derivatives vs FD
+
+
+@pytest.mark.parametrize("op", OPS_UNDER_TEST, ids=IDS)
+def test_partials_agree_with_finite_differences_across_the_domain(op: Op) -> None:
+    points = _grid(op)
+    assert len(points) >= GRID_STEPS - 1
+    for args in points:
+        out = op.forward(*args)
+        assert math.isfinite(out), f"{op.name} at {args}"
+        for i, rule in enumerate(op.partials):
+            analytic = rule(out, *args)
+            numeric = _central_difference(op, args, i)
+            assert analytic == pytest.approx(numeric, rel=1e-6, abs=1e-7), (
+                f"{op.derivative_text(i)} at {args}: rule {analytic}, finite differences {numeric}"
+            )
+
+
+@pytest.mark.parametrize("op", OPS_UNDER_TEST, ids=IDS)
+def test_engine_first_and_second_derivatives_across_the_domain(op: Op) -> None:
+    # Through the engine: backward with floats, and nested grad (create_graph) for the
+    # Hessian, so the rules are also checked as builders of graph.
+    def f(*xs: Any) -> Any:
+        return apply(op, *xs)
+
+    for args in _grid(op):
+        assert gradcheck(f, *args)
+        assert gradgradcheck(f, *args)
+
+
+@pytest.mark.parametrize("op", OPS_UNDER_TEST, ids=IDS)
+def test_rules_give_the_same_number_on_values_and_floats(op: Op) -> None:
+    for args in _grid(op):
+        out = op.forward(*args)
+        leaves = [Value(x) for x in args]
+        node = apply(op, *leaves)
+        assert node.data == out
+        for rule in op.partials:
+            on_floats = rule(out, *args)
+            on_values = rule(node, *leaves)
+            assert float(on_values) == pytest.approx(on_floats, rel=1e-12, abs=1e-15)
+
+
+@pytest.mark.parametrize("op", OPS_UNDER_TEST, ids=IDS)
+@settings(max_examples=40)
+@given(data=st.data())
+def test_random_points_in_the_domain(op: Op, data: st.DataObject) -> None:
+    args = tuple(data.draw(reals(low, high), label=f"input {i}")
+                 for i, (low, high) in enumerate(op.domain))
+    if _near_kink(op, args):
+        args = (args[0] + 2 * KINK_MARGIN, *args[1:])  # step off the kink, stay in reach
+    assert gradcheck(lambda *xs: apply(op, *xs), *args)
+
+
+@pytest.mark.parametrize("op", OPS_UNDER_TEST, ids=IDS)
+def test_formula_text_matches_the_rule(op: Op) -> None:
+    # The formulas are what people read (README, step-through); where a formula is a
+    # Python expression, it must compute what the rule computes.
+    namespace = {
+        name: getattr(autograd_mini, name)
+        for name in ("exp", "log", "tanh", "sigmoid", "relu", "sqrt", "sin", "cos")
+    }
+    checked = 0
+    for i, formula in enumerate(op.formulas):
+        try:
+            code = compile(formula, f"<formula of {op.name}>", "eval")
+        except SyntaxError:
+            continue  # prose such as "sign(x), 0 at x = 0"
+        for args in _grid(op):
+            out = op.forward(*args)
+            expected = op.partials[i](out, *args)
+            scope = {**namespace, **dict(zip(op.inputs, args)), "out": out}
+            assert eval(code, scope) == pytest.approx(expected, rel=1e-12, abs=1e-15), (
+                f"{op.derivative_text(i)} at {args}"
+            )
+        checked += 1
+    if op.name not in ("abs",):  # abs's formula is prose; every other op has code formulas
+        assert checked > 0, f"{op.name}: no formula is a Python expression"
+
+
+# --------------------------------------------------------------------------- domains
+
+
+@pytest.mark.parametrize("op", OPS_UNDER_TEST, ids=IDS)
+def test_domain_check_accepts_the_whole_sampling_domain(op: Op) -> None:
+    for args in _grid(op):
+        if op.check is not None:
+            op.check(*args)
+        value = apply(op, *args)
+        assert math.isfinite(value)
+
+
+def test_every_checked_op_has_its_out_of_domain_cases() -> None:
+    checked = {op.name for op in OPS_UNDER_TEST if op.check is not None}
+    assert checked == set(DOMAIN_ERRORS), (
+        "every op with a domain check needs out-of-domain cases in DOMAIN_ERRORS, and"
+        f" only those: missing {sorted(checked - set(DOMAIN_ERRORS))},"
+        f" unknown {sorted(set(DOMAIN_ERRORS) - checked)}"
+    )
+
+
+def _error_cases() -> list[Any]:
+    by_name = {op.name: op for op in OPS_UNDER_TEST}
+    return [
+        pytest.param(by_name[name], args, error, index, id=f"{name}{args}")
+        for table in (DOMAIN_ERRORS, FORWARD_ERRORS)
+        for name, cases in table.items()
+        if name in by_name
+        for args, error, index in cases
+    ]
+
+
+@pytest.mark.parametrize(("op", "args", "error", "index"), _error_cases())
+def test_out_of_domain_raises_the_documented_error(
+    op: Op, args: tuple[float, ...], error: type[Exception], index: int
+) -> None:
+    expected_words = (op.name, repr(args[index]))
+    # On floats (the float-or-Value functions), and on Values (recording graph).
+    for inputs in (args, tuple(Value(x) for x in args)):
+        with pytest.raises(error) as caught:
+            apply(op, *inputs)
+        message = str(caught.value)
+        for word in expected_words:
+            assert word in message, f"{op.name}{args}: {message!r} should name {word!r}"
+    if op.check is not None:
+        with pytest.raises(error):
+            op.check(*args)
+
+
+def test_gradcheck_propagates_an_out_of_domain_error() -> None:
+    with pytest.raises(ValueError, match="log"):
+        gradcheck(autograd_mini.log, -1.0)
