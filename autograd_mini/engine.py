@@ -23,94 +23,230 @@ from __future__ import annotations
 
 import contextvars
 import functools
+import inspect
 import numbers
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from collections.abc import Callable, Generator
 from operator import attrgetter
-from typing import Any
+from typing import Any, ClassVar
 
 from autograd_mini import ops
 from autograd_mini.graph import topological_order
 from autograd_mini.ops import Op
 
 __all__ = [
-    "Value", "abs", "cos", "detach", "exp", "is_grad_enabled", "log", "no_grad", "primitive",
-    "relu", "sigmoid", "sin", "sqrt", "tanh",
+    "Primitive", "Value", "abs", "apply", "cos", "detach", "enable_grad", "exp", "gradients",
+    "is_grad_enabled", "log", "no_grad", "primitive", "relu", "sigmoid", "sin", "sqrt", "tanh",
 ]
 
 
 # ---------------------------------------------------------------------------- no_grad
-# Whether operations record graph. A ContextVar makes it per thread and per async task.
-# Reading a ContextVar on every operation costs time, so a plain counter says whether any
-# no_grad block is open anywhere; only then is the ContextVar consulted.
+# Whether operations record graph. The current mode lives in a ContextVar, which makes it
+# per thread and per async task (a task starts with a copy of its creator's context, so a
+# task created inside no_grad runs without grad, like decimal.localcontext).
+#
+# Reading a ContextVar on every operation costs time, so the hot path first asks a cheaper
+# question: does a "grad disabled" mode exist anywhere at all? Each no_grad block stores a
+# fresh _GradMode object in the ContextVar; the object is alive exactly as long as some
+# context (this one, or a copy an asyncio task or callback took) still holds it, and it
+# keeps its id in _disabled_modes while alive. An empty set therefore proves that every
+# context records, with no counting that a leaked context copy could get wrong.
 
-_grad_enabled: contextvars.ContextVar[bool] = contextvars.ContextVar(
-    "autograd_mini_grad_enabled", default=True
+_disabled_modes: set[int] = set()
+
+
+class _GradMode:
+    """A grad mode: on or off, and the mode it replaced (restored when its block ends)."""
+
+    __slots__ = ("enabled", "outer")
+
+    def __init__(self, enabled: bool, outer: _GradMode | None) -> None:
+        self.enabled = enabled
+        self.outer = outer
+        if not enabled:
+            _disabled_modes.add(id(self))  # set.add is atomic: safe from any thread
+
+    def __del__(self, _modes: set[int] = _disabled_modes) -> None:
+        # The set is bound as a default: this may run while the interpreter shuts down.
+        if not self.enabled:
+            _modes.discard(id(self))
+
+
+_RECORDING = _GradMode(True, None)
+_grad_mode: contextvars.ContextVar[_GradMode] = contextvars.ContextVar(
+    "autograd_mini_grad_mode", default=_RECORDING
 )
-_open_no_grad_blocks = 0
 
 
 def is_grad_enabled() -> bool:
-    """Whether operations on Values currently record graph (False inside ``no_grad``)."""
-    return _grad_enabled.get()
+    """Whether operations on Values currently record graph (False inside ``no_grad``).
+
+    >>> is_grad_enabled()
+    True
+    >>> with no_grad():
+    ...     is_grad_enabled()
+    False
+    """
+    return _grad_mode.get().enabled
 
 
-class no_grad:  # noqa: N801 - named like torch.no_grad, used as a context manager
+class _GradModeBlock:
+    """A block (``with``) or a decorated function that runs in one grad mode.
+
+    Any instance may be entered any number of times, nested, and from several threads or
+    tasks at once: the mode to restore is kept in the context itself, not in the instance.
+    """
+
+    enabled: ClassVar[bool]
+
+    def __enter__(self) -> None:
+        _grad_mode.set(_GradMode(self.enabled, _grad_mode.get()))
+
+    def __exit__(self, *exc: object) -> None:
+        mode = _grad_mode.get()
+        if mode.outer is not None:
+            _grad_mode.set(mode.outer)
+
+    def __call__(self, function: Callable[..., Any]) -> Callable[..., Any]:
+        block = type(self)
+        name = block.__name__
+        if inspect.isasyncgenfunction(function):
+            raise TypeError(
+                f"{name}() cannot decorate the async generator {function.__name__!r}:"
+                f" it would switch modes in whichever task resumes it; use"
+                f" `with {name}():` inside its body instead"
+            )
+        if inspect.iscoroutinefunction(function):
+
+            @functools.wraps(function)
+            async def coroutine_wrapper(*args: Any, **kwargs: Any) -> Any:
+                with block():  # the mode stays inside this coroutine's task
+                    return await function(*args, **kwargs)
+
+            return coroutine_wrapper
+        if inspect.isgeneratorfunction(function):
+            return _generator_in_mode(block, function)
+
+        @functools.wraps(function)
+        def wrapper(*args: Any, **kwargs: Any) -> Any:
+            with block():
+                return function(*args, **kwargs)
+
+        return wrapper
+
+
+def _generator_in_mode(
+    block: type[_GradModeBlock], function: Callable[..., Generator[Any, Any, Any]]
+) -> Callable[..., Generator[Any, Any, Any]]:
+    # A `with` around a whole generator would leave the mode switched in the caller while
+    # the generator is paused at a yield; instead each resumption runs inside the block.
+    @functools.wraps(function)
+    def generator_wrapper(*args: Any, **kwargs: Any) -> Generator[Any, Any, Any]:
+        generator = function(*args, **kwargs)
+        sent: Any = None
+        thrown: BaseException | None = None
+        while True:
+            try:
+                with block():
+                    item = generator.send(sent) if thrown is None else generator.throw(thrown)
+            except StopIteration as stop:
+                return stop.value
+            thrown = None
+            try:
+                sent = yield item
+            except GeneratorExit:
+                with block():
+                    generator.close()
+                raise
+            except BaseException as exc:  # passed on into the wrapped generator
+                thrown = exc
+
+    return generator_wrapper
+
+
+class no_grad(_GradModeBlock):  # noqa: N801 - named like torch.no_grad
     """Record no graph inside this block (or this decorated function).
 
     Results are leaves: they have data but no parents, so nothing is kept alive and
-    ``backward`` does not reach through them. Per thread and per async task.
+    ``backward`` does not reach through them. The mode is per thread and per async task;
+    a task or a decorated coroutine or generator keeps it only for its own code.
 
     >>> x = Value(2.0)
     >>> with no_grad():
     ...     y = x * 3
     >>> y.data, y.parents
     (6.0, ())
+    >>> @no_grad()
+    ... def evaluate(v):
+    ...     return v * v
+    >>> evaluate(x).is_leaf
+    True
     """
 
-    def __init__(self) -> None:
-        self._tokens: list[contextvars.Token[bool]] = []
-
-    def __enter__(self) -> None:
-        global _open_no_grad_blocks
-        self._tokens.append(_grad_enabled.set(False))
-        _open_no_grad_blocks += 1
-
-    def __exit__(self, *exc: object) -> None:
-        global _open_no_grad_blocks
-        _open_no_grad_blocks -= 1
-        _grad_enabled.reset(self._tokens.pop())
-
-    def __call__(self, function: Callable[..., Any]) -> Callable[..., Any]:
-        @functools.wraps(function)
-        def wrapper(*args: Any, **kwargs: Any) -> Any:
-            with no_grad():
-                return function(*args, **kwargs)
-
-        return wrapper
+    enabled = False
 
 
-@contextmanager
-def enable_grad() -> Iterator[None]:
-    """Record graph again inside a ``no_grad`` block."""
-    token = _grad_enabled.set(True)
-    try:
-        yield
-    finally:
-        _grad_enabled.reset(token)
+class enable_grad(_GradModeBlock):  # noqa: N801 - named like torch.enable_grad
+    """Record graph again inside a ``no_grad`` block (or in this decorated function).
+
+    >>> x = Value(2.0)
+    >>> with no_grad():
+    ...     with enable_grad():
+    ...         y = x * 3
+    >>> y.parents == (x, y.parents[1])
+    True
+    """
+
+    enabled = True
 
 
 # ------------------------------------------------------------------------------ Value
 
 
+def _is_numpy_bool(x: Any) -> bool:
+    # numpy.bool_ is the one numpy scalar that is not a numbers.Real; numpy is not imported.
+    kind = type(x)
+    return kind.__module__ == "numpy" and kind.__name__ in ("bool", "bool_")
+
+
+def _is_real(x: Any) -> bool:
+    """int, float, bool, Fraction, numpy scalars (not complex, not Decimal, not Value)."""
+    return isinstance(x, numbers.Real) or _is_numpy_bool(x)
+
+
 def _as_float(x: Any, where: str) -> float:
-    if isinstance(x, float):
+    if type(x) is float:
         return x
-    if isinstance(x, numbers.Real):  # int, bool, Fraction, numpy scalars
-        return float(x)
+    if _is_real(x):
+        try:
+            return float(x)  # also turns a float subclass (numpy.float64) into a float
+        except OverflowError:
+            raise OverflowError(
+                f"{where}: {type(x).__name__} {x!r:.60} is too large for a float"
+            ) from None
+    if isinstance(x, Value):
+        raise TypeError(
+            f"{where}: expected a real number, got a Value ({x!r}); use its .data for the"
+            " number, or the Value itself in an operation"
+        )
     raise TypeError(
-        f"{where}: expected a real number or a Value, got {type(x).__name__} {x!r}"
+        f"{where}: expected a real number (int, float, bool or a numpy scalar) or a Value,"
+        f" got {type(x).__name__} {x!r:.60}"
     )
+
+
+# Types that can never take part in arithmetic with a Value. For them an operator raises a
+# clear TypeError at once; any other unknown type gets NotImplemented, so that it (a numpy
+# array, say) may still handle the operation, as Python's protocol intends.
+_NEVER_NUMBERS = (str, bytes, bytearray, type(None), complex, list, tuple, dict, set, frozenset)
+
+
+def _not_a_number(op_name: str, x: Any, reflected: bool) -> Any:
+    if reflected or isinstance(x, _NEVER_NUMBERS):
+        raise TypeError(
+            f"{op_name}: cannot combine a Value with {type(x).__name__} {x!r:.60}; use a"
+            " real number (int, float, bool, numpy scalar) or a Value"
+        )
+    return NotImplemented
 
 
 class Value:
@@ -208,9 +344,9 @@ class Value:
             return _binary(ops.POW, self, other)
         if _is_number(other):
             # An int exponent keeps its spelling in the op name: "**2", as in micrograd.
-            exponent: float = other if type(other) is int else float(other)
+            exponent: float = int(other) if isinstance(other, numbers.Integral) else float(other)
             return _unary(ops.power(exponent), self)
-        return NotImplemented
+        return _not_a_number("**", other, reflected=False)  # type: ignore[no-any-return]
 
     def __rpow__(self, other: Any) -> Value:
         return _binary(ops.POW, other, self)
@@ -253,16 +389,20 @@ class Value:
     # ---------------------------------------------------------------- comparisons
     # Ordering compares data; == and hash stay identity so Values can live in sets/dicts.
     def __lt__(self, other: Any) -> bool:
-        return self.data < _data(other, "<")
+        o = _compared(other, "<")
+        return o if o is NotImplemented else self.data < o
 
     def __le__(self, other: Any) -> bool:
-        return self.data <= _data(other, "<=")
+        o = _compared(other, "<=")
+        return o if o is NotImplemented else self.data <= o
 
     def __gt__(self, other: Any) -> bool:
-        return self.data > _data(other, ">")
+        o = _compared(other, ">")
+        return o if o is NotImplemented else self.data > o
 
     def __ge__(self, other: Any) -> bool:
-        return self.data >= _data(other, ">=")
+        o = _compared(other, ">=")
+        return o if o is NotImplemented else self.data >= o
 
     __eq__ = object.__eq__
     __hash__ = object.__hash__
@@ -272,7 +412,8 @@ class Value:
         return self.data
 
     def __format__(self, spec: str) -> str:
-        return format(self.data, spec)
+        # f"{v:.3f}" formats the data; a bare f"{v}" is str(v), as Python's protocol says.
+        return format(self.data, spec) if spec else str(self)
 
     def __repr__(self) -> str:
         label = f", label={self.label!r}" if self.label else ""
@@ -283,8 +424,13 @@ class Value:
         """Fill ``.grad`` of every node this Value depends on with d self / d node.
 
         Leaves accumulate across calls (``+=``, as in PyTorch); every other node gets
-        exactly this pass's gradient. With ``create_graph=True`` the gradients are Values
-        whose graphs can be differentiated again.
+        exactly this pass's gradient. If the pass fails (an infinite derivative, such as
+        sqrt's at 0), it raises and every ``.grad`` is left as it was before the call.
+
+        With ``create_graph=True`` every ``.grad`` becomes a Value whose graph can be
+        differentiated again. Like PyTorch, that graph refers back to the node it belongs
+        to, a reference cycle; prefer :func:`autograd_mini.grad` for higher derivatives,
+        or set ``.grad = 0.0`` when done.
 
         >>> x = Value(3.0)
         >>> y = x * x
@@ -304,6 +450,10 @@ class Value:
             for node, g in zip(order, saved):  # a failed pass changes nothing
                 node.grad = g
             raise
+        if create_graph:  # constant derivatives came out as floats; make them Values too
+            for node in order:
+                if not isinstance(node.grad, Value):
+                    node.grad = Value(node.grad)
 
     def detach(self) -> Value:
         """A new leaf with the same data and label, cut from this graph."""
@@ -313,8 +463,13 @@ class Value:
         self.grad = 0.0
 
 
-def _data(other: Any, where: str) -> float:
-    return other.data if isinstance(other, Value) else _as_float(other, where)
+def _compared(other: Any, where: str) -> Any:
+    # The number to compare with, or NotImplemented for an unknown type (numpy arrays).
+    if isinstance(other, Value):
+        return other.data
+    if _is_real(other):
+        return _as_float(other, where)
+    return _not_a_number(where, other, reflected=False)
 
 
 def _accumulate(total: Any, g: Any) -> Any:
@@ -332,7 +487,7 @@ def _node(data: float, op: Op, a: Any, b: Value | None = None) -> Value:
     out.data = data
     out.grad = 0.0
     out.label = ""
-    if _open_no_grad_blocks and not _grad_enabled.get():
+    if _disabled_modes and not _grad_mode.get().enabled:
         out._opdef = out._a = out._b = None  # no graph: the result is a leaf
     else:
         out._opdef = op
@@ -354,23 +509,35 @@ def _forward(op: Op, *args: float) -> float:
             f"{op.name}: result overflows a float at input {', '.join(map(repr, args))}"
         ) from None
     except (ValueError, ZeroDivisionError) as exc:
-        raise type(exc)(
-            f"{op.name}: undefined at input {', '.join(map(repr, args))} ({exc})"
+        raise _same_kind(
+            exc, f"{op.name}: undefined at input {', '.join(map(repr, args))} ({exc})"
         ) from None
+
+
+def _same_kind(exc: Exception, message: str) -> Exception:
+    # The same exception type with a better message; a subclass (a user's) that cannot be
+    # built from a message alone falls back to its nearest built-in base.
+    try:
+        return type(exc)(message)
+    except Exception:
+        for base in (ZeroDivisionError, OverflowError, ArithmeticError, ValueError, TypeError):
+            if isinstance(exc, base):
+                return base(message)
+        return RuntimeError(message)
 
 
 def _operand(x: Any, op: Op) -> Value:
     if isinstance(x, Value):
         return x
-    if isinstance(x, numbers.Real):
+    if _is_real(x):
         return Value(x)
     raise TypeError(
-        f"{op.name}: cannot apply to {type(x).__name__} {x!r}; use a number or a Value"
+        f"{op.name}: cannot apply to {type(x).__name__} {x!r:.60}; use a number or a Value"
     )
 
 
 def _is_number(x: Any) -> bool:
-    return type(x) is float or type(x) is int or isinstance(x, numbers.Real)
+    return type(x) is float or type(x) is int or _is_real(x)
 
 
 def _unary(op: Op, x: Value) -> Value:
@@ -378,15 +545,16 @@ def _unary(op: Op, x: Value) -> Value:
 
 
 def _binary(op: Op, a: Any, b: Any) -> Value:
-    # Returns NotImplemented for operands that are not numbers, so that the other operand
-    # (a numpy array, say) may handle the operation, as Python's protocol intends.
+    # An operand that is not a Value is a number to wrap, or else (rarely) something else:
+    # see _not_a_number. If ``a`` is the foreign one, this is a reflected call (__radd__ ...)
+    # and no one else will handle it, so the error is raised here.
     if not isinstance(a, Value):
         if not _is_number(a):
-            return NotImplemented  # type: ignore[no-any-return]
+            return _not_a_number(op.name, a, reflected=True)  # type: ignore[no-any-return]
         a = Value(a)
     if not isinstance(b, Value):
         if not _is_number(b):
-            return NotImplemented  # type: ignore[no-any-return]
+            return _not_a_number(op.name, b, reflected=False)  # type: ignore[no-any-return]
         b = Value(b)
     return _node(_forward(op, a.data, b.data), op, a, b)
 
@@ -417,26 +585,32 @@ def apply(op: Op, *inputs: Any) -> Any:
 # a rule works in both the ordinary and the create_graph backward pass.
 
 
-def _math(op: Op) -> Callable[[Any], Any]:
+def _math(op: Op, point: float) -> Callable[[Any], Any]:
     def function(x: Any) -> Any:
         if isinstance(x, Value):
             return _unary(op, x)
         return _forward(op, _as_float(x, op.name))
 
+    at = op.forward(point)
     function.__name__ = function.__qualname__ = op.name
-    function.__doc__ = f"{op.doc[:1].upper()}{op.doc[1:]}: float in, float out; Value in, Value out."
+    function.__doc__ = (
+        f"{op.doc[:1].upper()}{op.doc[1:]}.\n\n"
+        f"Float in, float out; Value in, Value out (recorded as the op {op.name!r}).\n\n"
+        f">>> {op.name}({point!r})\n{at!r}\n"
+        f">>> {op.name}(Value({point!r}))\nValue(data={at!r}, grad=0.0)\n"
+    )
     return function
 
 
-exp = _math(ops.EXP)
-log = _math(ops.LOG)
-tanh = _math(ops.TANH)
-sigmoid = _math(ops.SIGMOID)
-relu = _math(ops.RELU)
-sqrt = _math(ops.SQRT)
-sin = _math(ops.SIN)
-cos = _math(ops.COS)
-abs = _math(ops.ABS)  # the float-or-Value abs, like the functions above
+exp = _math(ops.EXP, 0.0)
+log = _math(ops.LOG, 1.0)
+tanh = _math(ops.TANH, 0.0)
+sigmoid = _math(ops.SIGMOID, 0.0)
+relu = _math(ops.RELU, -2.0)
+sqrt = _math(ops.SQRT, 4.0)
+sin = _math(ops.SIN, 0.0)
+cos = _math(ops.COS, 0.0)
+abs = _math(ops.ABS, -2.0)  # the float-or-Value abs, like the functions above
 
 
 def detach(x: Any) -> Any:
@@ -530,7 +704,7 @@ def _backpropagate(order: list[Value], create_graph: bool) -> None:
                 args = [p.data for p in node._a]
                 for parent, rule in zip(node._a, op.partials):
                     parent.grad += g * rule(node.data, *args)
-    except (ArithmeticError, ValueError) as exc:
+    except (ArithmeticError, ValueError, TypeError) as exc:
         assert node is not None
         raise _backward_error(node, exc) from exc
     return None
@@ -548,17 +722,29 @@ def _backpropagate_values(order: list[Value]) -> None:
             g = node.grad
             parents = node.parents
             for parent, rule in zip(parents, op.partials):
-                parent.grad = _accumulate(parent.grad, g * rule(node, *parents))
-    except (ArithmeticError, ValueError) as exc:
+                parent.grad = _accumulate(parent.grad, _times(g, rule(node, *parents)))
+    except (ArithmeticError, ValueError, TypeError) as exc:
         assert node is not None
         raise _backward_error(node, exc) from exc
 
 
-def gradients(root: Value, create_graph: bool = False) -> dict[Value, Any]:
-    """d root / d node for every node ``root`` depends on; every ``.grad`` is left as it was.
+def _times(upstream: Any, local: Any) -> Any:
+    # upstream * local, skipping a multiplication by exactly 1.0 so that graphs built by
+    # create_graph carry no "1.0 * ..." nodes (x * 1.0 == x exactly, so no digit changes).
+    if type(upstream) is float and upstream == 1.0:
+        return local
+    if type(local) is float and local == 1.0:
+        return upstream
+    return upstream * local
 
-    :func:`autograd_mini.grad` is built on this. It runs the same chain rule as
-    ``backward``, then puts back the gradients the nodes held before.
+
+def gradients(root: Value, create_graph: bool = False) -> dict[Value, Any]:
+    """d root / d node for every node ``root`` depends on. No ``.grad`` is read or written.
+
+    The same chain rule as ``backward``, with the gradients kept in a dict instead of in
+    ``.grad``: so it is safe to call from several threads on a shared graph, or inside a
+    backward pass. :func:`autograd_mini.grad` is built on it. With ``create_graph=True``
+    the derivatives are Values (or plain floats where they are constants).
 
     >>> x = Value(2.0)
     >>> y = x * x + x
@@ -566,16 +752,57 @@ def gradients(root: Value, create_graph: bool = False) -> dict[Value, Any]:
     (5.0, 0.0)
     """
     order = topological_order(root, _parents_of)
-    saved = [node.grad for node in order]
+    grads: dict[Value, Any] = {root: 1.0}
+    if create_graph:
+        _gradient_values(order, grads)
+        return grads
+    get = grads.get
+    node = None
     try:
-        for node in order:
-            node.grad = 0.0
-        root.grad = 1.0
-        _backpropagate(order, create_graph)
-        return {node: node.grad for node in order}
-    finally:
-        for node, g in zip(order, saved):
-            node.grad = g
+        for node in reversed(order):
+            op = node._opdef
+            if op is None:
+                continue
+            # Every node of ``order`` feeds ``root``, so all of its consumers come later
+            # in ``order`` and have already added their share to grads[node]. The shares
+            # are added as backward adds them to .grad (0.0 + first share): same digits.
+            g = grads[node]
+            if op.arity == 2:
+                a: Any = node._a
+                b: Any = node._b
+                da, db = op.partials
+                x, y = a.data, b.data
+                grads[a] = get(a, 0.0) + g * da(node.data, x, y)
+                grads[b] = get(b, 0.0) + g * db(node.data, x, y)
+            elif op.arity == 1:
+                a = node._a
+                grads[a] = get(a, 0.0) + g * op.partials[0](node.data, a.data)
+            else:
+                args = [p.data for p in node._a]
+                for parent, rule in zip(node._a, op.partials):
+                    grads[parent] = get(parent, 0.0) + g * rule(node.data, *args)
+    except (ArithmeticError, ValueError, TypeError) as exc:
+        assert node is not None
+        raise _backward_error(node, exc) from exc
+    return grads
+
+
+def _gradient_values(order: list[Value], grads: dict[Value, Any]) -> None:
+    # gradients(create_graph=True): the rules called on the nodes themselves.
+    node = None
+    try:
+        for node in reversed(order):
+            op = node._opdef
+            if op is None:
+                continue
+            g = grads[node]
+            parents = node.parents
+            for parent, rule in zip(parents, op.partials):
+                share = _times(g, rule(node, *parents))
+                grads[parent] = _accumulate(grads.get(parent, 0.0), share)
+    except (ArithmeticError, ValueError, TypeError) as exc:
+        assert node is not None
+        raise _backward_error(node, exc) from exc
 
 
 def _backward_error(node: Value, exc: Exception) -> Exception:
@@ -583,7 +810,13 @@ def _backward_error(node: Value, exc: Exception) -> Exception:
     assert op is not None
     at = ", ".join(repr(p.data) for p in node.parents)
     formulas = "; ".join(op.derivative_text(i) for i in range(op.arity))
-    return type(exc)(
-        f"backward through {op.name} at input {at}: the local derivative is not finite"
-        f" there ({formulas}): {exc}"
+    if isinstance(exc, TypeError):
+        problem = "a local-derivative rule failed"
+        advice = "check that every partial returns a number (or a Value) for these inputs"
+    else:
+        problem = "the local derivative is not finite there"
+        advice = "keep the input away from that point"
+    return _same_kind(
+        exc, f"backward through {op.name} at input {at}: {problem} ({formulas}): {exc};"
+        f" {advice}"
     )

@@ -11,10 +11,11 @@ from __future__ import annotations
 
 import contextvars
 import functools
+import numbers
 from collections.abc import Callable
 from typing import Any
 
-from autograd_mini.engine import Value, gradients
+from autograd_mini.engine import Value, enable_grad, gradients
 
 __all__ = ["grad", "value_and_grad"]
 
@@ -30,7 +31,10 @@ def value_and_grad(
     """Return a function giving ``(f(*args), df/d args[argnums])``.
 
     ``argnums`` is an int (one derivative comes back) or a tuple of ints (a tuple of
-    derivatives comes back, in that order).
+    derivatives comes back, in that order). Each derivative is the partial derivative with
+    respect to that argument alone: a Value passed twice, or also captured by ``f``, counts
+    only where it is passed at that position. ``f`` is run with graph recording on, even
+    inside :class:`~autograd_mini.no_grad`.
 
     >>> from autograd_mini import tanh
     >>> value, slope = value_and_grad(lambda x: tanh(x))(0.0)
@@ -39,41 +43,35 @@ def value_and_grad(
     >>> value_and_grad(lambda x, y: x * y, argnums=(0, 1))(2.0, 5.0)
     (10.0, (5.0, 2.0))
     """
-    positions = _positions(argnums)
+    _positions(argnums)  # a bad argnums is reported when grad is made, not when called
 
     @functools.wraps(f)
     def wrapped(*args: Any) -> tuple[Any, Any]:
-        for i in positions:
-            if not -len(args) <= i < len(args):
-                raise TypeError(
-                    f"grad: argnums {argnums!r} names argument {i}, but the function was"
-                    f" called with {len(args)} argument(s)"
-                )
+        positions = _positions(argnums, len(args))
         nested = _active.get() > 0 or any(isinstance(args[i], Value) for i in positions)
         inputs = list(args)
         wrt: list[Value] = []
-        for i in positions:
-            x = _input(args[i], i, nested)
-            if any(x is w for w in wrt):
-                x = x + 0.0  # the same Value twice: give each position its own node
-            wrt.append(x)
-            inputs[i] = x
         token = _active.set(_active.get() + 1)
         try:
-            out = f(*inputs)
+            with enable_grad():
+                for i in positions:
+                    x = _input(args[i], i)
+                    wrt.append(x)
+                    inputs[i] = x
+                out = f(*inputs)
+                if isinstance(out, Value):
+                    grads = gradients(out, create_graph=nested)
+                    derivatives = [grads.get(x, 0.0) for x in wrt]
+                    value: Any = out if nested else out.data
+                elif isinstance(out, numbers.Real):
+                    derivatives, value = [0.0] * len(wrt), float(out)  # constant in its inputs
+                else:
+                    raise TypeError(
+                        f"grad: {getattr(f, '__name__', 'f')} must return a scalar Value or"
+                        f" a real number, got {type(out).__name__} {out!r:.60}"
+                    )
         finally:
             _active.reset(token)
-        if isinstance(out, Value):
-            grads = gradients(out, create_graph=nested)
-            derivatives = [grads.get(x, 0.0) for x in wrt]
-            value: Any = out if nested else out.data
-        elif isinstance(out, (int, float)):
-            derivatives, value = [0.0] * len(wrt), float(out)  # constant in its inputs
-        else:
-            raise TypeError(
-                f"grad: {getattr(f, '__name__', 'f')} must return a scalar Value or number,"
-                f" got {type(out).__name__}"
-            )
         if isinstance(argnums, int):
             return value, derivatives[0]
         return value, tuple(derivatives)
@@ -101,22 +99,43 @@ def grad(f: Callable[..., Any], argnums: int | tuple[int, ...] = 0) -> Callable[
     return wrapped
 
 
-def _positions(argnums: int | tuple[int, ...]) -> tuple[int, ...]:
+def _positions(argnums: int | tuple[int, ...], count: int | None = None) -> tuple[int, ...]:
+    # The argument positions named by argnums, checked; with ``count`` (the number of
+    # arguments of a call) made non-negative and checked against it.
     if isinstance(argnums, bool) or not isinstance(argnums, (int, tuple)):
         raise TypeError(f"grad: argnums must be an int or a tuple of ints, got {argnums!r}")
     positions = (argnums,) if isinstance(argnums, int) else argnums
     if not positions or not all(isinstance(i, int) and not isinstance(i, bool) for i in positions):
         raise TypeError(f"grad: argnums must be an int or a non-empty tuple of ints, got {argnums!r}")
-    return positions
+    if count is None:
+        return positions
+    for i in positions:
+        if not -count <= i < count:
+            raise TypeError(
+                f"grad: argnums {argnums!r} names argument {i}, but the function was"
+                f" called with {count} argument(s)"
+            )
+    normalized = tuple(i % count for i in positions)
+    if len(set(normalized)) != len(normalized):
+        raise ValueError(
+            f"grad: argnums {argnums!r} names the same argument twice; name each once"
+        )
+    return normalized
 
 
-def _input(x: Any, position: int, nested: bool) -> Value:
+def _input(x: Any, position: int) -> Value:
+    # Differentiation needs a node of its own for each position. A caller's Value gets a
+    # fresh identity node (x - 0.0, exact for every float, -0.0 included): the derivative
+    # then counts only this position's uses, not other uses of x (another argument, or a
+    # closure in f), while an outer grad still reaches x through it.
     if isinstance(x, Value):
-        return x
+        own = x - 0.0
+        own.label = x.label
+        return own
     try:
         return Value(x)
     except TypeError:
         raise TypeError(
-            f"grad: argument {position} is {type(x).__name__} {x!r}; differentiate with"
+            f"grad: argument {position} is {type(x).__name__} {x!r:.60}; differentiate with"
             " respect to real numbers or Values"
         ) from None

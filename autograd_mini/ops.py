@@ -25,6 +25,7 @@ only when they are called.
 from __future__ import annotations
 
 import math
+import numbers
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
@@ -110,19 +111,19 @@ def _check_sqrt(x: float) -> None:
 
 
 def _check_pow(a: float, b: float) -> None:
-    # The exponent is a Value here, so d/db = out * log(a) must exist: a > 0, or a == 0
-    # with b >= 1 (where the power and both partials are finite).
-    if a > 0.0 or (a == 0.0 and b >= 1.0):
+    # The exponent is a Value here, so d/db = out * log(a) must make sense: a > 0, or
+    # a == 0 with b >= 0 (there 0**b is 0 or 1 and PyTorch's convention d/db = 0 applies).
+    # A negative base is refused even for an integer b: the exponent may move off it.
+    if a > 0.0 or (a == 0.0 and b >= 0.0):
         return
     if a == 0.0:
         raise ZeroDivisionError(
-            f"**: 0.0 to the power {_fmt(b)} is undefined or has an infinite derivative;"
-            " use an exponent >= 1 with a zero base"
+            f"**: 0.0 to the negative power {_fmt(b)} divides by zero; use a nonzero base"
         )
     raise ValueError(
-        f"**: base {_fmt(a)} is negative while the exponent {_fmt(b)} is a Value;"
-        " d/d(exponent) = out * log(base) is undefined there. Use a plain number as the"
-        " exponent (x ** 2) or a positive base"
+        f"**: base {_fmt(a)} with the Value exponent {_fmt(b)}: a Value exponent needs a"
+        " base > 0 (or 0 with exponent >= 0), since d/d(exponent) = out * log(base)."
+        " Use a plain number as the exponent (x ** 2) or a positive base"
     )
 
 
@@ -149,6 +150,29 @@ def _step(x: Any) -> float:
 def _sign(x: Any) -> float:
     # abs'(x): 0 at the kink x == 0, as in PyTorch.
     return 1.0 if x > 0.0 else (-1.0 if x < 0.0 else 0.0)
+
+
+def _sigmoid_slope(out: Any, x: Any) -> Any:
+    # sigmoid'(x) = sigmoid(x) * sigmoid(-x). The textbook out * (1 - out) loses every digit
+    # once out rounds to 1.0 (x > 37; already half of them at x = 20); this form keeps
+    # full relative precision on both sides. Floats take the direct route (hot path).
+    if type(x) is float:
+        return out * _sigmoid(-x)
+    return out * _m.sigmoid(-x)
+
+
+def _pow_base_slope(out: Any, a: Any, b: Any) -> Any:
+    # d(a**b)/da = b * a**(b-1). At a == b == 0 that is 0 * 0**-1; PyTorch's convention
+    # (and the limit along b == 0, where a**0 is constant) gives 0. float() reads the data
+    # of a Value too, so this test works in both backward modes.
+    if float(b) == 0.0 and float(a) == 0.0:
+        return 0.0
+    return b * a ** (b - 1.0)
+
+
+def _pow_exponent_slope(out: Any, a: Any, b: Any) -> Any:
+    # d(a**b)/db = a**b * log(a); at a == 0 (allowed only with b >= 0) it is 0, as in PyTorch.
+    return out * _m.log(a) if a > 0.0 else 0.0
 
 
 # ----------------------------------------------------------------------------- table
@@ -220,10 +244,10 @@ DIV = register(Op(
 ))
 POW = register(Op(
     "**", lambda a, b: a**b,
-    (lambda out, a, b: b * a ** (b - 1.0), lambda out, a, b: out * _m.log(a) if a > 0.0 else 0.0),
-    ("b * a**(b-1)", "out * log(a)"), "{0} ** {1}", ("a", "b"), precedence=40,
+    (_pow_base_slope, _pow_exponent_slope),
+    ("b * a**(b-1)", "out * log(a), 0 at a = 0"), "{0} ** {1}", ("a", "b"), precedence=40,
     check=_check_pow, domain=((0.5, 3.0), (-2.0, 2.0)),
-    doc="power with a Value exponent; needs a > 0 (or a == 0 with b >= 1)",
+    doc="power with a Value exponent; needs a > 0, or a = 0 with b >= 0",
 ))
 NEG = register(Op(
     "neg", lambda x: -x, (lambda out, x: -1.0,), ("-1",), "-{0}", ("x",),
@@ -243,11 +267,15 @@ LOG = register(Op(
 ))
 TANH = register(Op(
     "tanh", math.tanh, (lambda out, x: 1.0 - out**2,), ("1 - out**2",), "tanh({0})",
-    ("x",), domain=(_R,), doc="hyperbolic tangent",
+    ("x",), domain=(_R,),
+    doc="hyperbolic tangent; the rule is micrograd's and PyTorch's, digit for digit (its"
+    " relative precision fades for |x| > 15, where out rounds towards 1)",
 ))
 SIGMOID = register(Op(
-    "sigmoid", _sigmoid, (lambda out, x: out * (1.0 - out),), ("out * (1 - out)",),
-    "sigmoid({0})", ("x",), domain=(_R,), doc="logistic function 1 / (1 + exp(-x))",
+    "sigmoid", _sigmoid, (_sigmoid_slope,), ("out * sigmoid(-x)",),
+    "sigmoid({0})", ("x",), domain=(_R,),
+    doc="logistic function 1 / (1 + exp(-x)); out * sigmoid(-x) equals out * (1 - out)"
+    " but keeps its precision for large x",
 ))
 RELU = register(Op(
     "relu", _relu, (lambda out, x: _step(x),), ("1 if x > 0 else 0",), "relu({0})",
@@ -273,28 +301,55 @@ COS = register(Op(
 # micrograd): the exponent is part of the op, not an input, so no derivative with respect
 # to it is computed and negative bases work for integer k.
 
-_POWER_OPS: dict[float, Op] = {}
+_POWER_OPS: dict[tuple[type, float], Op] = {}
+
+POWER_NOTATION = "x ** k"
+POWER_FORMULA = "k * x**(k-1)"
+POWER_DOC = (
+    "power by a plain number k (the op is named **k, e.g. **2); no derivative with respect"
+    " to k. Negative x needs an integer k; x = 0 needs k >= 0"
+)
 
 
 def power(k: float) -> Op:
-    """The op ``x ** k`` for a fixed number ``k`` (made once per exponent, then cached)."""
-    op = _POWER_OPS.get(k)
-    if op is not None:
-        return op
-    kf = float(k)
+    """The op ``x ** k`` for a fixed number ``k`` (made once per exponent, then cached).
+
+    An int and a float exponent are different ops with different names, as in micrograd
+    (``x ** 2`` is ``"**2"``, ``x ** 2.0`` is ``"**2.0"``), whichever comes first.
+
+    >>> power(2).name, power(2.0).name, power(2) is power(2)
+    ('**2', '**2.0', True)
+    >>> power(3).forward(2.0), power(3).partials[0](8.0, 2.0)
+    (8.0, 12.0)
+    """
+    if isinstance(k, bool) or not isinstance(k, (int, float)):
+        raise TypeError(f"**: the exponent must be an int or a float, got {type(k).__name__} {k!r}")
+    if isinstance(k, int):
+        try:
+            kf = float(k)
+        except OverflowError:
+            raise OverflowError(f"**: exponent {k} is too large for a float") from None
+    else:
+        k = kf = float(k)  # a float subclass (numpy.float64) becomes a plain float
     if not math.isfinite(kf):
         raise ValueError(f"**: exponent {k!r} is not finite; use a finite number")
+    if kf == 0.0:
+        k = type(k)(0)  # -0.0 and 0.0 are the same op
+    key = (type(k), k)
+    op = _POWER_OPS.get(key)
+    if op is not None:
+        return op
     is_integer = kf.is_integer()
 
     def check(x: float) -> None:
         if x < 0.0 and not is_integer:
             raise ValueError(
-                f"**{k}: negative base {_fmt(x)} to the non-integer power {k!r} is not real;"
+                f"**{k!r}: negative base {_fmt(x)} to the non-integer power {k!r} is not real;"
                 " use a non-negative base or an integer exponent"
             )
         if x == 0.0 and kf < 0.0:
             raise ZeroDivisionError(
-                f"**{k}: 0.0 to the negative power {k!r} divides by zero; use a nonzero base"
+                f"**{k!r}: 0.0 to the negative power {k!r} divides by zero; use a nonzero base"
             )
 
     if kf == 0.0:
@@ -305,13 +360,14 @@ def power(k: float) -> Op:
         formula = f"{k!r} * x**{(k - 1)!r}"
     lo = -3.0 if is_integer else 0.2
     op = Op(
-        f"**{k}", lambda x: x**k, (rule,), (formula,), f"{{0}} ** {k!r}", ("x",),
+        f"**{k!r}", lambda x: x**k, (rule,), (formula,), f"{{0}} ** {k!r}", ("x",),
         precedence=40, check=check if (not is_integer or kf < 0.0) else None,
         domain=((0.5 if kf < 0.0 and is_integer else lo, 3.0),),
         doc=f"power by the number {k!r}",
     )
     if len(_POWER_OPS) < 1024:  # exponents in real programs are few; never grow unbounded
-        _POWER_OPS[k] = op
+        # setdefault: if two threads race here, both get the one op that was stored.
+        op = _POWER_OPS.setdefault(key, op)
     return op
 
 
@@ -340,10 +396,30 @@ def primitive_op(
         else f"partial {i} of {name}" for i, p in enumerate(partials)
     )
     return Op(
-        name, forward, rules, texts, f"{name}({', '.join(f'{{{i}}}' for i in range(n))})",
+        name, _real_forward(name, forward), rules, texts,
+        f"{name}({', '.join(f'{{{i}}}' for i in range(n))})",
         names, check=check, domain=domain or ((-2.0, 2.0),) * n, kinks=kinks,
         doc="user-defined primitive", builtin=False,
     )
+
+
+def _real_forward(name: str, forward: Callable[..., Any]) -> Callable[..., float]:
+    # A user forward may return an int, a numpy scalar or (by mistake) something else; the
+    # graph stores Python floats only, and a wrong type is reported at once by name.
+    def real_forward(*args: float) -> float:
+        result = forward(*args)
+        if type(result) is float:
+            return result
+        if isinstance(result, numbers.Real):
+            return float(result)
+        raise TypeError(
+            f"primitive {name!r}: forward returned {type(result).__name__} {result!r} at"
+            f" input {', '.join(map(repr, args))}; it must return a real number"
+        )
+
+    real_forward.__name__ = getattr(forward, "__name__", "forward")
+    real_forward.__wrapped__ = forward  # type: ignore[attr-defined]
+    return real_forward
 
 
 def _user_rule(partial: Callable[..., Any]) -> Rule:
@@ -353,3 +429,42 @@ def _user_rule(partial: Callable[..., Any]) -> Rule:
 
     rule.__name__ = getattr(partial, "__name__", "partial")
     return rule
+
+
+# ------------------------------------------------------------------- the table as text
+
+
+def _cell(text: str) -> str:
+    return text.replace("|", "\\|")
+
+
+def markdown_table(include_user_ops: bool = False) -> str:
+    """The op table as a Markdown table: op, notation, derivative rules, domain and notes.
+
+    This is the table in the README (a test keeps the two identical); print it with
+    ``python -m autograd_mini.ops``. User primitives are left out unless asked for.
+
+    >>> print(markdown_table().splitlines()[2])
+    | `+` | `a + b` | d/da = `1`; d/db = `1` | addition |
+    """
+    rows = [
+        "| op | notation | derivative rules (`out` is the op's output) | domain and notes |",
+        "|---|---|---|---|",
+    ]
+    for op in OPS.values():
+        if op.builtin or include_user_ops:
+            rules = "; ".join(
+                f"d/d{name} = `{_cell(formula)}`" for name, formula in zip(op.inputs, op.formulas)
+            )
+            rows.append(
+                f"| `{_cell(op.name)}` | `{_cell(op.format(*op.inputs))}` | {rules}"
+                f" | {_cell(op.doc)} |"
+            )
+    rows.append(
+        f"| `**k` | `{POWER_NOTATION}` | d/dx = `{POWER_FORMULA}` | {_cell(POWER_DOC)} |"
+    )
+    return "\n".join(rows) + "\n"
+
+
+if __name__ == "__main__":
+    print(markdown_table(), end="")
