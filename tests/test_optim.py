@@ -1,0 +1,243 @@
+"""optim: SGD and Adam against hand-computed steps and against PyTorch's documented update
+rules (written below as plain-float reference code; torch itself is not needed)."""
+
+from __future__ import annotations
+
+import math
+
+import pytest
+
+from autograd_mini import Value
+from autograd_mini.optim import SGD, Adam, clip_grad_norm
+
+# --------------------------------------------- PyTorch's documented algorithms, in floats
+# torch.optim.SGD (dampening=0, maximize=False):
+#   g_t = grad + weight_decay * theta
+#   if momentum != 0: b_t = g_t if t == 1 else momentum * b_{t-1} + g_t
+#                     g_t = g_t + momentum * b_t if nesterov else b_t
+#   theta_t = theta_{t-1} - lr * g_t
+# torch.optim.Adam (amsgrad=False, maximize=False):
+#   g_t = grad + weight_decay * theta
+#   m_t = beta1 m_{t-1} + (1 - beta1) g_t;  v_t = beta2 v_{t-1} + (1 - beta2) g_t^2
+#   m_hat = m_t / (1 - beta1^t);  v_hat = v_t / (1 - beta2^t)
+#   theta_t = theta_{t-1} - lr * m_hat / (sqrt(v_hat) + eps)
+
+
+def torch_sgd(theta, grads, lr, momentum=0.0, weight_decay=0.0, nesterov=False):
+    buf = None
+    path = []
+    for t, grad in enumerate(grads, start=1):
+        g = grad + weight_decay * theta
+        if momentum != 0:
+            buf = g if t == 1 else momentum * buf + g
+            g = g + momentum * buf if nesterov else buf
+        theta = theta - lr * g
+        path.append(theta)
+    return path
+
+
+def torch_adam(theta, grads, lr, betas=(0.9, 0.999), eps=1e-8, weight_decay=0.0):
+    m = v = 0.0
+    path = []
+    for t, grad in enumerate(grads, start=1):
+        g = grad + weight_decay * theta
+        m = betas[0] * m + (1 - betas[0]) * g
+        v = betas[1] * v + (1 - betas[1]) * g * g
+        m_hat = m / (1 - betas[0] ** t)
+        v_hat = v / (1 - betas[1] ** t)
+        theta = theta - lr * m_hat / (math.sqrt(v_hat) + eps)
+        path.append(theta)
+    return path
+
+
+# A loss whose gradient depends on the parameter, so the steps feed back.
+def _run(optimizer_class, theta0: float, steps: int, **kwargs) -> tuple[list[float], list[float]]:
+    w = Value(theta0)
+    opt = optimizer_class([w], **kwargs)
+    path, grads = [], []
+    for _ in range(steps):
+        opt.zero_grad()
+        loss = (w - 3.0) ** 2 + (3.0 * w).sin()
+        loss.backward()
+        grads.append(w.grad)
+        opt.step()
+        path.append(w.data)
+    return path, grads
+
+
+# -------------------------------------------------------------------- hand steps
+
+
+def test_sgd_plain_step_is_micrograds_update() -> None:
+    a, b = Value(1.0), Value(-2.0)
+    a.grad, b.grad = 0.5, -4.0
+    SGD([a, b], lr=0.1).step()
+    assert (a.data, b.data) == (1.0 - 0.1 * 0.5, -2.0 - 0.1 * -4.0)
+
+
+def test_sgd_momentum_weight_decay_and_nesterov_by_hand() -> None:
+    w = Value(2.0)
+    opt = SGD([w], lr=0.5, momentum=0.5, weight_decay=0.25)
+    w.grad = 1.0
+    opt.step()  # g = 1 + 0.25*2 = 1.5; b = 1.5; w = 2 - 0.75
+    assert w.data == 1.25
+    w.grad = 1.0
+    opt.step()  # g = 1 + 0.3125 = 1.3125; b = 0.75 + 1.3125 = 2.0625; w = 1.25 - 1.03125
+    assert w.data == 0.21875
+    w = Value(1.0)
+    opt = SGD([w], lr=1.0, momentum=0.5, nesterov=True)
+    w.grad = 2.0
+    opt.step()  # b = 2; g = 2 + 0.5*2 = 3
+    assert w.data == -2.0
+    w.grad = 2.0
+    opt.step()  # b = 1 + 2 = 3; g = 2 + 1.5 = 3.5
+    assert w.data == -5.5
+
+
+def test_adam_first_steps_by_hand() -> None:
+    w = Value(1.0)
+    opt = Adam([w], lr=0.1, betas=(0.5, 0.75), eps=0.0)
+    w.grad = 2.0
+    opt.step()  # m = 1, v = 1; m_hat = 2, v_hat = 4; step = 0.1 * 2 / 2
+    assert w.data == pytest.approx(0.9, abs=1e-15)
+    w.grad = -2.0
+    opt.step()  # m = 0.5 - 1 = -0.5, v = 0.75 + 1 = 1.75; m_hat = -2/3, v_hat = 4
+    assert w.data == pytest.approx(0.9 + 0.1 * (2 / 3) / 2, abs=1e-15)
+    assert opt.t == 2
+
+
+# ----------------------------------------------------------- against PyTorch's rules
+
+
+@pytest.mark.parametrize("kwargs", [
+    {"lr": 0.01},
+    {"lr": 0.01, "momentum": 0.9},
+    {"lr": 0.01, "momentum": 0.9, "nesterov": True},
+    {"lr": 0.02, "momentum": 0.5, "weight_decay": 0.1},
+    {"lr": 0.01, "momentum": 0.9, "weight_decay": 0.01, "nesterov": True},
+])
+def test_sgd_follows_pytorchs_rule(kwargs) -> None:
+    path, grads = _run(SGD, 0.5, 25, **kwargs)
+    assert path == pytest.approx(torch_sgd(0.5, grads, **kwargs), rel=1e-13, abs=1e-13)
+    assert path[-1] != path[0]
+
+
+@pytest.mark.parametrize("kwargs", [
+    {"lr": 0.05},
+    {"lr": 0.05, "betas": (0.8, 0.99)},
+    {"lr": 0.01, "eps": 1e-3, "weight_decay": 0.1},
+    {"lr": 0.1, "betas": (0.0, 0.5), "weight_decay": 0.5},
+])
+def test_adam_follows_pytorchs_rule(kwargs) -> None:
+    path, grads = _run(Adam, 0.5, 25, **kwargs)
+    assert path == pytest.approx(torch_adam(0.5, grads, **kwargs), rel=1e-13, abs=1e-13)
+    assert path[-1] != path[0]
+
+
+def test_adam_keeps_separate_state_per_parameter() -> None:
+    a, b = Value(1.0), Value(1.0)
+    opt = Adam([a, b], lr=0.1)
+    for ga, gb in [(1.0, -3.0), (0.5, 2.0), (-1.0, 0.1)]:
+        a.grad, b.grad = ga, gb
+        opt.step()
+    assert a.data == pytest.approx(torch_adam(1.0, [1.0, 0.5, -1.0], lr=0.1)[-1], rel=1e-14)
+    assert b.data == pytest.approx(torch_adam(1.0, [-3.0, 2.0, 0.1], lr=0.1)[-1], rel=1e-14)
+
+
+def test_sgd_and_adam_minimise_a_quadratic() -> None:
+    for opt_class, kwargs in [(SGD, {"lr": 0.05, "momentum": 0.9}), (Adam, {"lr": 0.1})]:
+        x, y = Value(4.0), Value(-3.0)
+        opt = opt_class([x, y], **kwargs)
+        for _ in range(300):
+            opt.zero_grad()
+            ((x - 1.0) ** 2 + 2.0 * (y + 2.0) ** 2).backward()
+            opt.step()
+        assert (x.data, y.data) == pytest.approx((1.0, -2.0), abs=1e-3)
+
+
+def test_lr_is_settable_between_steps() -> None:
+    w = Value(0.0)
+    opt = SGD([w], lr=1.0)
+    w.grad = 1.0
+    opt.step()
+    opt.lr = 0.25
+    opt.step()
+    assert w.data == -1.25
+
+
+# ------------------------------------------------------------------- refusing bad state
+
+
+def test_value_valued_grads_from_create_graph_are_refused_and_nothing_moves() -> None:
+    a, b = Value(1.0), Value(2.0)
+    (a * a * b).backward(create_graph=True)
+    assert isinstance(b.grad, Value)
+    for opt in (SGD([a, b], lr=0.1, momentum=0.9), Adam([a, b], lr=0.1)):
+        with pytest.raises(TypeError, match=r"parameter \d has a Value as .grad.*create_graph"):
+            opt.step()
+        assert (a.data, b.data) == (1.0, 2.0)
+    with pytest.raises(TypeError, match="clip_grad_norm"):
+        clip_grad_norm([a, b], 1.0)
+    a.grad, b.grad = float(a.grad), float(b.grad)  # the documented way out
+    SGD([a, b], lr=0.1).step()
+    assert (a.data, b.data) == (1.0 - 0.1 * 4.0, 2.0 - 0.1 * 1.0)
+
+
+@pytest.mark.parametrize("bad", [math.nan, math.inf])
+def test_non_finite_gradient_is_refused_before_any_parameter_moves(bad: float) -> None:
+    a, b = Value(1.0), Value(2.0)
+    a.grad, b.grad = 1.0, bad
+    adam = Adam([a, b], lr=0.1)
+    for opt in (SGD([a, b], lr=0.1), adam):
+        with pytest.raises(ValueError, match="parameter 1 has gradient"):
+            opt.step()
+    assert (a.data, b.data) == (1.0, 2.0)
+    assert adam.t == 0 and adam.m == [0.0, 0.0]
+
+
+@pytest.mark.parametrize(("make", "fragment"), [
+    (lambda p: SGD(p, lr=-0.1), "lr must be"),
+    (lambda p: SGD(p, lr=0.1, momentum=-1), "momentum must be"),
+    (lambda p: SGD(p, lr=0.1, nesterov=True), "nesterov=True needs a momentum"),
+    (lambda p: SGD(p, lr=math.nan), "lr must be"),
+    (lambda p: Adam(p, betas=(0.9, 1.0)), "beta2 must be"),
+    (lambda p: Adam(p, betas=(0.9,)), "betas must be a pair"),
+    (lambda p: Adam(p, eps=-1.0), "eps must be"),
+    (lambda p: Adam(p, weight_decay=-0.1), "weight_decay must be"),
+    (lambda p: SGD([], lr=0.1), "empty parameter list"),
+    (lambda p: SGD(p + p, lr=0.1), "appears twice"),
+])
+def test_bad_hyperparameters_raise(make, fragment: str) -> None:
+    with pytest.raises(ValueError, match=fragment):
+        make([Value(1.0)])
+
+
+def test_non_value_parameters_raise_type_error() -> None:
+    with pytest.raises(TypeError, match="parameter 1 is float"):
+        SGD([Value(1.0), 2.0], lr=0.1)
+    with pytest.raises(TypeError, match="got a Value"):
+        Adam(Value(1.0))
+
+
+# ------------------------------------------------------------------------ clipping
+
+
+def test_clip_grad_norm_scales_like_pytorch_and_returns_the_norm_before() -> None:
+    params = [Value(0.0) for _ in range(3)]
+    for p, g in zip(params, [1.0, -2.0, 2.0]):
+        p.grad = g
+    assert clip_grad_norm(params, 1.5) == 3.0
+    scale = 1.5 / (3.0 + 1e-6)
+    assert [p.grad for p in params] == [1.0 * scale, -2.0 * scale, 2.0 * scale]
+    assert clip_grad_norm(params, 1.5) == pytest.approx(1.5, rel=1e-6)
+
+
+def test_clip_grad_norm_leaves_small_gradients_alone_and_refuses_non_finite() -> None:
+    a, b = Value(0.0), Value(0.0)
+    a.grad, b.grad = 0.3, 0.4
+    assert clip_grad_norm([a, b], 1.0) == pytest.approx(0.5)
+    assert (a.grad, b.grad) == (0.3, 0.4)
+    b.grad = math.inf
+    with pytest.raises(ValueError, match="not finite"):
+        clip_grad_norm([a, b], 1.0)
+    assert (a.grad, b.grad) == (0.3, math.inf)
