@@ -361,7 +361,8 @@ def expressions(
     the ops used (Op objects, op names or primitives); None means every op in
     :data:`autograd_mini.ops.OPS` when the example is drawn, user primitives included,
     plus ``x ** k`` for each ``k`` in ``exponents``. ``max_depth`` bounds the nesting of
-    ops; ``constants`` allows positive constants such as ``2.0`` as operands.
+    ops (an op whose operands no op accepts is left out, so a program may be shallower);
+    ``constants`` allows positive constants such as ``2.0`` as operands.
 
     The point is drawn first (each coordinate from :func:`reals` ``(low, high)``), then the
     program is built bottom up choosing, at each node, only ops that are :func:`in_domain`
@@ -457,8 +458,13 @@ def _expressions(
         values = [value for _, value in operands]
         candidates = [op for op in table if op.arity == arity and admissible(op, values)]
         if not candidates:
-            # No op accepts these operands: keep an operand that depends on an input.
-            return next(o for o in operands if not isinstance(o[0], _Constant))
+            # No op accepts these operands: apply a one-input op to the operand that
+            # depends on an input instead, or, if none accepts it either, keep it as is.
+            operands = [next(o for o in operands if not isinstance(o[0], _Constant))]
+            values = [operands[0][1]]
+            candidates = [op for op in table if op.arity == 1 and admissible(op, values)]
+            if not candidates:
+                return operands[0]
         op = draw(st.sampled_from(candidates))
         node = _Apply(op, tuple(operand for operand, _ in operands))
         value = float(apply(op, *values))
