@@ -183,7 +183,7 @@ def fit(
             else:
                 shuffler.shuffle(order)
                 batches = [order[i:i + batch_size] for i in range(0, len(order), batch_size)]
-            total_loss = 0.0
+            batch_losses: list[float] = []
             hits = 0
             norms = []
             for batch in batches:
@@ -196,10 +196,15 @@ def fit(
                 batch_loss.backward()
                 norms.append(math.sqrt(math.fsum(float(p.grad) ** 2 for p in optimizer.params)))
                 optimizer.step()
-                total_loss += batch_loss.data * len(batch)
+                batch_losses.append(batch_loss.data)
                 if correct is not None:
                     hits += sum(1 for p, i in zip(predictions, batch) if correct(p, y[i]))
-            history.loss.append(total_loss / len(X))
+            if len(batches) == 1:  # full batch: exactly the loss that was backpropagated
+                history.loss.append(batch_losses[0])
+            else:  # weighted by batch size, so a short last batch counts less
+                history.loss.append(
+                    math.fsum(v * len(b) for v, b in zip(batch_losses, batches)) / len(X)
+                )
             history.accuracy.append(hits / len(X) if correct is not None else None)
             history.grad_norm.append(math.fsum(norms) / len(norms))
             history.lr.append(optimizer.lr)

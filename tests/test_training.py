@@ -1,0 +1,266 @@
+"""training.fit end to end (XOR, moons, spirals, regression) and its contract: averaging,
+regularization, schedules, batches, accuracy rules, history, callback, progress bar."""
+
+from __future__ import annotations
+
+import io
+import math
+import random
+import sys
+
+import pytest
+
+from autograd_mini import Value, datasets, losses, nn, optim
+from autograd_mini.training import History, evaluate, fit, predict_class
+
+# -------------------------------------------------------------------- end to end
+
+
+def test_xor_with_a_2_4_1_tanh_mlp_reaches_100_percent() -> None:
+    inputs, labels = datasets.xor()
+    model = nn.MLP(2, [4, 1], activation="tanh", init="xavier", seed=0)
+    before = evaluate(model, inputs, labels, losses.binary_cross_entropy)
+    history = fit(model, inputs, labels, losses.binary_cross_entropy,
+                  optim.Adam(model.parameters(), lr=0.1), epochs=100, progress=False)
+    loss, accuracy = evaluate(model, inputs, labels, losses.binary_cross_entropy)
+    assert accuracy == 1.0 and before[1] is not None and before[1] < 1.0
+    assert loss is not None and loss < 0.01 < before[0]  # type: ignore[operator]
+    assert history.accuracy[-1] == 1.0
+
+
+def test_moons_micrograd_style_hinge_l2_and_decaying_sgd_reaches_97_percent() -> None:
+    inputs, labels = datasets.moons(60, noise=0.1, seed=0)
+    signed = datasets.signed_labels(labels)
+    model = nn.MLP(2, [8, 8, 1], init="he", seed=0)
+    epochs = 60
+    history = fit(model, inputs, signed, losses.hinge, optim.SGD(model.parameters(), lr=1.0),
+                  epochs=epochs, progress=False, regularization=1e-4,
+                  lr_schedule=lambda k: 1.0 - 0.9 * k / epochs)
+    _, accuracy = evaluate(model, inputs, signed)
+    assert accuracy is not None and accuracy >= 0.97
+    assert history.loss[-1] < 0.2 * history.loss[0]
+    assert history.lr[0] == 1.0 and history.lr[-1] == pytest.approx(1.0 - 0.9 * 59 / 60)
+
+
+def test_spirals_three_classes_cross_entropy_adam_reaches_90_percent() -> None:
+    inputs, labels = datasets.spirals(45, classes=3, noise=0.2, seed=0)
+    model = nn.MLP(2, [10, 10, 3], init="he", seed=0)
+    fit(model, inputs, labels, losses.cross_entropy, optim.Adam(model.parameters(), lr=0.05),
+        epochs=80, progress=False)
+    loss, accuracy = evaluate(model, inputs, labels, losses.cross_entropy)
+    assert accuracy is not None and accuracy >= 0.9
+    assert loss is not None and loss < 0.3
+
+
+def test_regression_reaches_low_mse_and_recovers_the_coefficients() -> None:
+    inputs, targets = datasets.regression(30, seed=0, noise=0.1)
+    model = nn.MLP(3, [1], seed=0)  # one linear neuron: linear regression
+    history = fit(model, inputs, targets, losses.mse, optim.Adam(model.parameters(), lr=0.1),
+                  epochs=200, progress=False)
+    assert history.accuracy == [None] * 200
+    mse, accuracy = evaluate(model, inputs, targets, losses.mse)
+    assert accuracy is None
+    assert mse is not None and mse < 0.02  # the noise variance is 0.01
+    neuron = model.layers[0].neurons[0]
+    assert [w.data for w in neuron.w] == pytest.approx(datasets.REGRESSION_WEIGHTS, abs=0.05)
+    assert neuron.b.data == pytest.approx(datasets.REGRESSION_BIAS, abs=0.15)
+
+
+# ------------------------------------------------- the demo's arithmetic, exactly
+
+
+def _micrograd_demo_loop(model, inputs, labels, steps: int) -> tuple[list[float], list[float]]:
+    """micrograd's demo notebook loop, written out (with autograd_mini's Value)."""
+    logged_loss, logged_accuracy = [], []
+    for k in range(steps):
+        scores = list(map(model, inputs))
+        losses_ = [(1 + -yi * scorei).relu() for yi, scorei in zip(labels, scores)]
+        data_loss = sum(losses_) * (1.0 / len(losses_))
+        alpha = 1e-4
+        reg_loss = alpha * sum(p * p for p in model.parameters())
+        total_loss = data_loss + reg_loss
+        accuracy = [(yi > 0) == (scorei.data > 0) for yi, scorei in zip(labels, scores)]
+        model.zero_grad()
+        total_loss.backward()
+        learning_rate = 1.0 - 0.9 * k / 100
+        for p in model.parameters():
+            p.data -= learning_rate * p.grad
+        logged_loss.append(total_loss.data)
+        logged_accuracy.append(sum(accuracy) / len(accuracy))
+    return logged_loss, logged_accuracy
+
+
+def test_fit_reproduces_micrograds_demo_loop_digit_for_digit() -> None:
+    inputs, labels = datasets.moons(24, noise=0.1, seed=1)
+    signed = datasets.signed_labels(labels)
+    random.seed(1337)
+    reference = nn.MLP(2, [16, 16, 1])
+    random.seed(1337)
+    model = nn.MLP(2, [16, 16, 1])
+    expected = _micrograd_demo_loop(reference, inputs, signed, steps=3)
+    history = fit(model, inputs, signed, losses.hinge, optim.SGD(model.parameters(), lr=1.0),
+                  epochs=3, progress=False, regularization=1e-4,
+                  lr_schedule=lambda k: 1.0 - 0.9 * k / 100)
+    assert history.loss == expected[0]
+    assert history.accuracy == expected[1]
+    assert model.state_dict() == reference.state_dict()
+
+
+# ------------------------------------------------------------------- the contract
+
+
+def test_batch_loss_is_the_mean_and_one_full_batch_step_is_plain_gradient_descent() -> None:
+    w = Value(2.0)
+    model = lambda x: w * x[0]
+    inputs, targets = [[1.0], [3.0]], [1.0, 3.0]
+    history = fit(model, inputs, targets, losses.mse, optim.SGD([w], lr=0.1), epochs=1,
+                  progress=False)
+    # mean of (2 - 1)^2 and (6 - 3)^2; gradient mean of 2*1*1 and 2*3*3
+    assert history.loss == [5.0]
+    assert history.grad_norm == [10.0]
+    assert w.data == 2.0 - 0.1 * 10.0
+
+
+class _CountingSGD(optim.SGD):
+    def __init__(self, *args, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        self.steps = 0
+
+    def step(self) -> None:
+        self.steps += 1
+        super().step()
+
+
+def test_mini_batches_make_one_step_each_and_see_every_example_once_per_epoch() -> None:
+    seen: list[float] = []
+    w = Value(0.5)  # with lr 0 it stays: every epoch's loss is the mean of (0.5 i)^2
+
+    def model(x):
+        seen.append(x[0])
+        return w * x[0]
+
+    inputs = [[float(i)] for i in range(10)]
+    opt = _CountingSGD([w], lr=0.0)
+    history = fit(model, inputs, [0.0] * 10, losses.mse, opt, epochs=3, batch_size=4,
+                  progress=False)
+    assert opt.steps == 3 * 3  # batches of 4, 4, 2
+    # batch losses weighted by batch size: the mean over all examples, whatever the batches
+    assert history.loss == pytest.approx([0.25 * sum(i * i for i in range(10)) / 10] * 3)
+    for epoch in range(3):
+        assert sorted(seen[10 * epoch:10 * (epoch + 1)]) == [float(i) for i in range(10)]
+    assert seen[:10] != seen[10:20]  # reshuffled every epoch
+    again: list[float] = []
+    fit(lambda x: again.append(x[0]) or w * x[0], inputs, [0.0] * 10, losses.mse,
+        optim.SGD([w], lr=0.0), epochs=3, batch_size=4, progress=False)
+    assert again == seen  # the shuffle is seeded
+
+
+def test_regularization_alpha_equals_weight_decay_two_alpha_in_the_update() -> None:
+    inputs, labels = datasets.moons(10, seed=0)
+    a = nn.MLP(2, [3, 1], seed=4)
+    b = nn.MLP(2, [3, 1], seed=4)
+    ha = fit(a, inputs, labels, losses.binary_cross_entropy, optim.SGD(a.parameters(), lr=0.5),
+             epochs=2, progress=False, regularization=0.01)
+    hb = fit(b, inputs, labels, losses.binary_cross_entropy,
+             optim.SGD(b.parameters(), lr=0.5, weight_decay=0.02), epochs=2, progress=False)
+    assert list(a.state_dict().values()) == pytest.approx(list(b.state_dict().values()), rel=1e-12)
+    penalty = 0.01 * sum(v * v for v in nn.MLP(2, [3, 1], seed=4).state_dict().values())
+    assert ha.loss[0] == pytest.approx(hb.loss[0] + penalty, rel=1e-12)
+    custom = fit(nn.MLP(2, [3, 1], seed=4), inputs, labels, losses.binary_cross_entropy,
+                 optim.SGD(nn.MLP(2, [3, 1], seed=4).parameters(), lr=0.0), epochs=1,
+                 progress=False, regularization=lambda model: Value(7.0))
+    assert custom.loss[0] == pytest.approx(hb.loss[0] + 7.0, rel=1e-12)
+
+
+def test_accuracy_rules_for_01_signed_multiclass_and_custom() -> None:
+    score = {"x": 0.0}
+    model = lambda x: Value(score["x"] + x[0])
+    inputs = [[-1.0], [2.0], [0.5]]
+    assert evaluate(model, inputs, [0, 1, 0])[1] == pytest.approx(2 / 3)  # logit > 0 -> 1
+    assert evaluate(model, inputs, [-1, 1, -1])[1] == pytest.approx(2 / 3)  # sign
+    assert evaluate(model, inputs, [0.0, 1.0, 0.0])[1] is None  # floats: regression
+    multi = lambda x: [Value(x[0]), Value(1.0)]
+    assert evaluate(multi, inputs, [1, 0, 1])[1] == pytest.approx(1.0)
+    always = lambda p, t: True
+    assert evaluate(model, inputs, [0.0, 0.0, 0.0], accuracy=always)[1] == 1.0
+    assert predict_class(Value(0.0)) == 0 and predict_class(Value(0.0), signed=True) == -1
+    assert predict_class([1.0, 3.0, 3.0]) == 1  # ties: the first maximum
+
+
+def test_history_callback_and_early_stop() -> None:
+    inputs, labels = datasets.xor()
+    model = nn.MLP(2, [4, 1], activation="tanh", seed=0)
+    calls: list[int] = []
+
+    def stop_at_three(epoch: int, history: History) -> bool:
+        calls.append(epoch)
+        assert history.epochs == epoch + 1
+        return epoch == 2
+
+    history = fit(model, inputs, labels, losses.binary_cross_entropy,
+                  optim.SGD(model.parameters(), lr=0.1), epochs=50, progress=False,
+                  callback=stop_at_three)
+    assert calls == [0, 1, 2]
+    assert history.epochs == 3
+    assert len(history.accuracy) == len(history.grad_norm) == len(history.lr) == 3
+    assert all(g > 0.0 for g in history.grad_norm)
+    assert all(a in (0.0, 0.25, 0.5, 0.75, 1.0) for a in history.accuracy)
+
+
+@pytest.mark.parametrize(("kwargs", "error", "fragment"), [
+    ({"epochs": -1}, ValueError, "epochs must be"),
+    ({"batch_size": 0}, ValueError, "batch_size must be"),
+    ({"regularization": -1.0}, ValueError, "regularization must be"),
+    ({"regularization": "l2"}, TypeError, "regularization must be"),
+    ({"y": [0, 1]}, ValueError, "X has 4 examples but y has 2"),
+    ({"optimizer": "sgd"}, TypeError, "optimizer must be"),
+])
+def test_bad_arguments_raise(kwargs, error, fragment: str) -> None:
+    inputs, labels = datasets.xor()
+    model = nn.MLP(2, [2, 1], seed=0)
+    args = {"model": model, "X": inputs, "y": labels, "loss": losses.binary_cross_entropy,
+            "optimizer": optim.SGD(model.parameters(), lr=0.1), "epochs": 1, "progress": False}
+    args.update(kwargs)
+    before = model.state_dict()
+    with pytest.raises(error, match=fragment):
+        fit(**args)
+    assert model.state_dict() == before
+
+
+# ------------------------------------------------------------------ progress bar
+
+
+class _Terminal(io.StringIO):
+    def isatty(self) -> bool:
+        return True
+
+
+def test_progress_bar_on_a_terminal_shows_loss_and_accuracy(monkeypatch) -> None:
+    pytest.importorskip("tqdm")
+    terminal = _Terminal()
+    monkeypatch.setattr(sys, "stderr", terminal)
+    inputs, labels = datasets.xor()
+    model = nn.MLP(2, [2, 1], seed=0)
+    fit(model, inputs, labels, losses.binary_cross_entropy,
+        optim.SGD(model.parameters(), lr=0.1), epochs=3)
+    shown = terminal.getvalue()
+    assert "3/3" in shown and "loss=" in shown and "acc=" in shown
+
+
+def test_no_bar_and_no_tqdm_needed_when_stderr_is_not_a_terminal(monkeypatch) -> None:
+    monkeypatch.setitem(sys.modules, "tqdm", None)  # importing tqdm now fails
+    monkeypatch.setitem(sys.modules, "tqdm.auto", None)
+    captured = io.StringIO()
+    monkeypatch.setattr(sys, "stderr", captured)
+    inputs, labels = datasets.xor()
+    model = nn.MLP(2, [2, 1], seed=0)
+    history = fit(model, inputs, labels, losses.binary_cross_entropy,
+                  optim.SGD(model.parameters(), lr=0.1), epochs=2)
+    assert history.epochs == 2 and captured.getvalue() == ""
+    monkeypatch.setattr(sys, "stderr", _Terminal())
+    with pytest.raises(ImportError, match=r"autograd-mini\[progress\]"):
+        fit(model, inputs, labels, losses.binary_cross_entropy,
+            optim.SGD(model.parameters(), lr=0.1), epochs=2)
+    assert fit(model, inputs, labels, losses.binary_cross_entropy,
+               optim.SGD(model.parameters(), lr=0.1), epochs=1, progress=False).epochs == 1
+    assert math.isfinite(history.loss[-1])
