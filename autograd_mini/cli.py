@@ -43,7 +43,7 @@ from pathlib import Path
 from typing import Any, NoReturn
 
 from autograd_mini.engine import Value, no_grad
-from autograd_mini.expr import Expression, ExpressionError, parse
+from autograd_mini.expr import MAX_EXPONENT, Expression, ExpressionError, functions, parse
 
 __all__ = ["DATASETS", "UsageError", "build_parser", "main"]
 
@@ -172,7 +172,7 @@ def build_parser() -> argparse.ArgumentParser:
         description=(
             "Parse EXPRESSION, evaluate it at the point given by --at, run backward(), print\n"
             "the value and the gradient with respect to every variable, and draw the graph.\n"
-            + _EXPRESSION_HELP
+            + _expression_help()
         ),
         epilog=_examples(
             f'{PROG} graph "tanh(x*w + b)" --at x=2 --at w=-3 --at b=6.88',
@@ -198,7 +198,7 @@ def build_parser() -> argparse.ArgumentParser:
             "when |analytic - numeric| <= atol + rtol*|numeric|. Prints the table.\n"
             "Exit status 0 when every derivative agrees, 1 when one does not (the report\n"
             "says which, and whether a kink explains it), 2 for a usage error.\n"
-            + _EXPRESSION_HELP
+            + _expression_help()
         ),
         epilog=_examples(
             f'{PROG} check "log(x) * sin(y)" --at x=2 --at y=0.5',
@@ -220,11 +220,13 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
-_EXPRESSION_HELP = (
-    "\nExpressions: numbers, variables, + - * / ** (constant exponents up to 1000),\n"
-    "unary - and +, and the functions abs cos exp log relu sigmoid sin sqrt tanh (and any\n"
-    "op registered with autograd_mini.primitive). Nothing is passed to eval()."
-)
+def _expression_help() -> str:
+    # The function list is read from the op table, so user primitives appear too.
+    return (
+        "\nExpressions: numbers, variables, + - * / ** (constant exponents up to"
+        f" {MAX_EXPONENT:g}),\nunary - and +, and the functions {' '.join(sorted(functions()))}"
+        "\n(and any op registered with autograd_mini.primitive). Nothing is passed to eval()."
+    )
 
 
 def _number_argument(kind: str, accept: Callable[[float], bool]) -> Callable[[str], float]:
