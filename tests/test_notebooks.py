@@ -1,0 +1,107 @@
+"""The teaching notebooks in ``notebooks/``: committed clean, and run top to bottom.
+
+Each notebook is executed in a fresh kernel, cell by cell, and a cell that raises fails
+the test with the cell and its traceback. The kernel is always this interpreter (a
+kernelspec written to a temporary folder for the test, so a ``python3`` kernel installed
+for another Python in the user's Jupyter folders cannot be picked up instead), and the
+kernel's working directory is a temporary folder: a notebook must not depend on where
+pytest was started or write into the repository.
+
+Executing the notebooks needs the ``dev`` extra (nbclient and ipykernel come with nbmake;
+the notebooks use the ``all`` extra). Without them the execution tests are skipped.
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+from pathlib import Path
+
+import pytest
+
+NOTEBOOK_DIR = Path(__file__).resolve().parent.parent / "notebooks"
+NOTEBOOKS = sorted(NOTEBOOK_DIR.glob("*.ipynb"))
+
+# Per cell, generous: the notebooks take seconds, but CI machines can be slow and shared.
+CELL_TIMEOUT_SECONDS = 600
+
+
+def _ids(paths: list[Path]) -> list[str]:
+    return [path.stem for path in paths]
+
+
+def test_the_notebooks_are_there() -> None:
+    assert NOTEBOOKS, f"no notebooks found in {NOTEBOOK_DIR}"
+
+
+@pytest.mark.parametrize("path", NOTEBOOKS, ids=_ids(NOTEBOOKS))
+def test_notebook_is_committed_without_outputs(path: Path) -> None:
+    # Read as plain JSON: this check needs no Jupyter package.
+    notebook = json.loads(path.read_text(encoding="utf-8"))
+    assert notebook["nbformat"] == 4
+    assert notebook["metadata"]["kernelspec"]["name"] == "python3"
+    code_cells = [cell for cell in notebook["cells"] if cell["cell_type"] == "code"]
+    assert code_cells, f"{path.name} has no code cells"
+    for number, cell in enumerate(notebook["cells"]):
+        source = "".join(cell["source"])
+        assert source.strip(), f"{path.name}: cell {number} is empty"
+        if cell["cell_type"] == "code":
+            assert cell["outputs"] == [], (
+                f"{path.name}: cell {number} has outputs; commit notebooks cleared"
+                " (Jupyter: Edit > Clear Outputs of All Cells, or jupyter nbconvert"
+                " --clear-output --inplace)"
+            )
+            assert cell["execution_count"] is None, (
+                f"{path.name}: cell {number} has an execution count; clear it before committing"
+            )
+
+
+@pytest.fixture
+def kernel_manager(tmp_path: Path):  # type: ignore[no-untyped-def]
+    """A kernel manager whose ``python3`` kernel is this very interpreter."""
+    for module in ("nbclient", "nbformat", "ipykernel", "jupyter_client"):
+        pytest.importorskip(module, reason='executing notebooks needs the "dev" extra')
+    from ipykernel.kernelspec import write_kernel_spec
+    from jupyter_client.kernelspec import KernelSpecManager
+    from jupyter_client.manager import KernelManager
+
+    kernels = tmp_path / "kernels"
+    write_kernel_spec(str(kernels / "python3"))  # argv: [sys.executable, "-m", "ipykernel_launcher", ...]
+    spec = json.loads((kernels / "python3" / "kernel.json").read_text(encoding="utf-8"))
+    assert spec["argv"][0] == sys.executable
+    specs = KernelSpecManager(kernel_dirs=[str(kernels)])
+    return KernelManager(kernel_name="python3", kernel_spec_manager=specs)
+
+
+@pytest.mark.parametrize("path", NOTEBOOKS, ids=_ids(NOTEBOOKS))
+def test_notebook_runs_top_to_bottom(path: Path, kernel_manager, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    for module in ("matplotlib", "graphviz", "ipywidgets", "hypothesis"):
+        pytest.importorskip(module, reason='the notebooks use the "all" extra')
+    import nbformat
+    from nbclient import NotebookClient
+
+    notebook = nbformat.read(path, as_version=4)
+    workdir = tmp_path / "cwd"
+    workdir.mkdir()
+    client = NotebookClient(
+        notebook,
+        km=kernel_manager,
+        timeout=CELL_TIMEOUT_SECONDS,
+        startup_timeout=120,
+        resources={"metadata": {"path": str(workdir)}},
+    )
+    client.execute()  # raises CellExecutionError, naming the cell, if any cell fails
+
+    errors = [
+        output
+        for cell in notebook.cells
+        if cell.cell_type == "code"
+        for output in cell.outputs
+        if output.output_type == "error"
+    ]
+    assert not errors
+    # Every code cell ran, in order.
+    counts = [cell.execution_count for cell in notebook.cells if cell.cell_type == "code"]
+    assert counts == list(range(1, len(counts) + 1))
+    # Nothing was written next to the kernel (a notebook must use a temporary folder).
+    assert list(workdir.iterdir()) == []
