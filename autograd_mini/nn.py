@@ -29,7 +29,7 @@ import tempfile
 from collections.abc import Mapping, Sequence
 from typing import Any
 
-from autograd_mini.engine import Value, gradients
+from autograd_mini.engine import Value, gradients, relu, sigmoid, tanh
 
 __all__ = [
     "ACTIVATIONS",
@@ -250,13 +250,15 @@ def _weight_drawer(init: str, fan_in: int, fan_out: int, rng: random.Random | No
     return lambda: uniform(-bound, bound)
 
 
-def _activate(x: Value, activation: str) -> Value:
+def _activate(x: Any, activation: str) -> Any:
+    # The engine's float-or-Value functions, so a neuron also runs on plain floats (as
+    # when gradcheck evaluates a model at perturbed weights).
     if activation == "relu":
-        return x.relu()
+        return relu(x)
     if activation == "tanh":
-        return x.tanh()
+        return tanh(x)
     if activation == "sigmoid":
-        return x.sigmoid()
+        return sigmoid(x)
     return x
 
 
@@ -306,7 +308,8 @@ class Neuron(Module):
     def __call__(self, x: Sequence[Any]) -> Value:
         # Summation starts from the bias, as in micrograd, so the digits agree.
         act = sum((wi * xi for wi, xi in zip(self.w, x)), self.b)
-        return _activate(act, self.activation)
+        out: Value = _activate(act, self.activation)
+        return out
 
     def parameters(self) -> list[Value]:
         return self.w + [self.b]
