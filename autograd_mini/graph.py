@@ -41,15 +41,29 @@ def topological_order(root: Node, parents_of: Callable[[Node], Sequence[Node]]) 
     return order
 
 
-def edges(order: Sequence[Node], parents_of: Callable[[Node], Sequence[Node]]) -> Iterator[tuple[Node, Node, int]]:
-    """``(parent, child, i)`` for every edge, where ``parent`` is input ``i`` of ``child``."""
+def edges(
+    order: Sequence[Node], parents_of: Callable[[Node], Sequence[Node]]
+) -> Iterator[tuple[Node, Node, int]]:
+    """``(parent, child, i)`` for every edge, where ``parent`` is input ``i`` of ``child``.
+
+    >>> parents = {"out": ("a", "a"), "a": ()}
+    >>> list(edges(["a", "out"], parents.__getitem__))
+    [('a', 'out', 0), ('a', 'out', 1)]
+    """
     for child in order:
         for i, parent in enumerate(parents_of(child)):
             yield parent, child, i
 
 
-def consumers(order: Sequence[Node], parents_of: Callable[[Node], Sequence[Node]]) -> dict[Node, list[Node]]:
-    """For each node of ``order``, the nodes that use it as an input (with repeats)."""
+def consumers(
+    order: Sequence[Node], parents_of: Callable[[Node], Sequence[Node]]
+) -> dict[Node, list[Node]]:
+    """For each node of ``order``, the nodes that use it as an input (with repeats).
+
+    >>> parents = {"out": ("a", "b"), "b": ("a",), "a": ()}
+    >>> consumers(["a", "b", "out"], parents.__getitem__)
+    {'a': ['b', 'out'], 'b': ['out'], 'out': []}
+    """
     users: dict[Node, list[Node]] = {node: [] for node in order}
     for parent, child, _ in edges(order, parents_of):
         users[parent].append(child)
@@ -57,7 +71,12 @@ def consumers(order: Sequence[Node], parents_of: Callable[[Node], Sequence[Node]
 
 
 def depths(root: Node, parents_of: Callable[[Node], Sequence[Node]]) -> dict[Node, int]:
-    """Fewest edges from each node to ``root`` (breadth-first, ``root`` at 0)."""
+    """Fewest edges from each node to ``root`` (breadth-first, ``root`` at 0).
+
+    >>> parents = {"out": ("a", "b"), "b": ("a",), "a": ()}
+    >>> depths("out", parents.__getitem__)
+    {'out': 0, 'a': 1, 'b': 1}
+    """
     depth = {root: 0}
     frontier = [root]
     while frontier:
