@@ -235,3 +235,36 @@ def test_save_of_a_module_without_architecture_says_what_to_do(tmp_path: Path) -
     with pytest.raises(TypeError, match="state_dict"):
         Custom().save(tmp_path / "c.json")
     assert not (tmp_path / "c.json").exists()
+
+
+# ------------------------------------------------------------ property: any finite weights
+
+try:
+    from hypothesis import given, settings
+    from hypothesis import strategies as st
+except ImportError:  # the suite without the testing extra: skip only this property
+    given = None
+
+
+@pytest.mark.skipif(given is None, reason="needs Hypothesis (the testing extra)")
+def test_any_finite_weights_round_trip_bit_for_bit() -> None:
+    @settings(max_examples=50)  # each example writes and reads a file
+    @given(st.lists(st.floats(allow_nan=False, allow_infinity=False), min_size=9, max_size=9))
+    def round_trip(weights: list[float]) -> None:
+        _round_trip(weights)
+
+    round_trip()
+
+
+def _round_trip(weights: list[float]) -> None:
+    import tempfile
+
+    model = MLP(2, [2, 1], activation="sigmoid", seed=0)
+    for p, value in zip(model.parameters(), weights):
+        p.data = value
+    with tempfile.TemporaryDirectory() as folder:
+        path = Path(folder) / "m.json"
+        model.save(path)
+        loaded = [p.data for p in load(path).parameters()]
+    assert [math.copysign(1.0, v) for v in loaded] == [math.copysign(1.0, v) for v in weights]
+    assert loaded == weights
