@@ -115,7 +115,7 @@ def _regularizer(regularization: Any) -> Callable[[Any], Value] | None:
 
 def _progress_bar(epochs: int) -> Any:
     try:
-        from tqdm.auto import tqdm
+        from tqdm import tqdm
     except ImportError:
         raise ImportError(
             "fit(progress=True) shows a tqdm progress bar on a terminal; install it with"
