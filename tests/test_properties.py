@@ -234,3 +234,18 @@ def test_in_domain_agrees_with_the_op_table(op: Any, data: st.DataObject) -> Non
     args = tuple(data.draw(reals(low, high)) for low, high in op.domain)
     clear_of_kinks = not any(abs(args[0] - k) < 1e-2 for k in op.kinks)
     assert in_domain(op, *args, max_magnitude=math.inf) == clear_of_kinks
+
+
+# ------------------------------------------------- the expression parser reads it
+
+
+@given(expressions(ops=[name for name in BUILTIN_NAMES if name != "**"]))
+def test_the_parser_reads_the_source_back(expr: Expression) -> None:
+    # str(expr) is the formula people see in a falsifying example; autograd_mini.expr
+    # must read it back as the same function. (Programs without ** : the parser refuses
+    # a power inside an exponent.)
+    from autograd_mini.expr import parse
+
+    parsed = parse(str(expr))
+    values = {f"x{i}": x for i, x in enumerate(expr.point)}
+    assert parsed.evaluate({name: values[name] for name in parsed.variables}) == expr(*expr.point)
