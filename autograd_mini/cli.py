@@ -726,7 +726,8 @@ def _train(args: argparse.Namespace) -> int:
     try:
         run = _fit(args, args.dataset, spec.kind, (features, targets), model, loss_name,
                    optimizer, steps, batch_size=args.batch_size)
-    except ArithmeticError as error:  # e.g. a learning rate so large that exp overflows
+    except (ArithmeticError, optim.NonFiniteGradientError) as error:
+        # A learning rate so large that exp overflows, or that gradients become inf/nan.
         raise UsageError(f"training diverged: {error}; try a smaller --lr") from None
     run.settings = {"optimizer": optimizer_name, "lr": lr, "activation": activation,
                     "batch_size": args.batch_size, "seed": args.seed}

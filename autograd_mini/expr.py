@@ -420,10 +420,13 @@ def _constant_value(node: ast.AST) -> float | None:
 
 def _exponent(node: ast.BinOp) -> float | None:
     """A constant exponent (checked against MAX_EXPONENT), or None for a variable one."""
-    for inner in ast.walk(node.right):  # the exponent is short: the text is bounded
-        if isinstance(inner, ast.BinOp) and isinstance(inner.op, ast.Pow):
-            raise _refuse(node, "power towers such as a ** b ** c are not allowed",
-                          "write the exponent as one number or variable, e.g. x ** 3 or x ** y")
+    exponent = node.right
+    while isinstance(exponent, ast.UnaryOp):  # a ** -b ** c is a tower too
+        exponent = exponent.operand
+    if isinstance(exponent, ast.BinOp) and isinstance(exponent.op, ast.Pow):
+        # Only a power directly in the exponent is a tower: 2 ** sin(x ** 2) is fine.
+        raise _refuse(node, "power towers such as a ** b ** c are not allowed",
+                      "write the exponent as one number or variable, e.g. x ** 3 or x ** y")
     value = _constant_value(node.right)
     if value is not None and abs(value) > MAX_EXPONENT:
         raise _refuse(node.right, f"exponent {value:g} is too large",

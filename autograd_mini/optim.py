@@ -23,7 +23,11 @@ from typing import Any
 
 from autograd_mini.engine import Value
 
-__all__ = ["SGD", "Adam", "Optimizer", "clip_grad_norm"]
+__all__ = ["SGD", "Adam", "NonFiniteGradientError", "Optimizer", "clip_grad_norm"]
+
+
+class NonFiniteGradientError(ValueError):
+    """A parameter's gradient is inf or nan: training diverged, so no parameter moves."""
 
 
 def _checked_params(params: Iterable[Value], where: str) -> list[Value]:
@@ -63,7 +67,7 @@ def _float_grads(params: list[Value], where: str) -> list[float]:
             )
         g = float(g)
         if not math.isfinite(g):
-            raise ValueError(
+            raise NonFiniteGradientError(
                 f"{where}: parameter {i} has gradient {g!r}; refusing to step (it would"
                 " make the weights non-finite). Lower the learning rate or clip gradients"
             )
