@@ -23,7 +23,7 @@ from typing import Any
 
 from autograd_mini.engine import Value
 
-__all__ = ["SGD", "Adam", "NonFiniteGradientError", "Optimizer", "clip_grad_norm"]
+__all__ = ["SGD", "Adam", "NonFiniteGradientError", "Optimizer", "clip_grad_norm", "grad_norm"]
 
 
 class NonFiniteGradientError(ValueError):
@@ -199,6 +199,29 @@ class Adam(Optimizer):
             p.data -= lr * m_hat / (math.sqrt(v_hat) + eps)
 
 
+def grad_norm(params: Iterable[Value]) -> float:
+    """The L2 norm of all the parameters' gradients together (``inf`` if one is too large).
+
+    >>> a, b = Value(0.0), Value(0.0)
+    >>> a.grad, b.grad = 3.0, 4.0
+    >>> grad_norm([a, b])
+    5.0
+    """
+    return _grad_norm(params, "grad_norm")
+
+
+def _grad_norm(params: Iterable[Value], where: str) -> float:
+    grads = []
+    for i, p in enumerate(params):
+        if isinstance(p.grad, Value):
+            raise TypeError(
+                f"{where}: parameter {i} has a Value as .grad (from"
+                " backward(create_graph=True)); norms are taken of float gradients"
+            )
+        grads.append(float(p.grad))
+    return math.sqrt(math.fsum(g * g for g in grads))  # g * g overflows to inf, never raises
+
+
 def clip_grad_norm(params: Iterable[Value], max_norm: float) -> float:
     """Scale gradients so their total L2 norm is at most ``max_norm``; return the norm before.
 
@@ -215,21 +238,13 @@ def clip_grad_norm(params: Iterable[Value], max_norm: float) -> float:
     """
     plist = _checked_params(params, "clip_grad_norm")
     limit = _hyper("clip_grad_norm", "max_norm", max_norm)
-    grads = []
-    for i, p in enumerate(plist):
-        if isinstance(p.grad, Value):
-            raise TypeError(
-                f"clip_grad_norm: parameter {i} has a Value as .grad (from"
-                " backward(create_graph=True)); clip float gradients"
-            )
-        grads.append(float(p.grad))
-    total = math.sqrt(math.fsum(g * g for g in grads))
+    total = _grad_norm(plist, "clip_grad_norm")
     if not math.isfinite(total):
         raise ValueError(
             f"clip_grad_norm: the total gradient norm is {total!r}; some gradient is not finite"
         )
     scale = limit / (total + 1e-6)
     if scale < 1.0:
-        for p, g in zip(plist, grads):
-            p.grad = g * scale
+        for p in plist:
+            p.grad = float(p.grad) * scale
     return total

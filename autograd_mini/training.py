@@ -39,7 +39,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from autograd_mini.engine import Value, no_grad
-from autograd_mini.optim import Optimizer
+from autograd_mini.optim import Optimizer, grad_norm
 
 __all__ = ["History", "evaluate", "fit", "predict_class"]
 
@@ -194,7 +194,7 @@ def fit(
                     batch_loss = batch_loss + penalty(model)
                 optimizer.zero_grad()
                 batch_loss.backward()
-                norms.append(math.sqrt(math.fsum(float(p.grad) ** 2 for p in optimizer.params)))
+                norms.append(grad_norm(optimizer.params))
                 optimizer.step()
                 batch_losses.append(batch_loss.data)
                 if correct is not None:

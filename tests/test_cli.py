@@ -400,3 +400,10 @@ def test_console_script_graph_and_error(tmp_path: Path) -> None:
                           capture_output=True, text=True, timeout=60, check=False)
     assert done.returncode == 2
     assert done.stderr.count("\n") == 1 and "Traceback" not in done.stderr
+
+
+def test_divergent_training_is_a_usage_error(capsys: pytest.CaptureFixture[str]) -> None:
+    # With lr = 1e30 the gradients overflow to inf within a few steps; the optimizer refuses
+    # to step and the command says so in one line instead of a traceback.
+    status, _, err = run(capsys, "train", "--dataset", "moons", "--lr", "1e30", "--steps", "5", "-q")
+    assert_one_line_error(status, err, "training diverged", "smaller --lr")
