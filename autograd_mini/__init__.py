@@ -8,9 +8,12 @@
 (10.0, 7.0)
 """
 
+from autograd_mini import ops
 from autograd_mini.engine import (
+    Primitive,
     Value,
     abs,
+    apply,
     cos,
     detach,
     enable_grad,
@@ -31,9 +34,11 @@ from autograd_mini.functional import grad, value_and_grad
 __version__ = "0.1.0"
 
 __all__ = [
+    "Primitive",
     "Value",
     "__version__",
     "abs",
+    "apply",
     "cos",
     "detach",
     "enable_grad",
@@ -43,6 +48,7 @@ __all__ = [
     "is_grad_enabled",
     "log",
     "no_grad",
+    "ops",
     "primitive",
     "relu",
     "sigmoid",
