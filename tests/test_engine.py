@@ -666,6 +666,28 @@ def test_no_grad_decorating_a_generator_applies_only_inside_it() -> None:
     assert is_grad_enabled()
 
 
+def test_no_grad_generator_close_and_throw_reach_the_generator() -> None:
+    events: list[str] = []
+
+    @no_grad()
+    def counting() -> Any:
+        try:
+            while True:
+                try:
+                    yield is_grad_enabled()
+                except KeyError:
+                    events.append(f"caught, grad {is_grad_enabled()}")
+        finally:
+            events.append(f"closed, grad {is_grad_enabled()}")
+
+    gen = counting()
+    assert next(gen) is False
+    assert gen.throw(KeyError("k")) is False
+    gen.close()
+    assert events == ["caught, grad False", "closed, grad False"]
+    assert is_grad_enabled()
+
+
 def test_no_grad_decorating_a_coroutine() -> None:
     @no_grad()
     async def evaluate(v: Value) -> Value:
@@ -790,6 +812,10 @@ def test_numpy_object_arrays_of_values() -> None:
     assert [v.op for v in tanh_array] == ["tanh"] * 3
     scaled = a * np.array([2.0, 3.0, 4.0])
     assert [v.data for v in scaled] == [2.0, 6.0, -2.0]
+    # One Value with a float array: the Value defers, numpy broadcasts.
+    broadcast = Value(2.0) * np.array([1.0, 3.0])
+    assert [v.data for v in broadcast] == [2.0, 6.0]
+    assert list(Value(1.0) < np.array([0.5, 2.0])) == [False, True]
     assert [v.op for v in np.abs(a)] == ["abs"] * 3
     assert [v.op for v in np.sqrt(b)] == ["sqrt"] * 3
 
