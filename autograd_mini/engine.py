@@ -567,20 +567,12 @@ def _backpropagate_values(order: list[Value]) -> None:
             g = node.grad
             parents = node.parents
             for parent, rule in zip(parents, op.partials):
-                parent.grad = _accumulate(parent.grad, _times(g, rule(node, *parents)))
+                # g * rule(...) is always a new node, so no two .grad share a Value and none is
+                # a Value of the graph itself (the rule for a * b returns b).
+                parent.grad = _accumulate(parent.grad, g * rule(node, *parents))
     except (ArithmeticError, ValueError, TypeError) as exc:
         assert node is not None
         raise _backward_error(node, exc) from exc
-
-
-def _times(upstream: Any, local: Any) -> Any:
-    # upstream * local, skipping a multiplication by exactly 1.0 so that graphs built by
-    # create_graph carry no "1.0 * ..." nodes (x * 1.0 == x exactly, so no digit changes).
-    if type(upstream) is float and upstream == 1.0:
-        return local
-    if type(local) is float and local == 1.0:
-        return upstream
-    return upstream * local
 
 
 def gradients(root: Value, create_graph: bool = False) -> dict[Value, Any]:
@@ -643,8 +635,7 @@ def _gradient_values(order: list[Value], grads: dict[Value, Any]) -> None:
             g = grads[node]
             parents = node.parents
             for parent, rule in zip(parents, op.partials):
-                share = _times(g, rule(node, *parents))
-                grads[parent] = _accumulate(grads.get(parent, 0.0), share)
+                grads[parent] = _accumulate(grads.get(parent, 0.0), g * rule(node, *parents))
     except (ArithmeticError, ValueError, TypeError) as exc:
         assert node is not None
         raise _backward_error(node, exc) from exc

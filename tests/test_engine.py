@@ -564,6 +564,20 @@ def test_create_graph_makes_every_grad_a_value_even_constant_ones() -> None:
         assert isinstance(node.grad, Value) and node.grad.data == 1.0
 
 
+def test_create_graph_grads_are_fresh_values_never_graph_nodes_or_shared() -> None:
+    a, b, c = Value(1.0), Value(2.0), Value(3.0)
+    z = (a + b) * c
+    z.backward(create_graph=True)
+    nodes = all_nodes(z)
+    grads = [n.grad for n in nodes]
+    assert all(isinstance(g, Value) for g in grads)
+    assert len({id(g) for g in grads}) == len(grads)  # no two nodes share a gradient
+    assert not any(g is n for g in grads for n in nodes)  # d z/d a is not c itself
+    assert (a.grad.data, b.grad.data, c.grad.data) == (3.0, 3.0, 3.0)
+    c.data = 10.0  # an optimizer step on c must not change a's recorded gradient
+    assert a.grad.data == 3.0
+
+
 def test_create_graph_grads_accumulate_on_leaves() -> None:
     x = Value(3.0)
     y = x * x
