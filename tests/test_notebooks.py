@@ -30,8 +30,21 @@ def _ids(paths: list[Path]) -> list[str]:
     return [path.stem for path in paths]
 
 
+# The README links each of these by name.
+EXPECTED = [
+    "01_derivatives_and_the_chain_rule",
+    "02_stepping_through_backward",
+    "03_training_an_mlp",
+    "04_vanishing_and_exploding_gradients",
+    "05_backprop_through_time",
+    "06_property_testing_gradients",
+]
+
+
 def test_the_notebooks_are_there() -> None:
-    assert NOTEBOOKS, f"no notebooks found in {NOTEBOOK_DIR}"
+    assert _ids(NOTEBOOKS) == EXPECTED
+    # Only notebooks: a .py file here would be imported by pytest --doctest-modules.
+    assert sorted(p.name for p in NOTEBOOK_DIR.rglob("*.py")) == []
 
 
 @pytest.mark.parametrize("path", NOTEBOOKS, ids=_ids(NOTEBOOKS))
