@@ -322,9 +322,13 @@ def power(k: float) -> Op:
     >>> power(3).forward(2.0), power(3).partials[0](8.0, 2.0)
     (8.0, 12.0)
     """
-    if isinstance(k, bool) or not isinstance(k, (int, float)):
-        raise TypeError(f"**: the exponent must be an int or a float, got {type(k).__name__} {k!r}")
-    if isinstance(k, int):
+    given: Any = k  # typed loosely: numpy numbers are checked for at run time
+    if isinstance(given, bool) or not isinstance(given, numbers.Real):
+        raise TypeError(
+            f"**: the exponent must be an int or a float, got {type(given).__name__} {given!r}"
+        )
+    if isinstance(given, numbers.Integral):
+        k = int(given)  # numpy.int64 and friends: the same op as the plain int
         try:
             kf = float(k)
         except OverflowError:

@@ -221,6 +221,9 @@ def test_power_ops_are_cached_per_exponent_and_type() -> None:
     assert ops.power(2) is not ops.power(2.0)
     assert (ops.power(2).name, ops.power(2.0).name) == ("**2", "**2.0")
     assert ops.power(-0.0) is ops.power(0.0)
+    np = pytest.importorskip("numpy")
+    assert ops.power(np.int64(2)) is ops.power(2)
+    assert ops.power(np.float64(2.0)) is ops.power(2.0)
 
 
 @pytest.mark.parametrize("k", [math.inf, -math.inf, math.nan])
