@@ -9,7 +9,8 @@ Tasks (``"task"`` key):
 * ``train``: workload A/C; ``engine`` (``autograd_mini``, ``micrograd`` or ``floor``),
   ``steps``, ``gc`` (``"default"`` or ``"off"``: disabled, collected between steps
   outside the timers);
-* ``chain_time`` / ``chain_memory``: workload B; ``engine``, ``n``;
+* ``chain_time`` / ``chain_memory``: workload B; ``engine``, ``n`` (and ``gc`` for
+  ``chain_time``);
 * ``profile``: cProfile of ``steps`` autograd_mini training steps; ``top`` rows.
 """
 
@@ -42,7 +43,7 @@ def run_task(task: dict[str, Any]) -> dict[str, Any]:
             return floor.train(task["steps"], collect_between_steps=collect)
         return moons.train(load(task["engine"]), task["steps"], collect_between_steps=collect)
     if kind == "chain_time":
-        return chain.time_chain(load(task["engine"]), task["n"])
+        return chain.time_chain(load(task["engine"]), task["n"], task.get("gc", "default") != "off")
     if kind == "chain_memory":
         return chain.memory_chain(load(task["engine"]), task["n"])
     if kind == "profile":

@@ -75,6 +75,8 @@ def test_summary_ratios_and_targets_come_from_the_measurements() -> None:
     met = {what: (value, ok) for what, value, _, ok in summary["targets"]}
     assert met["A: micrograd / autograd_mini per step, GC default"] == (12.0, True)
     assert met["A: micrograd / autograd_mini per step, GC off"][1] is False
+    assert met["B: forward + backward s/node at n=1e+03 / at n=1e+02"] == (
+        pytest.approx(5.2 / 3.0), False)
     assert met["B: forward s/node at n=1e+03 / at n=1e+02"] == (pytest.approx(1.2), True)
     assert met["B: backward s/node at n=1e+03 / at n=1e+02"] == (2.0, False)
     assert met["B: memory/node (graph) autograd_mini / micrograd, n=1e+03"][1] is True

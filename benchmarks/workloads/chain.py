@@ -7,6 +7,7 @@ recursive topological sort, and the one where any non-linear cost would show.
 
 from __future__ import annotations
 
+import gc
 import sys
 import time
 import tracemalloc
@@ -39,8 +40,11 @@ def _allow_recursion(engine: Engine, n: int) -> None:
         sys.setrecursionlimit(max(sys.getrecursionlimit(), n + 1_000))
 
 
-def time_chain(engine: Engine, n: int) -> dict[str, Any]:
+def time_chain(engine: Engine, n: int, collect: bool = True) -> dict[str, Any]:
     """Seconds per node to build the chain (forward) and to run ``backward`` on it.
+
+    ``collect=False`` disables the garbage collector for the measurement, to tell its
+    share of the cost from the engine's own.
 
     >>> from benchmarks.workloads.engines import load
     >>> result = time_chain(load("autograd_mini"), 100)
@@ -48,6 +52,8 @@ def time_chain(engine: Engine, n: int) -> dict[str, Any]:
     (100, True, True)
     """
     _allow_recursion(engine, n)
+    if not collect:
+        gc.disable()
     clock = time.perf_counter
     t0 = clock()
     y = build(engine, n)
@@ -56,6 +62,7 @@ def time_chain(engine: Engine, n: int) -> dict[str, Any]:
     t2 = clock()
     del y
     t3 = clock()
+    gc.enable()
     return {"nodes": n, "forward": (t1 - t0) / n, "backward": (t2 - t1) / n,
             "free": (t3 - t2) / n}
 

@@ -13,11 +13,11 @@ workload C's graph construction), ``backward`` (``model.zero_grad()`` and
 from __future__ import annotations
 
 import gc
-import math
 import random
 import time
 from typing import Any
 
+from autograd_mini.datasets import moons
 from benchmarks.workloads.engines import Engine, count_nodes
 
 SIZES = (2, 16, 16, 1)
@@ -37,30 +37,19 @@ def learning_rate(k: int) -> float:
 def make_moons(n: int = POINTS, noise: float = NOISE, seed: int = DATA_SEED) -> tuple[
     list[list[float]], list[float]
 ]:
-    """Two interleaving half circles with Gaussian noise, labels -1.0 and 1.0.
+    """The demo's data: :func:`autograd_mini.datasets.moons` with labels -1.0 and 1.0.
 
-    The shape of scikit-learn's ``make_moons`` (shuffled), written in pure Python with its
-    own ``random.Random(seed)`` so it draws nothing from the global generator that the
-    MLPs use for their weights. Every engine trains on the same points.
+    The points come from their own ``random.Random(seed)``, so nothing is drawn from the
+    global generator that the MLPs use for their weights: every engine trains on the same
+    points from the same initial weights. The labels become -1 and 1 for the hinge loss,
+    as in micrograd's demo (``y = y * 2 - 1``).
 
     >>> points, y = make_moons(6, noise=0.0)
     >>> len(points), sorted(y)
     (6, [-1.0, -1.0, -1.0, 1.0, 1.0, 1.0])
     """
-    rng = random.Random(seed)
-    outer, inner = n // 2, n - n // 2
-    points: list[tuple[list[float], float]] = []
-    for i in range(outer):
-        t = math.pi * i / max(outer - 1, 1)
-        points.append(([math.cos(t), math.sin(t)], -1.0))
-    for i in range(inner):
-        t = math.pi * i / max(inner - 1, 1)
-        points.append(([1.0 - math.cos(t), 0.5 - math.sin(t)], 1.0))
-    for xy, _ in points:
-        xy[0] += rng.gauss(0.0, noise)
-        xy[1] += rng.gauss(0.0, noise)
-    rng.shuffle(points)
-    return [xy for xy, _ in points], [label for _, label in points]
+    points, labels = moons(n, noise=noise, seed=seed)
+    return points, [2.0 * label - 1.0 for label in labels]
 
 
 def loss(engine: Engine, model: Any, points: list[list[float]], y: list[float]) -> Any:
