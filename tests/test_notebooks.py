@@ -61,8 +61,7 @@ def test_notebook_is_committed_without_outputs(path: Path) -> None:
         if cell["cell_type"] == "code":
             assert cell["outputs"] == [], (
                 f"{path.name}: cell {number} has outputs; commit notebooks cleared"
-                " (Jupyter: Edit > Clear Outputs of All Cells, or jupyter nbconvert"
-                " --clear-output --inplace)"
+                " (in Jupyter: Edit > Clear Outputs of All Cells, then save)"
             )
             assert cell["execution_count"] is None, (
                 f"{path.name}: cell {number} has an execution count; clear it before committing"
