@@ -282,22 +282,24 @@ class Value:
         >>> x.grad, y.grad
         (12.0, 1.0)
         """
+        if create_graph:
+            grads = gradients(self, create_graph=True)
+            for node, g in grads.items():
+                g = g if isinstance(g, Value) else Value(g)  # constants become Values too
+                node.grad = _accumulate(node.grad, g) if node._opdef is None else g
+            return
         order = topological_order(self, _parents_of)
-        saved = [node.grad for node in order]
+        before = [node.grad for node in order]
         for node in order:
             if node._opdef is not None:
                 node.grad = 0.0  # interior nodes hold this pass's gradient only
         self.grad = 1.0 if self._opdef is not None else _accumulate(self.grad, 1.0)
         try:
-            _backpropagate(order, create_graph)
+            _backpropagate(order)
         except BaseException:
-            for node, g in zip(order, saved):  # a failed pass changes nothing
+            for node, g in zip(order, before):  # a failed pass changes nothing
                 node.grad = g
             raise
-        if create_graph:  # constant derivatives came out as floats; make them Values too
-            for node in order:
-                if not isinstance(node.grad, Value):
-                    node.grad = Value(node.grad)
 
     def detach(self) -> Value:
         """A new leaf with the same data and label, cut from this graph."""
@@ -520,14 +522,12 @@ def primitive(
 _parents_of = attrgetter("parents")
 
 
-def _backpropagate(order: list[Value], create_graph: bool) -> None:
+def _backpropagate(order: list[Value]) -> None:
     """Apply the chain rule to every node of ``order``, last to first.
 
     Expects ``.grad`` of the last node seeded and of every interior node at 0.0; adds
     ``local derivative * node.grad`` to each parent's ``.grad``.
     """
-    if create_graph:
-        return _backpropagate_values(order)
     node = None
     try:
         for node in reversed(order):
@@ -549,27 +549,6 @@ def _backpropagate(order: list[Value], create_graph: bool) -> None:
                 args = [p.data for p in node._a]
                 for parent, rule in zip(node._a, op.partials):
                     parent.grad += g * rule(node.data, *args)
-    except (ArithmeticError, ValueError, TypeError) as exc:
-        assert node is not None
-        raise _backward_error(node, exc) from exc
-    return None
-
-
-def _backpropagate_values(order: list[Value]) -> None:
-    # The same chain rule with the rules called on the nodes themselves, so every
-    # gradient is a Value with a graph of its own (higher-order derivatives).
-    node = None
-    try:
-        for node in reversed(order):
-            op = node._opdef
-            if op is None:
-                continue
-            g = node.grad
-            parents = node.parents
-            for parent, rule in zip(parents, op.partials):
-                # g * rule(...) is always a new node, so no two .grad share a Value and none is
-                # a Value of the graph itself (the rule for a * b returns b).
-                parent.grad = _accumulate(parent.grad, g * rule(node, *parents))
     except (ArithmeticError, ValueError, TypeError) as exc:
         assert node is not None
         raise _backward_error(node, exc) from exc
