@@ -9,6 +9,7 @@
 """
 
 from autograd_mini import ops
+from autograd_mini.check import GradcheckError, gradcheck, gradgradcheck
 from autograd_mini.engine import (
     Primitive,
     Value,
@@ -30,20 +31,27 @@ from autograd_mini.engine import (
     tanh,
 )
 from autograd_mini.functional import grad, value_and_grad
+from autograd_mini.steps import backward_steps
+from autograd_mini.viz import draw_dot
 
 __version__ = "0.1.0"
 
 __all__ = [
+    "GradcheckError",
     "Primitive",
     "Value",
     "__version__",
     "abs",
     "apply",
+    "backward_steps",
     "cos",
     "detach",
+    "draw_dot",
     "enable_grad",
     "exp",
     "grad",
+    "gradcheck",
+    "gradgradcheck",
     "gradients",
     "is_grad_enabled",
     "log",

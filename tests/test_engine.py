@@ -945,3 +945,33 @@ def test_apply_with_a_non_number() -> None:
         engine.apply(ops.MUL, Value(1.0), "x")
     with pytest.raises(TypeError, match=r"\*: expected a real number"):
         engine.apply(ops.MUL, 1.0, "x")
+
+
+def test_gradients_and_backward_agree_bit_for_bit() -> None:
+    # backward() accumulates in .grad, gradients() in a dict: the same rules in the same
+    # order, so on a fresh graph every node's gradient has the same bits.
+    import random as _random
+
+    from autograd_mini import engine
+    from autograd_mini.engine import gradients
+
+    rng = _random.Random(7)
+    unary = [engine.tanh, engine.sin, engine.exp, engine.sigmoid, engine.relu]
+    for _ in range(20):
+        nodes = [Value(rng.uniform(-1.0, 1.0)) for _ in range(4)]
+        for _ in range(40):
+            a, b = rng.choice(nodes), rng.choice(nodes)
+            kind = rng.randrange(4)
+            if kind == 0:
+                nodes.append(a * b)
+            elif kind == 1:
+                nodes.append(a + b)
+            elif kind == 2:
+                nodes.append(a - b * 0.5)
+            else:
+                nodes.append(rng.choice(unary)(a))
+        root = sum(nodes[-10:], Value(0.0))
+        expected = gradients(root)
+        root.backward()
+        assert {v: v.grad for v in expected} == expected
+        assert all(v.grad.hex() == g.hex() for v, g in expected.items())
