@@ -160,6 +160,8 @@ class Value:
 
     # ------------------------------------------------------------------ operators
     def __add__(self, other: Any) -> Value:
+        if type(other) is Value:  # the common case: nothing to convert, and + cannot fail
+            return _node(ops.ADD.forward(self.data, other.data), ops.ADD, self, other)
         return _binary(ops.ADD, self, other)
 
     def __radd__(self, other: Any) -> Value:
@@ -172,6 +174,8 @@ class Value:
         return _binary(ops.SUB, other, self)
 
     def __mul__(self, other: Any) -> Value:
+        if type(other) is Value:  # the common case: nothing to convert, and * cannot fail
+            return _node(ops.MUL.forward(self.data, other.data), ops.MUL, self, other)
         return _binary(ops.MUL, self, other)
 
     def __rmul__(self, other: Any) -> Value:
