@@ -33,7 +33,7 @@ from autograd_mini.functional import grad, value_and_grad
 from autograd_mini.graph import topological_order
 from autograd_mini.ops import Op
 
-__all__ = ["GradcheckError", "GradcheckRow", "gradcheck", "gradgradcheck"]
+__all__ = ["GradcheckError", "GradcheckRow", "gradcheck", "gradgradcheck", "gradient_rows", "table"]
 
 _parents_of = attrgetter("parents")
 
@@ -54,9 +54,13 @@ class GradcheckRow:
     @property
     def name(self) -> str:
         """``d/dx0`` for a first derivative, ``d2/dx0dx1`` for a second."""
+        return self.named([f"x{i}" for i in range(max(self.wrt) + 1)])
+
+    def named(self, names: Sequence[str]) -> str:
+        """The derivative's name with the inputs called ``names``: ``d/dw``, ``d2/dxdw``."""
         if len(self.wrt) == 1:
-            return f"d/dx{self.wrt[0]}"
-        return "d2/" + "".join(f"dx{i}" for i in self.wrt)
+            return f"d/d{names[self.wrt[0]]}"
+        return "d2/" + "".join(f"d{names[i]}" for i in self.wrt)
 
 
 class GradcheckError(AssertionError):
@@ -115,9 +119,35 @@ def gradcheck(
     >>> from autograd_mini import ops; ops.unregister("bad_square_doc")
     """
     point = _validate(args, eps, atol, rtol, "gradcheck")
+    rows = _gradient_rows(f, point, eps, atol, rtol)
+    return _verdict("gradcheck", f, point, rows, eps, atol, rtol, order=1)
+
+
+def gradient_rows(
+    f: Callable[..., Any],
+    *args: Any,
+    eps: float = 1e-6,
+    atol: float = 1e-5,
+    rtol: float = 1e-3,
+) -> tuple[GradcheckRow, ...]:
+    """The comparison :func:`gradcheck` makes, one row per input, whether it passes or not.
+
+    >>> from autograd_mini import sin
+    >>> [(row.name, row.ok) for row in gradient_rows(lambda x, y: sin(x) * y, 0.5, 2.0)]
+    [('d/dx0', True), ('d/dx1', True)]
+    >>> print(table(gradient_rows(lambda x: x * x, 3.0), names=["x"]))  # doctest: +ELLIPSIS
+        input  point  analytic  numeric...
+    ok  d/dx   3      6         6.0...
+    """
+    point = _validate(args, eps, atol, rtol, "gradient_rows")
+    return tuple(_gradient_rows(f, point, eps, atol, rtol))
+
+
+def _gradient_rows(
+    f: Callable[..., Any], point: list[float], eps: float, atol: float, rtol: float
+) -> list[GradcheckRow]:
     n = len(point)
-    everything = tuple(range(n))
-    _, analytic = value_and_grad(f, argnums=everything)(*point)
+    _, analytic = value_and_grad(f, argnums=tuple(range(n)))(*point)
     analytic = tuple(_as_float(a) for a in analytic)
 
     def value_at(x: list[float]) -> float:
@@ -127,7 +157,7 @@ def gradcheck(
     for i in range(n):
         numeric, note = _central_difference(value_at, point, i, eps)
         rows.append(_row((i,), point[i], analytic[i], numeric, atol, rtol, note))
-    return _verdict("gradcheck", f, point, rows, eps, atol, rtol, order=1)
+    return rows
 
 
 def gradgradcheck(
@@ -287,7 +317,7 @@ def _verdict(
         f"(central differences with eps={eps!r}; pass when |analytic - numeric| <="
         f" {atol!r} + {rtol!r} * |numeric|)",
         "",
-        *_table(rows),
+        *table(rows).splitlines(),
     ]
     notes = [f"  {row.name}: {row.note}" for row in failed if row.note]
     if notes:
@@ -305,16 +335,21 @@ def _verdict(
     raise GradcheckError("\n".join(lines), rows, failed_inputs, [t for _, t in kinks], suspects)
 
 
-def _table(rows: list[GradcheckRow]) -> list[str]:
+def table(rows: Sequence[GradcheckRow], names: Sequence[str] | None = None) -> str:
+    """The rows as the aligned text table of :class:`GradcheckError` messages.
+
+    ``names`` calls the inputs by name (``d/dw``) instead of by position (``d/dx1``).
+    """
     header = ("", "input", "point", "analytic", "numeric", "abs error", "rel error")
     cells = [header] + [
-        ("FAIL" if not row.ok else "ok", row.name, _num(row.point), _num(row.analytic),
-         _num(row.numeric), _num(row.abs_error), _num(row.rel_error))
+        ("FAIL" if not row.ok else "ok", row.name if names is None else row.named(names),
+         _num(row.point), _num(row.analytic), _num(row.numeric), _num(row.abs_error),
+         _num(row.rel_error))
         for row in rows
     ]
     widths = [max(len(cell[k]) for cell in cells) for k in range(len(header))]
-    return ["  ".join(cell[k].ljust(widths[k]) for k in range(len(header))).rstrip()
-            for cell in cells]
+    return "\n".join("  ".join(cell[k].ljust(widths[k]) for k in range(len(header))).rstrip()
+                     for cell in cells)
 
 
 def _num(x: float) -> str:

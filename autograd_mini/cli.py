@@ -421,7 +421,9 @@ def _check(args: argparse.Namespace) -> int:
             verdicts.append(check.gradgradcheck)
         for verdict in verdicts:
             verdict(expression, *values, eps=args.eps, atol=args.atol, rtol=args.rtol)
-        rows = _gradient_rows(expression, values, args.eps)  # the probes worked in gradcheck
+        # gradcheck passed; show the comparison it made, with the variables' names.
+        rows = check.gradient_rows(expression, *values, eps=args.eps, atol=args.atol,
+                                   rtol=args.rtol)
     except check.GradcheckError as failure:
         names = ", ".join(f"x{i} = {name}" for i, name in enumerate(expression.variables))
         print(f"{expression} at {_at(point)}   ({names})")
@@ -429,53 +431,13 @@ def _check(args: argparse.Namespace) -> int:
         return 1
     except (ValueError, ArithmeticError) as error:
         raise UsageError(f"{expression} at {_at(point)}: {error}") from None
-    _print_rows(expression, rows, args.atol, args.rtol)
+    print(check.table(rows, names=expression.variables))
     print(f"gradcheck passed: {len(rows)} derivative{'s' if len(rows) != 1 else ''}"
           " agree with finite differences")
     if args.second_order:
         n = len(values) ** 2
         print(f"gradgradcheck passed: {n} second derivative{'s' if n != 1 else ''} agree")
     return 0
-
-
-@dataclass
-class _Row:
-    name: str
-    point: float
-    analytic: float
-    numeric: float
-
-
-def _gradient_rows(expression: Expression, values: list[float], eps: float) -> list[_Row]:
-    """The derivatives and central differences that gradcheck compares, for the table.
-
-    gradcheck only reports its table when it fails; on success the command still shows
-    the numbers, computed the same way (grad, and (f(x+eps) - f(x-eps)) / 2eps).
-    """
-    from autograd_mini.functional import grad
-
-    analytic = grad(expression, argnums=tuple(range(len(values))))(*values)
-    rows = []
-    for i, name in enumerate(expression.variables):
-        up, down = list(values), list(values)
-        up[i] += eps
-        down[i] -= eps
-        numeric = (float(expression(*up)) - float(expression(*down))) / (2 * eps)
-        rows.append(_Row(name, values[i], float(analytic[i]), numeric))
-    return rows
-
-
-def _print_rows(expression: Expression, rows: list[_Row], atol: float, rtol: float) -> None:
-    header = ("input", "point", "analytic", "numeric", "abs error", "rel error")
-    cells: list[tuple[str, ...]] = [header]
-    for row in rows:
-        error = abs(row.analytic - row.numeric)
-        relative = error / abs(row.numeric) if row.numeric else (0.0 if not error else math.inf)
-        cells.append((f"d/d{row.name}", *(f"{x:.10g}" for x in
-                      (row.point, row.analytic, row.numeric, error, relative))))
-    widths = [max(len(cell[k]) for cell in cells) for k in range(len(header))]
-    for cell in cells:
-        print("  ".join(text.ljust(width) for text, width in zip(cell, widths)).rstrip())
 
 
 # --------------------------------------------------------------------- optional parts
