@@ -127,9 +127,14 @@ def cross_entropy(logits: Sequence[Any], target: Any) -> Value:
             f" (0 to {len(logits) - 1})"
         )
     z = [_as_value(x, "cross_entropy") for x in logits]
+    # Each logit is checked: max() would skip a NaN that is not first (max([1.0, nan]) is 1.0).
+    for i, v in enumerate(z):
+        if not math.isfinite(v.data):
+            raise ValueError(
+                f"cross_entropy: logit {i} is {v.data!r}; logits must be finite (a model whose"
+                " outputs are inf or nan has diverged: lower the learning rate)"
+            )
     shift = max(v.data for v in z)
-    if not math.isfinite(shift):
-        raise ValueError(f"cross_entropy: logits must be finite, got max {shift!r}")
     exps = [(v - shift).exp() for v in z]
     total = sum(exps[1:], exps[0])
     return total.log() + shift - z[index]

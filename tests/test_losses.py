@@ -129,6 +129,10 @@ def test_cross_entropy_is_shift_invariant_including_its_gradient() -> None:
     ([Value(1.0), Value(2.0)], True, "int class index"),
     ([Value(1.0)], 0, "at least two"),
     (Value(1.0), 0, "at least two"),
+    # max() skips a NaN that is not first (max([1.0, nan]) is 1.0): every logit is checked.
+    ([Value(1.0), Value(math.nan)], 0, r"logit 1 is nan"),
+    ([Value(math.nan), Value(1.0)], 0, r"logit 0 is nan"),
+    ([Value(2.0), Value(math.inf), Value(0.0)], 0, r"logit 1 is inf"),
 ])
 def test_cross_entropy_rejects_bad_input(logits, target, fragment: str) -> None:
     with pytest.raises(ValueError, match=fragment):
