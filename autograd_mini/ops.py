@@ -158,7 +158,7 @@ def _sigmoid_slope(out: Any, x: Any) -> Any:
     # full relative precision on both sides. Floats take the direct route (hot path).
     if type(x) is float:
         return out * _sigmoid(-x)
-    return out * _m.sigmoid(-x)
+    return out * _engine.sigmoid(-x)
 
 
 def _pow_base_slope(out: Any, a: Any, b: Any) -> Any:
@@ -172,12 +172,13 @@ def _pow_base_slope(out: Any, a: Any, b: Any) -> Any:
 
 def _pow_exponent_slope(out: Any, a: Any, b: Any) -> Any:
     # d(a**b)/db = a**b * log(a); at a == 0 (allowed only with b >= 0) it is 0, as in PyTorch.
-    return out * _m.log(a) if a > 0.0 else 0.0
+    return out * _engine.log(a) if a > 0.0 else 0.0
 
 
 # ----------------------------------------------------------------------------- table
-# Rules use the package's float-or-Value functions; they are imported lazily because the
-# engine imports this module. ``_m`` is that module once loaded.
+# Rules use the package's float-or-Value functions (``_engine.cos`` is cos on a float or a
+# Value). They live in the engine, which imports this module, so they are looked up
+# lazily, at the first rule call, instead of by an import here (that would be circular).
 
 
 class _LazyEngine:
@@ -191,7 +192,7 @@ class _LazyEngine:
         return value
 
 
-_m: Any = _LazyEngine()
+_engine: Any = _LazyEngine()
 
 OPS: dict[str, Op] = {}
 """Every registered op, by name. Built-ins first, then user primitives in order made."""
@@ -217,81 +218,119 @@ def unregister(name: str) -> None:
 
 _R = (-3.0, 3.0)  # default sampling interval for inputs valid everywhere
 
+# Each row: the op's name; ``forward`` on floats; ``partials``, one rule per input,
+# ``rule(out, *inputs) -> d out / d input``, with ``formulas`` saying the same in words;
+# ``notation`` for printing, with ``inputs`` naming the inputs in the formulas.
+
 ADD = register(Op(
-    "+", lambda a, b: a + b,
-    (lambda out, a, b: 1.0, lambda out, a, b: 1.0),
-    ("1", "1"), "{0} + {1}", ("a", "b"), precedence=10, domain=(_R, _R),
-    doc="addition",
+    "+", forward=lambda a, b: a + b,
+    partials=(lambda out, a, b: 1.0, lambda out, a, b: 1.0),
+    formulas=("1", "1"),
+    notation="{0} + {1}", inputs=("a", "b"), precedence=10,
+    domain=(_R, _R), doc="addition",
 ))
 SUB = register(Op(
-    "-", lambda a, b: a - b,
-    (lambda out, a, b: 1.0, lambda out, a, b: -1.0),
-    ("1", "-1"), "{0} - {1}", ("a", "b"), precedence=10, domain=(_R, _R),
-    doc="subtraction",
+    "-", forward=lambda a, b: a - b,
+    partials=(lambda out, a, b: 1.0, lambda out, a, b: -1.0),
+    formulas=("1", "-1"),
+    notation="{0} - {1}", inputs=("a", "b"), precedence=10,
+    domain=(_R, _R), doc="subtraction",
 ))
 MUL = register(Op(
-    "*", lambda a, b: a * b,
-    (lambda out, a, b: b, lambda out, a, b: a),
-    ("b", "a"), "{0} * {1}", ("a", "b"), precedence=20, domain=(_R, _R),
-    doc="multiplication",
+    "*", forward=lambda a, b: a * b,
+    partials=(lambda out, a, b: b, lambda out, a, b: a),
+    formulas=("b", "a"),
+    notation="{0} * {1}", inputs=("a", "b"), precedence=20,
+    domain=(_R, _R), doc="multiplication",
 ))
 DIV = register(Op(
-    "/", lambda a, b: a / b,
-    (lambda out, a, b: 1.0 / b, lambda out, a, b: -out / b),
-    ("1/b", "-out/b"), "{0} / {1}", ("a", "b"), precedence=20,
-    check=_check_div, domain=(_R, (0.5, 3.0)),
-    doc="division; ZeroDivisionError for b == 0",
+    "/", forward=lambda a, b: a / b,
+    partials=(lambda out, a, b: 1.0 / b, lambda out, a, b: -out / b),
+    formulas=("1/b", "-out/b"),
+    notation="{0} / {1}", inputs=("a", "b"), precedence=20,
+    check=_check_div, domain=(_R, (0.5, 3.0)), doc="division; ZeroDivisionError for b == 0",
 ))
 POW = register(Op(
-    "**", lambda a, b: a**b,
-    (_pow_base_slope, _pow_exponent_slope),
-    ("b * a**(b-1)", "out * log(a), 0 at a = 0"), "{0} ** {1}", ("a", "b"), precedence=40,
+    "**", forward=lambda a, b: a**b,
+    partials=(_pow_base_slope, _pow_exponent_slope),
+    formulas=("b * a**(b-1)", "out * log(a), 0 at a = 0"),
+    notation="{0} ** {1}", inputs=("a", "b"), precedence=40,
     check=_check_pow, domain=((0.5, 3.0), (-2.0, 2.0)),
     doc="power with a Value exponent; needs a > 0, or a = 0 with b >= 0",
 ))
 NEG = register(Op(
-    "neg", lambda x: -x, (lambda out, x: -1.0,), ("-1",), "-{0}", ("x",),
-    precedence=30, domain=(_R,), doc="negation",
+    "neg", forward=lambda x: -x,
+    partials=(lambda out, x: -1.0,),
+    formulas=("-1",),
+    notation="-{0}", inputs=("x",), precedence=30,
+    domain=(_R,), doc="negation",
 ))
 ABS = register(Op(
-    "abs", abs, (lambda out, x: _sign(x),), ("sign(x), 0 at x = 0",), "abs({0})", ("x",),
+    "abs", forward=abs,
+    partials=(lambda out, x: _sign(x),),
+    formulas=("sign(x), 0 at x = 0",),
+    notation="abs({0})", inputs=("x",),
     domain=(_R,), kinks=(0.0,), doc="absolute value; abs'(0) = 0 as in PyTorch",
 ))
 EXP = register(Op(
-    "exp", math.exp, (lambda out, x: out,), ("out",), "exp({0})", ("x",),
+    "exp", forward=math.exp,
+    partials=(lambda out, x: out,),
+    formulas=("out",),
+    notation="exp({0})", inputs=("x",),
     domain=((-3.0, 3.0),), doc="exponential; OverflowError past x ~ 709.78",
 ))
 LOG = register(Op(
-    "log", math.log, (lambda out, x: 1.0 / x,), ("1/x",), "log({0})", ("x",),
+    "log", forward=math.log,
+    partials=(lambda out, x: 1.0 / x,),
+    formulas=("1/x",),
+    notation="log({0})", inputs=("x",),
     check=_check_log, domain=((0.2, 5.0),), doc="natural logarithm; needs x > 0",
 ))
 TANH = register(Op(
-    "tanh", math.tanh, (lambda out, x: 1.0 - out**2,), ("1 - out**2",), "tanh({0})",
-    ("x",), domain=(_R,),
+    "tanh", forward=math.tanh,
+    partials=(lambda out, x: 1.0 - out**2,),
+    formulas=("1 - out**2",),
+    notation="tanh({0})", inputs=("x",),
+    domain=(_R,),
     doc="hyperbolic tangent; the rule is micrograd's and PyTorch's, digit for digit (its"
     " relative precision fades for |x| > 15, where out rounds towards 1)",
 ))
 SIGMOID = register(Op(
-    "sigmoid", _sigmoid, (_sigmoid_slope,), ("out * sigmoid(-x)",),
-    "sigmoid({0})", ("x",), domain=(_R,),
+    "sigmoid", forward=_sigmoid,
+    partials=(_sigmoid_slope,),
+    formulas=("out * sigmoid(-x)",),
+    notation="sigmoid({0})", inputs=("x",),
+    domain=(_R,),
     doc="logistic function 1 / (1 + exp(-x)); out * sigmoid(-x) equals out * (1 - out)"
     " but keeps its precision for large x",
 ))
 RELU = register(Op(
-    "relu", _relu, (lambda out, x: _step(x),), ("1 if x > 0 else 0",), "relu({0})",
-    ("x",), domain=(_R,), kinks=(0.0,), doc="max(0, x); relu'(0) = 0 as in PyTorch",
+    "relu", forward=_relu,
+    partials=(lambda out, x: _step(x),),
+    formulas=("1 if x > 0 else 0",),
+    notation="relu({0})", inputs=("x",),
+    domain=(_R,), kinks=(0.0,), doc="max(0, x); relu'(0) = 0 as in PyTorch",
 ))
 SQRT = register(Op(
-    "sqrt", math.sqrt, (lambda out, x: 0.5 / out,), ("0.5 / out",), "sqrt({0})", ("x",),
+    "sqrt", forward=math.sqrt,
+    partials=(lambda out, x: 0.5 / out,),
+    formulas=("0.5 / out",),
+    notation="sqrt({0})", inputs=("x",),
     check=_check_sqrt, domain=((0.2, 5.0),),
     doc="square root; needs x >= 0 (the derivative is infinite at 0)",
 ))
 SIN = register(Op(
-    "sin", math.sin, (lambda out, x: _m.cos(x),), ("cos(x)",), "sin({0})", ("x",),
+    "sin", forward=math.sin,
+    partials=(lambda out, x: _engine.cos(x),),
+    formulas=("cos(x)",),
+    notation="sin({0})", inputs=("x",),
     domain=(_R,), doc="sine",
 ))
 COS = register(Op(
-    "cos", math.cos, (lambda out, x: -_m.sin(x),), ("-sin(x)",), "cos({0})", ("x",),
+    "cos", forward=math.cos,
+    partials=(lambda out, x: -_engine.sin(x),),
+    formulas=("-sin(x)",),
+    notation="cos({0})", inputs=("x",),
     domain=(_R,), doc="cosine",
 ))
 
