@@ -20,20 +20,24 @@ counting alone the moment it is no longer reachable.
 
 Reading order: ``Value`` and its operators; recording an op (``_node``, ``_forward``);
 the float-or-Value functions; user primitives; the chain rule (``_backpropagate``,
-``gradients``); and last ``no_grad``, the switch that turns recording off.
+``gradients``). ``no_grad``, the switch that turns recording off, is in grad_mode.py.
 """
 
 from __future__ import annotations
 
-import contextvars
-import functools
-import inspect
 import numbers
-from collections.abc import Callable, Generator
-from operator import attrgetter
-from typing import Any, ClassVar
+import operator
+from collections.abc import Callable
+from typing import Any
 
 from autograd_mini import ops
+from autograd_mini.grad_mode import (
+    _disabled_modes,
+    _grad_mode,
+    enable_grad,
+    is_grad_enabled,
+    no_grad,
+)
 from autograd_mini.graph import topological_order
 from autograd_mini.ops import Op
 
@@ -286,24 +290,19 @@ class Value:
         >>> x.grad, y.grad
         (12.0, 1.0)
         """
-        if create_graph:
-            grads = gradients(self, create_graph=True)
-            for node, g in grads.items():
-                g = g if isinstance(g, Value) else Value(g)  # constants become Values too
-                node.grad = _accumulate(node.grad, g) if node._opdef is None else g
+        if not create_graph:
+            order, before = start_backward(self)
+            try:
+                _backpropagate(order)
+            except BaseException:
+                restore_gradients(order, before)  # a failed pass changes nothing
+                raise
             return
-        order = topological_order(self, _parents_of)
-        before = [node.grad for node in order]
-        for node in order:
-            if node._opdef is not None:
-                node.grad = 0.0  # interior nodes hold this pass's gradient only
-        self.grad = 1.0 if self._opdef is not None else _accumulate(self.grad, 1.0)
-        try:
-            _backpropagate(order)
-        except BaseException:
-            for node, g in zip(order, before):  # a failed pass changes nothing
-                node.grad = g
-            raise
+        # create_graph: the Value-mode chain rule lives in gradients(); its results are
+        # written to .grad with the same semantics (leaves accumulate, interior nodes not).
+        for node, g in gradients(self, create_graph=True).items():
+            g = g if isinstance(g, Value) else Value(g)  # constants become Values too
+            node.grad = _accumulate(node.grad, g) if node._opdef is None else g
 
     def detach(self) -> Value:
         """A new leaf with the same data and label, cut from this graph."""
@@ -332,12 +331,22 @@ def _accumulate(total: Any, g: Any) -> Any:
 # ---------------------------------------------------------------- recording an op
 
 
+_new_value = object.__new__  # makes a Value without running __init__'s input checks
+
+
 def _node(data: float, op: Op, a: Any, b: Value | None = None) -> Value:
+    """Record one op: a new Value holding its result, its op and its inputs.
+
+    Two shortcuts for speed (see the README, Architecture): the node is made without
+    ``__init__`` (its data is already a checked float), and its inputs go into the slots
+    ``_a`` and ``_b`` rather than a tuple (``_a`` holds the tuple for ops of three or more
+    inputs); ``Value.parents`` gives them back as a tuple.
+    """
     out = _new_value(Value)
     out.data = data
     out.grad = 0.0
     out.label = ""
-    # Inside no_grad (see the end of this file) the result is recorded as a leaf.
+    # Inside no_grad (see grad_mode.py) the result is recorded as a leaf.
     if _disabled_modes and not _grad_mode.get().enabled:
         out._opdef = out._a = out._b = None  # no graph: the result is a leaf
     else:
@@ -345,9 +354,6 @@ def _node(data: float, op: Op, a: Any, b: Value | None = None) -> Value:
         out._a = a
         out._b = b
     return out
-
-
-_new_value = object.__new__
 
 
 def _forward(op: Op, *args: float) -> float:
@@ -523,21 +529,49 @@ def primitive(
 
 # ------------------------------------------------------------------ the chain rule
 
-_parents_of = attrgetter("parents")
+_parents_of = operator.attrgetter("parents")
+
+
+def start_backward(root: Value) -> tuple[list[Value], list[Any]]:
+    """Prepare the float backward pass from ``root``, as ``backward()`` does.
+
+    Returns the nodes in topological order and every node's ``.grad`` before the pass
+    (for :func:`restore_gradients`). Interior gradients are reset to 0.0, since they hold
+    this pass's gradient only; leaves keep theirs, since they accumulate; the root is seeded
+    with d root / d root = 1. :func:`autograd_mini.backward_steps` starts the same way.
+    """
+    order = topological_order(root, _parents_of)
+    before = [node.grad for node in order]
+    for node in order:
+        if node._opdef is not None:
+            node.grad = 0.0
+    root.grad = 1.0 if root._opdef is not None else _accumulate(root.grad, 1.0)
+    return order, before
+
+
+def restore_gradients(order: list[Value], before: list[Any]) -> None:
+    """Put back the gradients :func:`start_backward` saved (after a failed pass)."""
+    for node, g in zip(order, before):
+        node.grad = g
 
 
 def _backpropagate(order: list[Value]) -> None:
-    """Apply the chain rule to every node of ``order``, last to first.
+    """The chain rule, node by node: the heart of ``backward()``.
 
-    Expects ``.grad`` of the last node seeded and of every interior node at 0.0; adds
-    ``local derivative * node.grad`` to each parent's ``.grad``.
+    For every node from the last to the first, and for each of its inputs::
+
+        input.grad += node.grad * local_derivative
+
+    where the local derivative is the op's rule from the table, evaluated on floats. By
+    the time a node is reached, every node that uses it has already added its share, so
+    ``node.grad`` is complete. Expects :func:`start_backward`'s preparation.
     """
     node = None
     try:
         for node in reversed(order):
             op = node._opdef
             if op is None:
-                continue
+                continue  # a leaf: nothing to pass on
             g = node.grad
             if op.arity == 2:  # most nodes: unpacked by hand, as this loop is the hot path
                 a: Any = node._a
@@ -555,16 +589,17 @@ def _backpropagate(order: list[Value]) -> None:
                     parent.grad += g * rule(node.data, *args)
     except (ArithmeticError, ValueError, TypeError) as exc:
         assert node is not None
-        raise _backward_error(node, exc) from exc
+        raise backward_error(node, exc) from exc
 
 
 def gradients(root: Value, create_graph: bool = False) -> dict[Value, Any]:
     """d root / d node for every node ``root`` depends on. No ``.grad`` is read or written.
 
-    The same chain rule as ``backward``, with the gradients kept in a dict instead of in
+    The same chain rule as ``backward``, with the sums kept in a dict instead of in
     ``.grad``: so it is safe to call from several threads on a shared graph, or inside a
     backward pass. :func:`autograd_mini.grad` is built on it. With ``create_graph=True``
-    the derivatives are Values (or plain floats where they are constants).
+    the rules are called on the nodes themselves, so the derivatives are Values (or plain
+    floats where they are constants) that can be differentiated again.
 
     >>> x = Value(2.0)
     >>> y = x * x + x
@@ -573,58 +608,33 @@ def gradients(root: Value, create_graph: bool = False) -> dict[Value, Any]:
     """
     order = topological_order(root, _parents_of)
     grads: dict[Value, Any] = {root: 1.0}
-    if create_graph:
-        _gradient_values(order, grads)
-        return grads
-    get = grads.get
+    # On floats, 0.0 + share, exactly as backward() adds to a zeroed .grad (same bits); on
+    # Values, the first share is taken as it is, so no "0.0 + ..." nodes are built.
+    add = _accumulate if create_graph else operator.add
     node = None
     try:
         for node in reversed(order):
             op = node._opdef
             if op is None:
                 continue
-            # Every node of ``order`` feeds ``root``, so all of its consumers come later
-            # in ``order`` and have already added their share to grads[node]. The shares
-            # are added as backward adds them to .grad (0.0 + first share): same digits.
-            g = grads[node]
-            if op.arity == 2:
-                a: Any = node._a
-                b: Any = node._b
-                da, db = op.partials
-                x, y = a.data, b.data
-                grads[a] = get(a, 0.0) + g * da(node.data, x, y)
-                grads[b] = get(b, 0.0) + g * db(node.data, x, y)
-            elif op.arity == 1:
-                a = node._a
-                grads[a] = get(a, 0.0) + g * op.partials[0](node.data, a.data)
+            g = grads[node]  # complete: every node that uses this one came later in order
+            parents = node.parents
+            out: Any
+            args: tuple[Any, ...]
+            if create_graph:
+                out, args = node, parents
             else:
-                args = [p.data for p in node._a]
-                for parent, rule in zip(node._a, op.partials):
-                    grads[parent] = get(parent, 0.0) + g * rule(node.data, *args)
+                out, args = node.data, tuple([p.data for p in parents])
+            for parent, rule in zip(parents, op.partials):
+                grads[parent] = add(grads.get(parent, 0.0), g * rule(out, *args))
     except (ArithmeticError, ValueError, TypeError) as exc:
         assert node is not None
-        raise _backward_error(node, exc) from exc
+        raise backward_error(node, exc) from exc
     return grads
 
 
-def _gradient_values(order: list[Value], grads: dict[Value, Any]) -> None:
-    # gradients(create_graph=True): the rules called on the nodes themselves.
-    node = None
-    try:
-        for node in reversed(order):
-            op = node._opdef
-            if op is None:
-                continue
-            g = grads[node]
-            parents = node.parents
-            for parent, rule in zip(parents, op.partials):
-                grads[parent] = _accumulate(grads.get(parent, 0.0), g * rule(node, *parents))
-    except (ArithmeticError, ValueError, TypeError) as exc:
-        assert node is not None
-        raise _backward_error(node, exc) from exc
-
-
-def _backward_error(node: Value, exc: Exception) -> Exception:
+def backward_error(node: Value, exc: Exception) -> Exception:
+    """The error a failed derivative rule becomes: the op, the input and the rule named."""
     op = node._opdef
     assert op is not None
     at = ", ".join(repr(p.data) for p in node.parents)
@@ -639,163 +649,3 @@ def _backward_error(node: Value, exc: Exception) -> Exception:
         exc, f"backward through {op.name} at input {at}: {problem} ({formulas}): {exc};"
         f" {advice}"
     )
-
-
-# ---------------------------------------------------------------------------- no_grad
-# Whether operations record graph. The current mode lives in a ContextVar, which makes it
-# per thread and per async task (a task starts with a copy of its creator's context, so a
-# task created inside no_grad runs without grad, like decimal.localcontext).
-#
-# Reading a ContextVar on every operation costs time, so the hot path first asks a cheaper
-# question: does a "grad disabled" mode exist anywhere at all? Each no_grad block stores a
-# fresh _GradMode object in the ContextVar; the object is alive exactly as long as some
-# context (this one, or a copy an asyncio task or callback took) still holds it, and it
-# keeps its id in _disabled_modes while alive. An empty set therefore proves that every
-# context records, with no counting that a leaked context copy could get wrong.
-
-_disabled_modes: set[int] = set()
-
-
-class _GradMode:
-    """A grad mode: on or off, and the mode it replaced (restored when its block ends)."""
-
-    __slots__ = ("enabled", "outer")
-
-    def __init__(self, enabled: bool, outer: _GradMode | None) -> None:
-        self.enabled = enabled
-        self.outer = outer
-        if not enabled:
-            _disabled_modes.add(id(self))  # set.add is atomic: safe from any thread
-
-    def __del__(self, _modes: set[int] = _disabled_modes) -> None:
-        # The set is bound as a default: this may run while the interpreter shuts down.
-        if not self.enabled:
-            _modes.discard(id(self))
-
-
-_RECORDING = _GradMode(True, None)
-_grad_mode: contextvars.ContextVar[_GradMode] = contextvars.ContextVar(
-    "autograd_mini_grad_mode", default=_RECORDING
-)
-
-
-def is_grad_enabled() -> bool:
-    """Whether operations on Values currently record graph (False inside ``no_grad``).
-
-    >>> is_grad_enabled()
-    True
-    >>> with no_grad():
-    ...     is_grad_enabled()
-    False
-    """
-    return _grad_mode.get().enabled
-
-
-class _GradModeBlock:
-    """A block (``with``) or a decorated function that runs in one grad mode.
-
-    Any instance may be entered any number of times, nested, and from several threads or
-    tasks at once: the mode to restore is kept in the context itself, not in the instance.
-    """
-
-    enabled: ClassVar[bool]
-
-    def __enter__(self) -> None:
-        _grad_mode.set(_GradMode(self.enabled, _grad_mode.get()))
-
-    def __exit__(self, *exc: object) -> None:
-        mode = _grad_mode.get()
-        if mode.outer is not None:
-            _grad_mode.set(mode.outer)
-
-    def __call__(self, function: Callable[..., Any]) -> Callable[..., Any]:
-        block = type(self)
-        name = block.__name__
-        if inspect.isasyncgenfunction(function):
-            raise TypeError(
-                f"{name}() cannot decorate the async generator {function.__name__!r}:"
-                f" it would switch modes in whichever task resumes it; use"
-                f" `with {name}():` inside its body instead"
-            )
-        if inspect.iscoroutinefunction(function):
-
-            @functools.wraps(function)
-            async def coroutine_wrapper(*args: Any, **kwargs: Any) -> Any:
-                with block():  # the mode stays inside this coroutine's task
-                    return await function(*args, **kwargs)
-
-            return coroutine_wrapper
-        if inspect.isgeneratorfunction(function):
-            return _generator_in_mode(block, function)
-
-        @functools.wraps(function)
-        def wrapper(*args: Any, **kwargs: Any) -> Any:
-            with block():
-                return function(*args, **kwargs)
-
-        return wrapper
-
-
-def _generator_in_mode(
-    block: type[_GradModeBlock], function: Callable[..., Generator[Any, Any, Any]]
-) -> Callable[..., Generator[Any, Any, Any]]:
-    # A `with` around a whole generator would leave the mode switched in the caller while
-    # the generator is paused at a yield; instead each resumption runs inside the block.
-    @functools.wraps(function)
-    def generator_wrapper(*args: Any, **kwargs: Any) -> Generator[Any, Any, Any]:
-        generator = function(*args, **kwargs)
-        sent: Any = None
-        thrown: BaseException | None = None
-        while True:
-            try:
-                with block():
-                    item = generator.send(sent) if thrown is None else generator.throw(thrown)
-            except StopIteration as stop:
-                return stop.value
-            thrown = None
-            try:
-                sent = yield item
-            except GeneratorExit:
-                with block():
-                    generator.close()
-                raise
-            except BaseException as exc:  # passed on into the wrapped generator
-                thrown = exc
-
-    return generator_wrapper
-
-
-class no_grad(_GradModeBlock):  # noqa: N801 - named like torch.no_grad
-    """Record no graph inside this block (or this decorated function).
-
-    Results are leaves: they have data but no parents, so nothing is kept alive and
-    ``backward`` does not reach through them. The mode is per thread and per async task;
-    a task or a decorated coroutine or generator keeps it only for its own code.
-
-    >>> x = Value(2.0)
-    >>> with no_grad():
-    ...     y = x * 3
-    >>> y.data, y.parents
-    (6.0, ())
-    >>> @no_grad()
-    ... def evaluate(v):
-    ...     return v * v
-    >>> evaluate(x).is_leaf
-    True
-    """
-
-    enabled = False
-
-
-class enable_grad(_GradModeBlock):  # noqa: N801 - named like torch.enable_grad
-    """Record graph again inside a ``no_grad`` block (or in this decorated function).
-
-    >>> x = Value(2.0)
-    >>> with no_grad():
-    ...     with enable_grad():
-    ...         y = x * 3
-    >>> y.parents == (x, y.parents[1])
-    True
-    """
-
-    enabled = True

@@ -11,16 +11,12 @@ from __future__ import annotations
 import html
 from collections.abc import Iterator
 from dataclasses import dataclass
-from operator import attrgetter
 from typing import Any
 
-from autograd_mini.engine import Value, _accumulate, _backward_error
-from autograd_mini.graph import topological_order
+from autograd_mini.engine import Value, backward_error, restore_gradients, start_backward
 from autograd_mini.ops import Op
 
 __all__ = ["ParentUpdate", "Step", "backward_steps"]
-
-_parents_of = attrgetter("parents")
 
 
 @dataclass(frozen=True, eq=False)
@@ -189,13 +185,7 @@ def backward_steps(root: Value) -> Iterator[Step]:
         raise TypeError(
             f"backward_steps: expected a Value, got {type(root).__name__} {root!r}"
         )
-    order = topological_order(root, _parents_of)
-    saved = [node.grad for node in order]
-    # Exactly backward()'s preparation.
-    for node in order:
-        if node.opdef is not None:
-            node.grad = 0.0
-    root.grad = 1.0 if root.opdef is not None else _accumulate(root.grad, 1.0)
+    order, saved = start_backward(root)  # exactly backward()'s preparation
     total = sum(1 for node in order if node.opdef is not None)
     pass_ = _Pass(order, [node.grad for node in order], total)
 
@@ -221,10 +211,11 @@ def backward_steps(root: Value) -> Iterator[Step]:
                     local_derivative=local, upstream=upstream, contribution=contribution,
                     grad_before=before, grad_after=parent.grad,
                 ))
-        except (ArithmeticError, ValueError) as exc:
-            for n, g in zip(order, saved):  # a failed pass changes nothing
-                n.grad = g
-            raise _backward_error(node, exc) from exc
+        except BaseException as exc:
+            restore_gradients(order, saved)  # a failed pass changes nothing, as in backward()
+            if isinstance(exc, (ArithmeticError, ValueError, TypeError)):
+                raise backward_error(node, exc) from exc
+            raise
         step = Step(len(pass_.steps), node, op, upstream, tuple(updates), pass_)
         pass_.steps.append(step)
         yield step

@@ -257,3 +257,23 @@ def test_rejects_a_non_value() -> None:
 def test_step_is_exported_type() -> None:
     x = Value(1.0)
     assert all(isinstance(s, Step) for s in backward_steps(exp(x) + cos(x)))
+
+
+def test_a_rule_that_fails_with_any_error_restores_every_grad() -> None:
+    # A user rule returning a string fails with TypeError: backward_steps, like backward(),
+    # must put every .grad back and name the op in the error.
+    broken = primitive("broken_rule_steps", lambda x: 2.0 * x, lambda x: "oops")
+    try:
+        x = Value(1.5)
+        x.grad = 0.25
+        y = broken(x) * 3.0
+        y.grad = 7.0
+        with pytest.raises(TypeError, match="broken_rule_steps"):
+            for _ in backward_steps(y):
+                pass
+        assert (x.grad, y.grad) == (0.25, 7.0)
+        with pytest.raises(TypeError, match="broken_rule_steps"):
+            y.backward()
+        assert (x.grad, y.grad) == (0.25, 7.0)
+    finally:
+        op_table.unregister("broken_rule_steps")
