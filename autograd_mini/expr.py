@@ -116,10 +116,7 @@ def functions() -> dict[str, Op]:
     >>> sorted(functions())[:4]
     ['abs', 'cos', 'exp', 'log']
     """
-    return {
-        name: op for name, op in ops.OPS.items()
-        if name.isidentifier() and op.notation.startswith(name + "(")
-    }
+    return {op.function_name: op for op in ops.OPS.values() if op.function_name}
 
 
 # ---------------------------------------------------------------------- compiled form
@@ -144,7 +141,6 @@ class _Apply:
 
 _Instruction = _Variable | _Constant | _Apply
 
-_ATOM = 1000  # precedence of a name, a number or a call: never needs brackets
 
 
 class Expression:
@@ -240,29 +236,18 @@ def _render(program: tuple[_Instruction, ...], variables: tuple[str, ...]) -> st
     stack: list[tuple[str, int]] = []  # (text, precedence)
     for instruction in program:
         if isinstance(instruction, _Variable):
-            stack.append((variables[instruction.index], _ATOM))
+            stack.append((variables[instruction.index], ops.ATOM))
         elif isinstance(instruction, _Constant):
             value = instruction.value
             negative_zero = value == 0.0 and math.copysign(1.0, value) < 0.0
             whole = value.is_integer() and abs(value) < 1e16 and not negative_zero
             text = repr(int(value)) if whole else repr(value)
-            stack.append((text, ops.NEG.precedence if text.startswith("-") else _ATOM))
+            stack.append((text, ops.NEG.precedence if text.startswith("-") else ops.ATOM))
         else:
-            op = instruction.op
-            n = op.arity
+            n = instruction.op.arity
             operands = stack[len(stack) - n:]
             del stack[len(stack) - n:]
-            if op.precedence >= 100:  # call notation: arguments need no brackets
-                stack.append((op.format(*(text for text, _ in operands)), _ATOM))
-                continue
-            texts = []
-            for position, (text, precedence) in enumerate(operands):
-                # The left operand of ** and every right operand keep their brackets at
-                # equal precedence: (a - b) - c prints as a - b - c, a - (b - c) keeps them.
-                tight = op.precedence >= ops.POW.precedence or position > 0 or n == 1
-                needs = precedence <= op.precedence if tight else precedence < op.precedence
-                texts.append(f"({text})" if needs else text)
-            stack.append((op.format(*texts), op.precedence))
+            stack.append(instruction.op.format_source(*operands))
     return stack[0][0]
 
 

@@ -34,6 +34,11 @@ Rule = Callable[..., Any]
 """A local-derivative rule: ``rule(out, *inputs) -> d out / d input_i``."""
 
 
+ATOM = 1000
+"""Precedence of a name, a number or a call in source text: it never needs brackets."""
+POWER_PRECEDENCE = 40  # ** binds tightest of the operators, and groups right to left
+
+
 @dataclass(frozen=True, eq=False)
 class Op:
     """One primitive operation and the facts about it.
@@ -76,6 +81,36 @@ class Op:
     def format(self, *args: str) -> str:
         """Write this op applied to the given input texts, e.g. ``tanh(x)``."""
         return self.notation.format(*args)
+
+    @property
+    def function_name(self) -> str:
+        """``tanh`` for an op written as a call, ``tanh({0})``; ``""`` for an operator."""
+        head, paren, _ = self.notation.partition("(")
+        return head if paren and head.isidentifier() else ""
+
+    def format_source(self, *operands: tuple[str, int]) -> tuple[str, int]:
+        """Python source for this op applied to ``(text, precedence)`` operands.
+
+        Brackets go only where Python would group the text otherwise. Operators read left
+        to right (``a - b - c`` is ``(a - b) - c``), except ``**`` and prefix operators; an
+        operand of equal precedence on the other side keeps its brackets (float ``+`` and
+        ``*`` are not associative, so ``a + (b + c)`` keeps them too). Returns the text and
+        its precedence (``ATOM`` for a call, which never needs brackets).
+
+        >>> MUL.format_source(("a + b", ADD.precedence), ("c", ATOM))
+        ('(a + b) * c', 20)
+        >>> SUB.format_source(("a - b", SUB.precedence), ("c - d", SUB.precedence))
+        ('a - b - (c - d)', 10)
+        """
+        if self.function_name:  # arguments sit inside the call's own brackets
+            return self.format(*(text for text, _ in operands)), ATOM
+        right_to_left = self.precedence >= POWER_PRECEDENCE or self.arity == 1
+        texts = []
+        for i, (text, inner) in enumerate(operands):
+            tight = right_to_left or i > 0
+            needs = inner <= self.precedence if tight else inner < self.precedence
+            texts.append(f"({text})" if needs else text)
+        return self.format(*texts), self.precedence
 
     def derivative_text(self, i: int) -> str:
         """The rule for input ``i`` as text, e.g. ``d(a * b)/da = b``."""
@@ -254,7 +289,7 @@ POW = register(Op(
     "**", forward=lambda a, b: a**b,
     partials=(_pow_base_slope, _pow_exponent_slope),
     formulas=("b * a**(b-1)", "out * log(a), 0 at a = 0"),
-    notation="{0} ** {1}", inputs=("a", "b"), precedence=40,
+    notation="{0} ** {1}", inputs=("a", "b"), precedence=POWER_PRECEDENCE,
     check=_check_pow, domain=((0.5, 3.0), (-2.0, 2.0)),
     doc="power with a Value exponent; needs a > 0, or a = 0 with b >= 0",
 ))
@@ -404,7 +439,7 @@ def power(k: float) -> Op:
     lo = -3.0 if is_integer else 0.2
     op = Op(
         f"**{k!r}", lambda x: x**k, (rule,), (formula,), f"{{0}} ** {k!r}", ("x",),
-        precedence=40, check=check if (not is_integer or kf < 0.0) else None,
+        precedence=POWER_PRECEDENCE, check=check if (not is_integer or kf < 0.0) else None,
         domain=((0.5 if kf < 0.0 and is_integer else lo, 3.0),),
         doc=f"power by the number {k!r}",
     )

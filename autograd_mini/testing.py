@@ -37,7 +37,7 @@ except ImportError as exc:  # pragma: no cover - exercised only without the extr
 
 from autograd_mini import ops as op_table  # expressions() has a parameter named ops
 from autograd_mini.engine import apply
-from autograd_mini.ops import Op
+from autograd_mini.ops import ATOM, Op
 
 __all__ = [
     "DEFAULT_EXPONENTS",
@@ -52,7 +52,6 @@ DEFAULT_EXPONENTS: tuple[float, ...] = (2, 3, -1, 0.5)
 """Constant exponents drawn as ``x ** k`` ops (``autograd_mini.ops.power(k)``) besides the table's ops."""
 
 _CONSTANTS = (0.5, 1.0, 2.0, 3.0)  # positive, so the printed source needs no sign parentheses
-_ATOM = 1000  # precedence of an input or a constant: never parenthesized
 
 
 # ------------------------------------------------------------------------- floats
@@ -259,9 +258,8 @@ class Expression:
         """
         functions: dict[str, Callable[..., Any]] = {}
         for op in self.ops:
-            name = _call_name(op)
-            if name:
-                functions[name] = partial(apply, op)
+            if op.function_name:
+                functions[op.function_name] = partial(apply, op)
         return functions
 
     def __str__(self) -> str:
@@ -292,34 +290,13 @@ def _walk(root: _Node) -> list[_Node]:
     return nodes
 
 
-def _call_name(op: Op) -> str:
-    """``tanh`` for the notation ``tanh({0})``; '' for an operator notation."""
-    head, paren, _ = op.notation.partition("(")
-    return head if paren and head.isidentifier() else ""
-
-
 def _source(node: _Node) -> tuple[str, int]:
     """Python source of ``node`` and the precedence of its outermost operation."""
     if isinstance(node, _Input):
-        return f"x{node.index}", _ATOM
+        return f"x{node.index}", ATOM
     if isinstance(node, _Constant):
-        return repr(node.value), _ATOM
-    op = node.op
-    texts = []
-    if _call_name(op):  # function-call notation: arguments sit inside the call's parentheses
-        texts = [_source(arg)[0] for arg in node.args]
-    else:
-        # Operators read left to right (a - b - c is (a - b) - c), except ** (right to
-        # left) and prefix operators. An operand of equal precedence needs parentheses
-        # wherever Python would group it otherwise; float + and * are not associative,
-        # so a + (b + c) keeps its parentheses too.
-        right_to_left = "**" in op.notation or op.arity == 1
-        for i, arg in enumerate(node.args):
-            text, inner = _source(arg)
-            if inner < op.precedence or (inner == op.precedence and (i > 0 or right_to_left)):
-                text = f"({text})"
-            texts.append(text)
-    return op.format(*texts), op.precedence if not _call_name(op) else _ATOM
+        return repr(node.value), ATOM
+    return node.op.format_source(*(_source(arg) for arg in node.args))
 
 
 def _resolve_op(spec: Any) -> Op:
