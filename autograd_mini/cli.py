@@ -266,9 +266,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     """Run ``autograd-mini`` with ``argv`` (default: ``sys.argv[1:]``); return the exit status.
 
     >>> main(["check", "x * y", "--at", "x=2", "--at", "y=3"])  # doctest: +ELLIPSIS
-    input  point  analytic  numeric...rel error
-    d/dx   2      3         3...
-    d/dy   3      2         2...
+        input  point  analytic  numeric...rel error
+    ok  d/dx   2      3         3...
+    ok  d/dy   3      2         2...
     gradcheck passed: 2 derivatives agree with finite differences
     0
     """
@@ -642,9 +642,9 @@ def _train(args: argparse.Namespace) -> int:
         raise UsageError(
             f"--dataset {args.dataset!r} is not a dataset; choose from {', '.join(DATASETS)}"
         )
-    from autograd_mini import datasets, nn, optim
+    from autograd_mini import datasets, nn, optim, training
 
-    hidden = _parse_hidden(args.hidden) if args.hidden else list(spec.hidden)
+    hidden = _parse_hidden(args.hidden) if args.hidden is not None else list(spec.hidden)
     activation = args.activation or spec.activation
     if activation not in nn.ACTIVATIONS:
         raise UsageError(f"--activation {activation!r}: choose from {', '.join(nn.ACTIVATIONS)}")
@@ -688,9 +688,14 @@ def _train(args: argparse.Namespace) -> int:
     try:
         run = _fit(args, args.dataset, spec.kind, (features, targets), model, loss_name,
                    optimizer, steps, batch_size=args.batch_size)
+    except training.DivergedError as error:
+        raise UsageError(
+            f"training diverged in step {error.epoch + 1} of {steps}: {error.reason};"
+            f" try a smaller --lr than {lr:g}"
+        ) from None
     except (ArithmeticError, optim.NonFiniteGradientError) as error:
-        # A learning rate so large that exp overflows, or that gradients become inf/nan.
-        raise UsageError(f"training diverged: {error}; try a smaller --lr") from None
+        # fit turns divergence into DivergedError; this is for anything that still slips by.
+        raise UsageError(f"training diverged: {error}; try a smaller --lr than {lr:g}") from None
     run.settings = {"optimizer": optimizer_name, "lr": lr, "activation": activation,
                     "batch_size": args.batch_size, "seed": args.seed}
 
@@ -715,6 +720,11 @@ def _train(args: argparse.Namespace) -> int:
 
 
 def _parse_hidden(text: str) -> list[int]:
+    if not text.strip():
+        raise UsageError(
+            f"--hidden {text!r}: give at least one layer size, e.g. --hidden 16,16"
+            " (leave the option out for the dataset's default)"
+        )
     try:
         sizes = [int(part) for part in text.split(",")]
     except ValueError:
@@ -727,12 +737,17 @@ def _parse_hidden(text: str) -> list[int]:
 
 
 def _report(run: _Run, written: dict[str, Path]) -> None:
-    loss = "n/a" if run.final_loss is None else f"{run.final_loss:.4f}"
+    loss = "n/a" if run.final_loss is None else _loss_text(run.final_loss)
     accuracy = "" if run.final_accuracy is None else f", accuracy {run.final_accuracy:.1%}"
     print(f"{run.dataset}: {run.history.epochs} steps in {run.seconds:.1f} s;"
           f" final loss {loss}{accuracy}")
     for what, path in written.items():
         print(f"  {what + ':':<21} {path}")
+
+
+def _loss_text(loss: float) -> str:
+    """Four significant digits: a diverging loss of 1e300 is one short word, not 300 digits."""
+    return f"{loss:.4g}"
 
 
 def _write_summary(run: _Run, path: Path) -> Path:
@@ -825,7 +840,7 @@ def _plot_predictions(run: _Run, path: Path) -> Path:
     axes.plot([low, high], [low, high], color="gray", linestyle="--", label="perfect")
     axes.set_xlabel("target")
     axes.set_ylabel("prediction")
-    loss = "" if run.final_loss is None else f", MSE {run.final_loss:.4f}"
+    loss = "" if run.final_loss is None else f", MSE {_loss_text(run.final_loss)}"
     axes.set_title(f"{run.dataset}: predictions after {run.history.epochs} steps{loss}")
     axes.legend()
     return _save_figure(figure, path)

@@ -24,6 +24,10 @@ The choices, once:
   from 0). micrograd's demo: ``lambda k: 1.0 - 0.9 * k / 100``.
 * ``batch_size=None`` is full batch: one step per epoch. Otherwise each epoch shuffles the
   data with ``random.Random(seed)`` and makes one step per batch.
+* Divergence stops training at once with :class:`DivergedError` (an ``ArithmeticError``):
+  a model output or a batch loss that is inf or nan, an overflow while computing them,
+  or a non-finite gradient. It is raised before the optimizer steps, so the model keeps
+  the weights of the last good step.
 * The progress bar is tqdm's (the ``progress`` extra), written to stderr and shown only
   when stderr is a terminal; tqdm is imported only then.
 """
@@ -39,12 +43,54 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from autograd_mini.engine import Value, no_grad
-from autograd_mini.optim import Optimizer, grad_norm
+from autograd_mini.optim import NonFiniteGradientError, Optimizer, grad_norm
 
-__all__ = ["History", "evaluate", "fit", "predict_class"]
+__all__ = ["DivergedError", "History", "evaluate", "fit", "predict_class"]
 
 Loss = Callable[[Any, Any], Value]
 Accuracy = Callable[[Any, Any], bool]
+
+
+class DivergedError(ArithmeticError):
+    """Training diverged: a model output, a batch loss or a gradient became inf or nan.
+
+    Raised by :func:`fit` before the optimizer steps, so the model keeps the weights of
+    the last good step. ``epoch`` is the epoch it happened in (counting from 0, as the
+    ``callback`` does) and ``reason`` says what was not finite.
+
+    >>> from autograd_mini import losses, optim
+    >>> w = Value(1.0)
+    >>> fit(lambda x: w * x[0], [[1e200]], [0.0], losses.mse, optim.SGD([w], lr=1.0),
+    ...     epochs=1, progress=False)
+    Traceback (most recent call last):
+    ...
+    autograd_mini.training.DivergedError: fit: training diverged in epoch 1 of 1, before any \
+update: **2: result overflows a float at input 1e+200; check the inputs and the initial weights
+    """
+
+    def __init__(self, epoch: int, epochs: int, steps: int, reason: str) -> None:
+        self.epoch = epoch
+        self.reason = reason
+        if steps:
+            where = f"after {steps} update{'s' if steps != 1 else ''}"
+            advice = "lower the learning rate (or clip gradients)"
+        else:  # nothing was learned yet: the data or the initialisation is to blame
+            where = "before any update"
+            advice = "check the inputs and the initial weights"
+        super().__init__(
+            f"fit: training diverged in epoch {epoch + 1} of {epochs}, {where}: {reason};"
+            f" {advice}"
+        )
+
+
+def _non_finite_output(prediction: Any) -> float | None:
+    """The first inf or nan in a model output (a Value, a number or a list of them), if any."""
+    outputs = prediction if isinstance(prediction, (list, tuple)) else [prediction]
+    for output in outputs:
+        number = output.data if isinstance(output, Value) else output
+        if isinstance(number, (int, float)) and not math.isfinite(number):
+            return float(number)
+    return None
 
 
 @dataclass
@@ -174,6 +220,7 @@ def fit(
     shuffler = random.Random(seed)
     history = History()
     bar = _progress_bar(epochs) if progress and sys.stderr.isatty() else None
+    updates = 0  # optimizer steps taken, for the divergence message
     try:
         for epoch in range(epochs):
             if lr_schedule is not None:
@@ -187,15 +234,30 @@ def fit(
             hits = 0
             norms = []
             for batch in batches:
-                predictions = [model(X[i]) for i in batch]
-                losses = [loss(p, y[i]) for p, i in zip(predictions, batch)]
-                batch_loss: Value = sum(losses) * (1.0 / len(losses))  # type: ignore[assignment]
-                if penalty is not None:
-                    batch_loss = batch_loss + penalty(model)
-                optimizer.zero_grad()
-                batch_loss.backward()
-                norms.append(grad_norm(optimizer.params))
-                optimizer.step()
+                try:
+                    predictions = [model(X[i]) for i in batch]
+                    # Checked before the loss sees them: a loss may reject or hide a nan.
+                    for p, i in zip(predictions, batch):
+                        bad = _non_finite_output(p)
+                        if bad is not None:
+                            raise DivergedError(epoch, epochs, updates,
+                                                f"the model's output for example {i} is {bad!r}")
+                    losses = [loss(p, y[i]) for p, i in zip(predictions, batch)]
+                    batch_loss: Value = sum(losses) * (1.0 / len(losses))  # type: ignore[assignment]
+                    if penalty is not None:
+                        batch_loss = batch_loss + penalty(model)
+                    if not math.isfinite(batch_loss.data):
+                        raise DivergedError(epoch, epochs, updates,
+                                            f"the batch loss is {batch_loss.data!r}")
+                    optimizer.zero_grad()
+                    batch_loss.backward()
+                    norms.append(grad_norm(optimizer.params))
+                    optimizer.step()
+                except (OverflowError, NonFiniteGradientError) as error:
+                    # An op overflowed in the forward or backward pass, or the optimizer
+                    # refused an inf/nan gradient (before moving any parameter).
+                    raise DivergedError(epoch, epochs, updates, str(error)) from error
+                updates += 1
                 batch_losses.append(batch_loss.data)
                 if correct is not None:
                     hits += sum(1 for p, i in zip(predictions, batch) if correct(p, y[i]))

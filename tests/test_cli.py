@@ -203,6 +203,8 @@ def test_check_catches_a_wrong_user_derivative(capsys: pytest.CaptureFixture[str
         (["train", "--dataset", "moons", "--activation", "gelu"], ["--activation 'gelu'"]),
         (["train", "--dataset", "moons", "--hidden", "16,x"], ["--hidden '16,x'"]),
         (["train", "--dataset", "moons", "--hidden", "16,0"], ["at least 1 neuron"]),
+        (["train", "--dataset", "moons", "--hidden", ""], ["--hidden ''", "at least one layer"]),
+        (["train", "--dataset", "moons", "--hidden", " "], ["at least one layer"]),
         (["train", "--dataset", "moons", "--steps", "0"], ["must be at least 1"]),
         (["train", "--dataset", "moons", "--lr", "-1"], ["positive"]),
         (["demo", "--bogus"], ["unrecognized arguments: --bogus"]),
@@ -410,3 +412,25 @@ def test_divergent_training_is_a_usage_error(capsys: pytest.CaptureFixture[str])
     # to step and the command says so in one line instead of a traceback.
     status, _, err = run(capsys, "train", "--dataset", "moons", "--lr", "1e30", "--steps", "5", "-q")
     assert_one_line_error(status, err, "training diverged", "smaller --lr")
+
+
+def test_divergence_that_reaches_the_loss_is_one_line_not_a_traceback(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    # The reviewer's case: nan logits used to escape as cross_entropy's ValueError (exit 1).
+    status, out, err = run(capsys, "train", "--dataset", "spirals", "--optimizer", "sgd",
+                           "--lr", "1e150", "--steps", "5", "-q")
+    assert_one_line_error(status, err, "training diverged in step", "is nan",
+                          "try a smaller --lr than 1e+150")
+    assert out == ""
+
+
+def test_a_huge_final_loss_is_printed_in_four_significant_digits(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    status, out, _ = run(capsys, "train", "--dataset", "xor", "--lr", "1e300", "-q")
+    assert status == 0
+    report = out.splitlines()[0]
+    assert "final loss " in report and len(report) < 100, report
+    shown = report.split("final loss ")[1].split(",")[0]
+    assert "e+" in shown and len(shown) <= 10, shown  # like 2.211e+299

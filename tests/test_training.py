@@ -11,7 +11,7 @@ import sys
 import pytest
 
 from autograd_mini import Value, datasets, losses, nn, optim
-from autograd_mini.training import History, evaluate, fit, predict_class
+from autograd_mini.training import DivergedError, History, evaluate, fit, predict_class
 
 # -------------------------------------------------------------------- end to end
 
@@ -225,6 +225,66 @@ def test_bad_arguments_raise(kwargs, error, fragment: str) -> None:
     with pytest.raises(error, match=fragment):
         fit(**args)
     assert model.state_dict() == before
+
+
+# -------------------------------------------------------------------- divergence
+
+
+def test_a_nan_output_stops_fit_before_the_loss_and_before_any_step() -> None:
+    # Three logits, the nan not first: the loss alone (max of the logits) would miss it.
+    w = Value(1.0)
+    outputs = iter([[Value(0.5), w * 1.0, Value(0.0)],
+                    [Value(0.5), w * math.nan, Value(0.0)]])
+    calls: list[int] = []
+
+    def loss(prediction, target):
+        calls.append(target)
+        return losses.cross_entropy(prediction, target)
+
+    with pytest.raises(DivergedError, match=r"epoch 2 of 3, after 1 update: the model's output"
+                       r" for example 0 is nan; lower the learning rate") as caught:
+        fit(lambda x: next(outputs), [[0.0]], [0], loss, optim.SGD([w], lr=0.1), epochs=3,
+            progress=False)
+    assert caught.value.epoch == 1 and isinstance(caught.value, ArithmeticError)
+    assert calls == [0]  # the loss never saw the nan
+
+
+def test_a_non_finite_batch_loss_stops_fit_and_the_weights_stay() -> None:
+    # Outputs 1e160 are finite; their squared error overflows to inf in the mean.
+    w = Value(1e160)
+    square = lambda p, t: p * p  # multiplication gives inf, it does not raise
+    with pytest.raises(DivergedError, match=r"before any update: the batch loss is inf;"
+                       r" check the inputs"):
+        fit(lambda x: w * x[0], [[1.0], [1.0]], [0.0, 0.0], square, optim.SGD([w], lr=0.1),
+            epochs=2, progress=False)
+    assert w.data == 1e160 and w.grad == 0.0  # no backward, no step
+
+
+def test_a_huge_learning_rate_ends_in_diverged_error_not_a_loss_error() -> None:
+    # The reviewer's case: spirals, cross-entropy, SGD at lr 1e150 used to end in
+    # "ValueError: cross_entropy: logits must be finite". Every path is DivergedError now.
+    inputs, labels = datasets.spirals(30, classes=3, seed=0)
+    model = nn.MLP(2, [8, 3], seed=0)
+    with pytest.raises(DivergedError, match="lower the learning rate"):
+        fit(model, inputs, labels, losses.cross_entropy, optim.SGD(model.parameters(), lr=1e150),
+            epochs=20, progress=False)
+    assert all(math.isfinite(v) for v in model.state_dict().values())
+
+
+def test_an_overflow_in_the_loss_and_an_infinite_gradient_become_diverged_error() -> None:
+    w = Value(1e200)
+    with pytest.raises(DivergedError, match=r"\*\*2: result overflows") as caught:
+        fit(lambda x: w * x[0], [[1.0]], [0.0], losses.mse, optim.SGD([w], lr=0.1), epochs=1,
+            progress=False)
+    assert isinstance(caught.value.__cause__, OverflowError)
+    # A finite loss whose gradient is inf: the optimizer refuses, fit says why.
+    # v * 1e308 used twice: the loss is 2e8, the two gradient contributions add up to inf.
+    v = Value(1e-300)
+    with pytest.raises(DivergedError, match="has gradient inf") as caught:
+        fit(lambda x: v * x[0], [[1.0]], [0.0], lambda p, t: p * 1e308 + p * 1e308,
+            optim.SGD([v], lr=0.1), epochs=1, progress=False)
+    assert isinstance(caught.value.__cause__, optim.NonFiniteGradientError)
+    assert v.data == 1e-300
 
 
 # ------------------------------------------------------------------ progress bar
