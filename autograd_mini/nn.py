@@ -194,7 +194,13 @@ def _validated_state(state: Any, names: list[str], owner: str) -> list[float]:
                 f"{owner}.load_state_dict: entry {name!r} is {type(value).__name__}"
                 f" {value!r}; every entry must be a number"
             )
-        number = float(value)
+        try:
+            number = float(value)
+        except OverflowError:  # an int beyond 1.8e308 (JSON allows any number of digits)
+            raise StateDictError(
+                f"{owner}.load_state_dict: entry {name!r} is a number too large for a float"
+                " (over 1.8e308); weights must be finite"
+            ) from None
         if not math.isfinite(number):
             raise StateDictError(
                 f"{owner}.load_state_dict: entry {name!r} is {number!r}; weights must be finite"
@@ -662,6 +668,11 @@ def load(path: str | os.PathLike[str]) -> Module:
         ) from None
     except ValueError as exc:
         raise ModelFileError(f"{where}: {exc}") from None
+    except RecursionError:  # json nests by recursion: thousands of [ or { exhaust the stack
+        raise ModelFileError(
+            f"{where}: the JSON is nested too deeply to read; not a model file (a model file"
+            " nests 3 levels)"
+        ) from None
     if not isinstance(document, dict) or document.get("format") != FORMAT_NAME:
         raise ModelFileError(
             f"{where}: not an autograd-mini model file (no \"format\": \"{FORMAT_NAME}\")"

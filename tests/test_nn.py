@@ -209,6 +209,7 @@ def _bad_states(good: dict[str, float]) -> list[tuple[object, str]]:
     nan = dict(good, **{"layers.0.neurons.1.w.0": math.nan})
     inf = dict(good, **{"layers.1.neurons.0.w.2": -math.inf})
     value = dict(good, **{"layers.1.neurons.0.w.2": Value(1.0)})
+    huge = dict(good, **{"layers.0.neurons.2.b": 10**400})  # float() of it overflows
     return [
         (missing, r"missing 1 entry \['layers.1.neurons.0.b'\]"),
         (extra, r"1 unexpected entry \['layers.2.neurons.0.b'\]"),
@@ -218,10 +219,12 @@ def _bad_states(good: dict[str, float]) -> list[tuple[object, str]]:
         (inf, "is -inf"),
         (value, "is Value"),
         ([1.0, 2.0], "expected a dict"),
+        (huge, r"entry 'layers.0.neurons.2.b' is a number too large for a float \(over"
+               r" 1.8e308\); weights must be finite"),
     ]
 
 
-@pytest.mark.parametrize("case", range(8))
+@pytest.mark.parametrize("case", range(9))
 def test_bad_state_dicts_raise_and_leave_the_model_untouched(case: int) -> None:
     model = MLP(2, [3, 1], seed=0)
     good = model.state_dict()

@@ -207,6 +207,25 @@ def test_missing_empty_truncated_binary_and_non_json_files(tmp_path: Path) -> No
         load(tmp_path)  # a folder
 
 
+def test_an_integer_too_large_for_a_float_is_a_model_file_error(tmp_path: Path) -> None:
+    path, _ = _saved(tmp_path)
+    text = path.read_text()
+    entry = '"layers.0.neurons.0.b": 0.0'
+    path.write_text(text.replace(entry, '"layers.0.neurons.0.b": 1' + "0" * 400))
+    with pytest.raises(ModelFileError, match=r"'layers.0.neurons.0.b' is a number too large"
+                       " for a float"):
+        load(path)
+
+
+@pytest.mark.parametrize("text", ["[" * 100_000, "[" * 100_000 + "]" * 100_000,
+                                  '{"a":' * 100_000 + "1" + "}" * 100_000])
+def test_a_deeply_nested_file_is_a_model_file_error(tmp_path: Path, text: str) -> None:
+    path = tmp_path / "deep.json"
+    path.write_text(text)
+    with pytest.raises(ModelFileError, match=r"nested too deeply.*not a model file"):
+        load(path)
+
+
 @pytest.mark.parametrize("constant", ["NaN", "Infinity", "-Infinity"])
 def test_non_finite_constants_in_a_file_are_refused(tmp_path, constant: str) -> None:
     path, _ = _saved(tmp_path)
