@@ -32,6 +32,7 @@ digraph {
 from __future__ import annotations
 
 import argparse
+import io
 import json
 import math
 import sys
@@ -44,6 +45,7 @@ from typing import Any, NoReturn
 
 from autograd_mini.engine import Value, no_grad
 from autograd_mini.expr import MAX_EXPONENT, Expression, ExpressionError, functions, parse
+from autograd_mini.files import write_atomically
 
 __all__ = ["DATASETS", "UsageError", "build_parser", "main"]
 
@@ -390,14 +392,13 @@ def _graph(args: argparse.Namespace) -> int:
     return 0
 
 
-_GRAPH_SUFFIXES = (".svg", ".dot", ".gv", ".png")
-
-
 def _check_graph_target(path: Path) -> None:
-    if path.suffix.lower() not in _GRAPH_SUFFIXES:
+    from autograd_mini.viz import SUFFIXES  # importing viz needs no optional package
+
+    if path.suffix.lower() not in SUFFIXES:
         raise UsageError(
             f"--out {str(path)!r}: the suffix picks the format; use one of"
-            f" {', '.join(_GRAPH_SUFFIXES)} (or '-' for DOT on stdout)"
+            f" {', '.join(SUFFIXES)} (or '-' for DOT on stdout)"
         )
     folder = path.parent if str(path.parent) else Path(".")
     if not folder.is_dir():
@@ -756,19 +757,19 @@ def _write_summary(run: _Run, path: Path) -> Path:
 
 
 def _write(path: Path, content: bytes) -> Path:
+    """Write ``content`` atomically (an old file is never left half-overwritten)."""
     try:
-        path.write_bytes(content)
+        write_atomically(path, content)
     except OSError as error:
         raise UsageError(f"cannot write {str(path)!r}: {error.strerror or error}") from None
     return path
 
 
 def _save_figure(figure: Any, path: Path) -> Path:
-    try:
-        figure.savefig(path)
-    except OSError as error:
-        raise UsageError(f"cannot write {str(path)!r}: {error.strerror or error}") from None
-    return path
+    # Rendered in memory first, then written atomically like every other output file.
+    picture = io.BytesIO()
+    figure.savefig(picture, format=path.suffix.lstrip(".").lower())
+    return _write(path, picture.getvalue())
 
 
 def _plot_history(run: _Run, path: Path) -> Path:

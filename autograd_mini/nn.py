@@ -19,17 +19,16 @@ Beyond micrograd:
 
 from __future__ import annotations
 
-import contextlib
 import json
 import math
 import numbers
 import os
 import random
-import tempfile
 from collections.abc import Mapping, Sequence
 from typing import Any
 
 from autograd_mini.engine import Value, gradients, relu, sigmoid, tanh
+from autograd_mini.files import write_atomically
 
 __all__ = [
     "ACTIVATIONS",
@@ -131,10 +130,12 @@ class Module:
     def save(self, path: str | os.PathLike[str]) -> None:
         """Write architecture and weights to ``path`` as JSON, atomically.
 
-        The file is first written in full to a temporary file in the same folder, flushed
-        to disk, then renamed over ``path`` (``os.replace``), so a crash or error at any
-        moment leaves either the old file or the new one, never half of one. Weights must
-        be finite (JSON has no NaN or infinity); see :func:`load` for the format.
+        The file is written by :func:`autograd_mini.files.write_atomically`: in full to a
+        temporary file, then renamed over ``path``, so a crash or error at any moment
+        leaves either the old file or the new one, never half of one; an existing file
+        keeps its permissions, and a symbolic link stays a link to the new content.
+        Weights must be finite (JSON has no NaN or infinity); see :func:`load` for the
+        format.
 
         >>> import pathlib, tempfile
         >>> folder = tempfile.mkdtemp()
@@ -160,7 +161,7 @@ class Module:
         }
         # Python writes a float as its shortest repr, which reads back bit for bit.
         text = json.dumps(document, indent=1, allow_nan=False) + "\n"
-        _write_atomically(os.fspath(path), text)
+        write_atomically(path, text)
 
 
 def _validated_state(state: Any, names: list[str], owner: str) -> list[float]:
@@ -212,21 +213,6 @@ def _validated_state(state: Any, names: list[str], owner: str) -> list[float]:
 def _few(names: list[str]) -> str:
     shown = ", ".join(repr(n) for n in names[:5])
     return f"[{shown}{', ...' if len(names) > 5 else ''}]"
-
-
-def _write_atomically(path: str, text: str) -> None:
-    folder = os.path.dirname(os.path.abspath(path))
-    fd, temporary = tempfile.mkstemp(prefix=".autograd-mini-", suffix=".tmp", dir=folder)
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8") as file:
-            file.write(text)
-            file.flush()
-            os.fsync(file.fileno())
-        os.replace(temporary, path)
-    except BaseException:
-        with contextlib.suppress(OSError):  # it may not exist, or already be renamed
-            os.unlink(temporary)
-        raise
 
 
 # ---------------------------------------------------------------------- building

@@ -28,7 +28,7 @@ if TYPE_CHECKING:
     from autograd_mini.engine import Value
     from autograd_mini.steps import Step
 
-__all__ = ["COLORS", "GraphDrawing", "draw_dot", "system_dot_available"]
+__all__ = ["COLORS", "SUFFIXES", "GraphDrawing", "draw_dot", "system_dot_available"]
 
 _parents_of = attrgetter("parents")
 
@@ -46,7 +46,8 @@ COLORS: dict[str, str] = {
 """The colour legend of :func:`draw_dot` (fill colours unless named an outline)."""
 
 _RANKDIRS = ("LR", "RL", "TB", "BT")
-_SUFFIXES = (".dot", ".gv", ".svg", ".png")
+SUFFIXES = (".dot", ".gv", ".svg", ".png")
+"""The file suffixes :meth:`GraphDrawing.save` writes (DOT text, SVG, PNG)."""
 
 
 def draw_dot(
@@ -236,8 +237,12 @@ class GraphDrawing:
     def save(self, path: str | Path) -> Path:
         """Write the drawing to ``path``; the suffix picks the format (.dot/.gv, .svg, .png).
 
-        The picture is made before the file is opened, so a failure leaves no file behind.
+        The picture is made before any file is touched, and written with
+        :func:`autograd_mini.files.write_atomically`, so a failure leaves no file behind
+        and never a truncated one in place of an old drawing.
         """
+        from autograd_mini.files import write_atomically
+
         target = Path(path)
         suffix = target.suffix.lower()
         if suffix in (".dot", ".gv"):
@@ -249,9 +254,9 @@ class GraphDrawing:
         else:
             raise ValueError(
                 f"GraphDrawing.save: cannot tell the format from the suffix {suffix or '(none)'!r}"
-                f" of {str(target)!r}; use one of {', '.join(_SUFFIXES)}"
+                f" of {str(target)!r}; use one of {', '.join(SUFFIXES)}"
             )
-        target.write_bytes(content)
+        write_atomically(target, content)
         return target
 
     def _repr_mimebundle_(

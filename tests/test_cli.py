@@ -434,3 +434,42 @@ def test_a_huge_final_loss_is_printed_in_four_significant_digits(
     assert "final loss " in report and len(report) < 100, report
     shown = report.split("final loss ")[1].split(",")[0]
     assert "e+" in shown and len(shown) <= 10, shown  # like 2.211e+299
+
+
+def test_graph_takes_its_list_of_suffixes_from_viz(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from autograd_mini import viz
+
+    monkeypatch.setattr(viz, "SUFFIXES", (".dot",))  # one fact, stated once: viz's
+    status, _, err = run(capsys, "graph", "x", "--at", "x=1", "--out", str(tmp_path / "g.svg"))
+    assert_one_line_error(status, err, "use one of .dot (or '-'")
+    status, _, _ = run(capsys, "graph", "x", "--at", "x=1", "--out", str(tmp_path / "g.dot"), "-q")
+    assert status == 0 and (tmp_path / "g.dot").read_text().startswith("digraph")
+
+
+@pytest.mark.parametrize(("failing_write", "name"), [(1, "xor.png"), (3, "summary.json")])
+def test_an_output_write_that_fails_leaves_the_old_file(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+    failing_write: int, name: str,
+) -> None:
+    # train --out writes xor.png, loss.png, summary.json in that order; the write numbered
+    # failing_write fails after its data is written, before it reaches the disk.
+    from autograd_mini import files
+
+    old = tmp_path / name
+    old.write_bytes(b"old content")
+    real_fsync, writes = files.os.fsync, []
+
+    def fsync(fd: int) -> None:
+        writes.append(fd)
+        if len(writes) == failing_write:
+            raise OSError(28, "No space left on device")
+        real_fsync(fd)
+
+    monkeypatch.setattr(files.os, "fsync", fsync)
+    status, _, err = run(capsys, "train", "--dataset", "xor", "--steps", "2", "--out",
+                         str(tmp_path), "-q")
+    assert_one_line_error(status, err, f"cannot write {str(old)!r}", "No space left")
+    assert old.read_bytes() == b"old content"
+    assert not [p.name for p in tmp_path.iterdir() if p.name.endswith(".tmp")]

@@ -7,11 +7,13 @@ import json
 import math
 import os
 import random
+import stat
+import sys
 from pathlib import Path
 
 import pytest
 
-from autograd_mini import nn
+from autograd_mini import files, nn
 from autograd_mini.nn import MLP, Layer, ModelFileError, Neuron, RNNCell, load
 
 
@@ -87,7 +89,7 @@ def test_a_write_that_fails_midway_leaves_the_old_file_and_no_temporary(tmp_path
     def failing_fsync(fd: int) -> None:
         raise OSError(28, "No space left on device")
 
-    monkeypatch.setattr(nn.os, "fsync", failing_fsync)
+    monkeypatch.setattr(files.os, "fsync", failing_fsync)
     with pytest.raises(OSError, match="No space left"):
         MLP(2, [3, 1], seed=1).save(path)
     assert path.read_bytes() == before
@@ -103,7 +105,7 @@ def test_a_failed_rename_leaves_the_old_file_and_no_temporary(tmp_path, monkeypa
     def failing_replace(src, dst) -> None:
         raise PermissionError(13, "Permission denied")
 
-    monkeypatch.setattr(nn.os, "replace", failing_replace)
+    monkeypatch.setattr(files.os, "replace", failing_replace)
     with pytest.raises(PermissionError):
         MLP(2, [3, 1], seed=1).save(path)
     assert path.read_bytes() == before
@@ -118,11 +120,71 @@ def test_save_writes_through_a_temporary_in_the_same_folder(tmp_path, monkeypatc
         renames.append((os.fspath(src), os.fspath(dst)))
         real_replace(src, dst)
 
-    monkeypatch.setattr(nn.os, "replace", recording_replace)
+    monkeypatch.setattr(files.os, "replace", recording_replace)
     path = tmp_path / "m.json"
     MLP(2, [3, 1], seed=0).save(str(path))
     [(src, dst)] = renames
-    assert os.path.dirname(src) == str(tmp_path) and dst == str(path) and src != dst
+    real_folder = os.path.realpath(tmp_path)
+    assert os.path.dirname(src) == real_folder and src != dst
+    assert dst == os.path.join(real_folder, "m.json")
+
+
+posix_only = pytest.mark.skipif(sys.platform == "win32", reason="POSIX permission bits")
+
+
+def _mode(path: Path) -> int:
+    return stat.S_IMODE(os.stat(path).st_mode)
+
+
+@posix_only
+@pytest.mark.parametrize("mode", [0o644, 0o640, 0o604])
+def test_saving_over_a_file_keeps_its_permissions(tmp_path: Path, mode: int) -> None:
+    # mkstemp makes 0600 files and the rename used to carry that over every saved model.
+    path = tmp_path / "m.json"
+    path.write_text("old")
+    path.chmod(mode)
+    MLP(2, [3, 1], seed=0).save(path)
+    assert _mode(path) == mode
+    assert load(path).state_dict() == MLP(2, [3, 1], seed=0).state_dict()
+
+
+@posix_only
+@pytest.mark.parametrize("umask", [0o022, 0o027, 0o077])
+def test_a_new_file_gets_the_permissions_the_umask_gives(tmp_path: Path, umask: int) -> None:
+    previous = os.umask(umask)
+    try:
+        files.write_atomically(tmp_path / "new.txt", "text")
+    finally:
+        os.umask(previous)
+    assert _mode(tmp_path / "new.txt") == 0o666 & ~umask
+    assert (tmp_path / "new.txt").read_text() == "text"
+
+
+@pytest.mark.skipif(not hasattr(os, "symlink") or sys.platform == "win32",
+                    reason="symbolic links")
+def test_saving_through_a_symlink_writes_its_target_and_keeps_the_link(tmp_path: Path) -> None:
+    (tmp_path / "models").mkdir()
+    real = tmp_path / "models" / "v2.json"
+    MLP(2, [3, 1], seed=0).save(real)
+    link = tmp_path / "current.json"
+    link.symlink_to(Path("models") / "v2.json")  # relative, as links usually are
+    model = MLP(2, [3, 1], seed=7)
+    model.save(link)
+    assert link.is_symlink() and os.readlink(link) == os.path.join("models", "v2.json")
+    assert load(real).state_dict() == model.state_dict()
+    assert sorted(os.listdir(tmp_path)) == ["current.json", "models"]
+    assert os.listdir(tmp_path / "models") == ["v2.json"]  # no temporary left behind
+
+
+def test_write_atomically_takes_bytes_and_text_and_writes_them_exactly(tmp_path: Path) -> None:
+    path = tmp_path / "f.bin"
+    files.write_atomically(path, b"\x00\r\n\xff")
+    assert path.read_bytes() == b"\x00\r\n\xff"
+    files.write_atomically(str(path), "ä\n")
+    assert path.read_bytes() == "ä\n".encode()  # UTF-8, no newline translation
+    with pytest.raises(FileNotFoundError):
+        files.write_atomically(tmp_path / "no" / "f.txt", "x")
+    assert os.listdir(tmp_path) == ["f.bin"]
 
 
 # ------------------------------------------------------------------- bad files

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import importlib.util
 import os
 import re
 import shutil
@@ -12,7 +13,7 @@ from pathlib import Path
 
 import pytest
 
-from autograd_mini import Value, tanh, viz
+from autograd_mini import Value, files, tanh, viz
 from autograd_mini.steps import backward_steps
 from autograd_mini.viz import COLORS, draw_dot
 
@@ -339,6 +340,35 @@ def test_save_refuses_an_unknown_suffix_and_writes_nothing(tmp_path: Path) -> No
     with pytest.raises(ValueError, match="suffix '\\(none\\)'"):
         draw_dot(_chain(1)).save(tmp_path / "g")
     assert list(tmp_path.iterdir()) == []
+
+
+def test_a_save_that_fails_midway_leaves_the_old_drawing(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # It used to be write_bytes: the old file was truncated first, then the write failed.
+    path = draw_dot(_chain(1)).save(tmp_path / "g.dot")
+    before = path.read_bytes()
+
+    def failing_fsync(fd: int) -> None:  # the data is written, not yet on disk
+        raise OSError(28, "No space left on device")
+
+    monkeypatch.setattr(files.os, "fsync", failing_fsync)
+    with pytest.raises(OSError, match="No space left"):
+        draw_dot(_chain(3)).save(path)
+    monkeypatch.undo()
+    assert path.read_bytes() == before
+    assert os.listdir(tmp_path) == ["g.dot"]
+
+
+def test_save_accepts_every_suffix_of_the_public_list(tmp_path: Path, no_system_dot: None) -> None:
+    drawing = draw_dot(_chain(1))
+    expected = [s for s in viz.SUFFIXES
+                # PNG without a system dot needs resvg-py (tested above)
+                if s != ".png" or importlib.util.find_spec("resvg_py") is not None]
+    for suffix in expected:
+        assert drawing.save(tmp_path / f"g{suffix}").stat().st_size > 0
+    written = [p.suffix for p in tmp_path.iterdir() if p.is_file()]
+    assert sorted(written) == sorted(expected) and len(expected) >= 3
 
 
 PNG_MAGIC = b"\x89PNG\r\n\x1a\n"
