@@ -29,6 +29,7 @@ from typing import Any
 
 from autograd_mini.engine import Value, gradients, relu, sigmoid, tanh
 from autograd_mini.files import write_atomically
+from autograd_mini.optim import l2_norm
 
 __all__ = [
     "ACTIVATIONS",
@@ -515,14 +516,6 @@ class RNNCell(Module):
 # ----------------------------------------------------------------- gradient norms
 
 
-def _norm(numbers_: Sequence[float]) -> float:
-    return math.sqrt(math.fsum(g * g for g in numbers_))
-
-
-def _float_grad(g: Any) -> float:
-    return float(g)
-
-
 def gradient_norms_through_time(loss: Value, states: Sequence[Sequence[Any]]) -> list[float]:
     """The norm of d loss / d h_t for every hidden state ``h_t`` of an unrolled RNN.
 
@@ -541,7 +534,7 @@ def gradient_norms_through_time(loss: Value, states: Sequence[Sequence[Any]]) ->
     """
     grads = gradients(loss)
     return [
-        _norm([_float_grad(grads.get(h, 0.0)) if isinstance(h, Value) else 0.0 for h in state])
+        l2_norm([float(grads.get(h, 0.0)) if isinstance(h, Value) else 0.0 for h in state])
         for state in states
     ]
 
@@ -557,9 +550,7 @@ def layer_gradient_norms(model: MLP) -> list[float]:
     >>> [round(g, 3) for g in layer_gradient_norms(model)]
     [0.328, 1.651, 1.018]
     """
-    return [
-        _norm([_float_grad(w.grad) for n in layer.neurons for w in n.w]) for layer in model.layers
-    ]
+    return [l2_norm([float(w.grad) for n in layer.neurons for w in n.w]) for layer in model.layers]
 
 
 # -------------------------------------------------------------------------- load

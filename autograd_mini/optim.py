@@ -23,7 +23,9 @@ from typing import Any
 
 from autograd_mini.engine import Value
 
-__all__ = ["SGD", "Adam", "NonFiniteGradientError", "Optimizer", "clip_grad_norm", "grad_norm"]
+__all__ = [
+    "SGD", "Adam", "NonFiniteGradientError", "Optimizer", "clip_grad_norm", "grad_norm", "l2_norm",
+]
 
 
 class NonFiniteGradientError(ValueError):
@@ -55,23 +57,28 @@ def _hyper(where: str, name: str, value: Any, low: float = 0.0, below: float | N
     return number
 
 
-def _float_grads(params: list[Value], where: str) -> list[float]:
+def _number_grads(params: Iterable[Value], where: str) -> list[float]:
+    """Every parameter's ``.grad`` as a float; a Value there (create_graph) is refused."""
     grads = []
     for i, p in enumerate(params):
-        g = p.grad
-        if isinstance(g, Value):
+        if isinstance(p.grad, Value):
             raise TypeError(
                 f"{where}: parameter {i} has a Value as .grad (left by"
-                " backward(create_graph=True)); optimizers step on numbers. Call backward()"
-                " without create_graph, or set p.grad = float(p.grad) first"
+                " backward(create_graph=True)); optimizers and gradient norms take numbers."
+                " Call backward() without create_graph, or set p.grad = float(p.grad) first"
             )
-        g = float(g)
+        grads.append(float(p.grad))
+    return grads
+
+
+def _float_grads(params: list[Value], where: str) -> list[float]:
+    grads = _number_grads(params, where)
+    for i, g in enumerate(grads):
         if not math.isfinite(g):
             raise NonFiniteGradientError(
                 f"{where}: parameter {i} has gradient {g!r}; refusing to step (it would"
                 " make the weights non-finite). Lower the learning rate or clip gradients"
             )
-        grads.append(g)
     return grads
 
 
@@ -199,6 +206,19 @@ class Adam(Optimizer):
             p.data -= lr * m_hat / (math.sqrt(v_hat) + eps)
 
 
+def l2_norm(numbers: Iterable[float]) -> float:
+    """``sqrt(sum(x * x))``, summed exactly (``math.fsum``); ``inf`` past the float range.
+
+    The one norm of the package: :func:`grad_norm`, :func:`clip_grad_norm` and the
+    gradient norms of :mod:`autograd_mini.nn` all use it. It never raises: a square too
+    large for a float is ``inf``, and a nan gives nan.
+
+    >>> l2_norm([3.0, 4.0]), l2_norm([]), l2_norm([1e200, 1e200])
+    (5.0, 0.0, inf)
+    """
+    return math.sqrt(math.fsum(x * x for x in numbers))
+
+
 def grad_norm(params: Iterable[Value]) -> float:
     """The L2 norm of all the parameters' gradients together (``inf`` if one is too large).
 
@@ -207,19 +227,7 @@ def grad_norm(params: Iterable[Value]) -> float:
     >>> grad_norm([a, b])
     5.0
     """
-    return _grad_norm(params, "grad_norm")
-
-
-def _grad_norm(params: Iterable[Value], where: str) -> float:
-    grads = []
-    for i, p in enumerate(params):
-        if isinstance(p.grad, Value):
-            raise TypeError(
-                f"{where}: parameter {i} has a Value as .grad (from"
-                " backward(create_graph=True)); norms are taken of float gradients"
-            )
-        grads.append(float(p.grad))
-    return math.sqrt(math.fsum(g * g for g in grads))  # g * g overflows to inf, never raises
+    return l2_norm(_number_grads(params, "grad_norm"))
 
 
 def clip_grad_norm(params: Iterable[Value], max_norm: float) -> float:
@@ -238,7 +246,7 @@ def clip_grad_norm(params: Iterable[Value], max_norm: float) -> float:
     """
     plist = _checked_params(params, "clip_grad_norm")
     limit = _hyper("clip_grad_norm", "max_norm", max_norm)
-    total = _grad_norm(plist, "clip_grad_norm")
+    total = l2_norm(_number_grads(plist, "clip_grad_norm"))
     if not math.isfinite(total):
         raise ValueError(
             f"clip_grad_norm: the total gradient norm is {total!r}; some gradient is not finite"

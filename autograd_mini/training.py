@@ -43,6 +43,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from autograd_mini.engine import Value, no_grad
+from autograd_mini.losses import l2_penalty
 from autograd_mini.optim import NonFiniteGradientError, Optimizer, grad_norm
 
 __all__ = ["DivergedError", "History", "evaluate", "fit", "predict_class"]
@@ -151,8 +152,9 @@ def _regularizer(regularization: Any) -> Callable[[Any], Value] | None:
         alpha = float(regularization)
         if not (math.isfinite(alpha) and alpha >= 0.0):
             raise ValueError(f"fit: regularization must be >= 0, got {regularization!r}")
-        # micrograd's demo, term for term, so its logged losses reproduce exactly.
-        return lambda model: alpha * sum(p * p for p in model.parameters())
+        # alpha * sum(p*p) as micrograd's demo writes it (its sum starts from 0, and
+        # 0 + x == x exactly), so its logged losses reproduce bit for bit.
+        return lambda model: alpha * l2_penalty(model.parameters())
     raise TypeError(
         "fit: regularization must be a number alpha (adds alpha * sum(p*p)) or a function"
         f" model -> Value, got {type(regularization).__name__}"

@@ -13,7 +13,9 @@ from autograd_mini.nn import (
     Layer,
     Module,
     Neuron,
+    RNNCell,
     StateDictError,
+    gradient_norms_through_time,
     layer_gradient_norms,
 )
 
@@ -257,6 +259,30 @@ def _first_to_last_ratio(activation: str, init: str, seed: int) -> float:
     norms = layer_gradient_norms(model)
     assert len(norms) == 9 and all(g > 0.0 for g in norms)
     return norms[0] / norms[-1]
+
+
+def test_gradient_norms_are_optims_one_l2_norm(monkeypatch: pytest.MonkeyPatch) -> None:
+    from autograd_mini import nn, optim
+
+    model = MLP(2, [3, 1], seed=0)
+    model([1.0, 2.0]).backward()
+    expected = [optim.l2_norm([w.grad for n in layer.neurons for w in n.w])
+                for layer in model.layers]
+    cell = RNNCell(1, 2, seed=0)
+    states = cell.unroll([[1.0], [1.0]])
+    loss = states[-1][0] * states[-1][1]
+    calls: list[list[float]] = []
+
+    def recording_norm(numbers):
+        calls.append(list(numbers))
+        return optim.l2_norm(calls[-1])
+
+    monkeypatch.setattr(nn, "l2_norm", recording_norm)
+    assert layer_gradient_norms(model) == expected
+    assert len(calls) == 2 and calls[0] == [w.grad for n in model.layers[0].neurons for w in n.w]
+    norms = gradient_norms_through_time(loss, states)
+    assert len(calls) == 2 + 3 and calls[2] == [0.0, 0.0]  # h_0: plain floats
+    assert norms[-1] == optim.l2_norm(calls[-1]) > 0.0
 
 
 def test_deep_sigmoid_mlp_has_vanishing_gradients_and_relu_or_tanh_xavier_do_not() -> None:

@@ -8,7 +8,7 @@ import math
 import pytest
 
 from autograd_mini import Value
-from autograd_mini.optim import SGD, Adam, clip_grad_norm
+from autograd_mini.optim import SGD, Adam, clip_grad_norm, grad_norm, l2_norm
 
 # --------------------------------------------- PyTorch's documented algorithms, in floats
 # torch.optim.SGD (dampening=0, maximize=False):
@@ -181,6 +181,36 @@ def test_value_valued_grads_from_create_graph_are_refused_and_nothing_moves() ->
     a.grad, b.grad = float(a.grad), float(b.grad)  # the documented way out
     SGD([a, b], lr=0.1).step()
     assert (a.data, b.data) == (1.0 - 0.1 * 4.0, 2.0 - 0.1 * 1.0)
+
+
+def test_every_refusal_of_a_value_grad_is_the_same_message_naming_its_caller() -> None:
+    a, b = Value(1.0), Value(2.0)
+    (a * a * b).backward(create_graph=True)
+    messages = []
+    for where, call in [("SGD.step", SGD([a, b], lr=0.1).step),
+                        ("Adam.step", Adam([a, b], lr=0.1).step),
+                        ("grad_norm", lambda: grad_norm([a, b])),
+                        ("clip_grad_norm", lambda: clip_grad_norm([a, b], 1.0))]:
+        with pytest.raises(TypeError) as caught:
+            call()
+        text = str(caught.value)
+        assert text.startswith(f"{where}: parameter 0 has a Value as .grad"), text
+        messages.append(text.removeprefix(f"{where}: "))
+    assert len(set(messages)) == 1  # one helper says it, the same way everywhere
+    assert "set p.grad = float(p.grad)" in messages[0]
+
+
+def test_l2_norm_is_exact_never_raises_and_is_the_norm_of_grad_norm() -> None:
+    assert l2_norm([3.0, 4.0]) == 5.0 and l2_norm([]) == 0.0
+    assert l2_norm([1e200, 1e200]) == math.inf  # the square overflows to inf, no exception
+    assert math.isnan(l2_norm([1.0, math.nan]))
+    # fsum: a million tiny squares next to a big one are not lost
+    assert l2_norm([1.0] + [1e-9] * 1_000_000) == math.sqrt(1.0 + 1e-12)
+    grads = [0.5, -2.0, 1e-3]
+    params = [Value(0.0) for _ in grads]
+    for p, g in zip(params, grads):
+        p.grad = g
+    assert grad_norm(params) == l2_norm(grads) == clip_grad_norm(params, 10.0)
 
 
 @pytest.mark.parametrize("bad", [math.nan, math.inf])

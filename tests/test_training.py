@@ -172,6 +172,28 @@ def test_regularization_alpha_equals_weight_decay_two_alpha_in_the_update() -> N
     assert custom.loss[0] == pytest.approx(hb.loss[0] + 7.0, rel=1e-12)
 
 
+def test_regularization_alpha_is_alpha_times_losses_l2_penalty(monkeypatch) -> None:
+    from autograd_mini import training
+
+    inputs, labels = datasets.moons(10, seed=0)
+    model = nn.MLP(2, [3, 1], seed=4)
+    no_penalty = fit(nn.MLP(2, [3, 1], seed=4), inputs, labels, losses.binary_cross_entropy,
+                     optim.SGD(model.parameters(), lr=0.0), epochs=1, progress=False)
+    penalties: list[float] = []
+
+    def recording_penalty(parameters):
+        penalty = losses.l2_penalty(parameters)
+        penalties.append(penalty.data)
+        return penalty
+
+    monkeypatch.setattr(training, "l2_penalty", recording_penalty)
+    history = fit(model, inputs, labels, losses.binary_cross_entropy,
+                  optim.SGD(model.parameters(), lr=0.0), epochs=2, progress=False,
+                  regularization=0.01)
+    assert len(penalties) == 2  # once per step: the one definition of sum(p*p)
+    assert history.loss[0] == no_penalty.loss[0] + 0.01 * penalties[0]  # bit for bit
+
+
 def test_accuracy_rules_for_01_signed_multiclass_and_custom() -> None:
     score = {"x": 0.0}
     model = lambda x: Value(score["x"] + x[0])
