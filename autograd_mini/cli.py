@@ -689,10 +689,10 @@ def _train(args: argparse.Namespace) -> int:
     try:
         run = _fit(args, args.dataset, spec.kind, (features, targets), model, loss_name,
                    optimizer, steps, batch_size=args.batch_size)
-    except training.DivergedError as error:
+    except training.DivergedError as error:  # from fit, or from measuring the trained model
+        when = f"after step {steps}" if error.epoch is None else f"in step {error.epoch + 1}"
         raise UsageError(
-            f"training diverged in step {error.epoch + 1} of {steps}: {error.reason};"
-            f" try a smaller --lr than {lr:g}"
+            f"training diverged {when} of {steps}: {error.reason}; try a smaller --lr than {lr:g}"
         ) from None
     except (ArithmeticError, optim.NonFiniteGradientError) as error:
         # fit turns divergence into DivergedError; this is for anything that still slips by.

@@ -56,8 +56,10 @@ class DivergedError(ArithmeticError):
     """Training diverged: a model output, a batch loss or a gradient became inf or nan.
 
     Raised by :func:`fit` before the optimizer steps, so the model keeps the weights of
-    the last good step. ``epoch`` is the epoch it happened in (counting from 0, as the
-    ``callback`` does) and ``reason`` says what was not finite.
+    the last good step, and by :func:`evaluate` for a model whose outputs or loss are not
+    finite (as after a last step that diverged). ``reason`` says what was not finite;
+    ``epoch`` is the epoch it happened in (counting from 0, as the ``callback`` does), or
+    ``None`` when :func:`evaluate` raised it.
 
     >>> from autograd_mini import losses, optim
     >>> w = Value(1.0)
@@ -69,19 +71,23 @@ class DivergedError(ArithmeticError):
 update: **2: result overflows a float at input 1e+200; check the inputs and the initial weights
     """
 
-    def __init__(self, epoch: int, epochs: int, steps: int, reason: str) -> None:
-        self.epoch = epoch
+    def __init__(self, message: str, reason: str, epoch: int | None = None) -> None:
+        super().__init__(message)
         self.reason = reason
-        if steps:
-            where = f"after {steps} update{'s' if steps != 1 else ''}"
-            advice = "lower the learning rate (or clip gradients)"
-        else:  # nothing was learned yet: the data or the initialisation is to blame
-            where = "before any update"
-            advice = "check the inputs and the initial weights"
-        super().__init__(
-            f"fit: training diverged in epoch {epoch + 1} of {epochs}, {where}: {reason};"
-            f" {advice}"
-        )
+        self.epoch = epoch
+
+
+def _diverged(epoch: int, epochs: int, updates: int, reason: str) -> DivergedError:
+    if updates:
+        where = f"after {updates} update{'s' if updates != 1 else ''}"
+        advice = "lower the learning rate (or clip gradients)"
+    else:  # nothing was learned yet: the data or the initialisation is to blame
+        where = "before any update"
+        advice = "check the inputs and the initial weights"
+    return DivergedError(
+        f"fit: training diverged in epoch {epoch + 1} of {epochs}, {where}: {reason}; {advice}",
+        reason, epoch,
+    )
 
 
 def _non_finite_output(prediction: Any) -> float | None:
@@ -242,14 +248,14 @@ def fit(
                     for p, i in zip(predictions, batch):
                         bad = _non_finite_output(p)
                         if bad is not None:
-                            raise DivergedError(epoch, epochs, updates,
+                            raise _diverged(epoch, epochs, updates,
                                                 f"the model's output for example {i} is {bad!r}")
                     losses = [loss(p, y[i]) for p, i in zip(predictions, batch)]
                     batch_loss: Value = sum(losses) * (1.0 / len(losses))  # type: ignore[assignment]
                     if penalty is not None:
                         batch_loss = batch_loss + penalty(model)
                     if not math.isfinite(batch_loss.data):
-                        raise DivergedError(epoch, epochs, updates,
+                        raise _diverged(epoch, epochs, updates,
                                             f"the batch loss is {batch_loss.data!r}")
                     optimizer.zero_grad()
                     batch_loss.backward()
@@ -258,7 +264,7 @@ def fit(
                 except (OverflowError, NonFiniteGradientError) as error:
                     # An op overflowed in the forward or backward pass, or the optimizer
                     # refused an inf/nan gradient (before moving any parameter).
-                    raise DivergedError(epoch, epochs, updates, str(error)) from error
+                    raise _diverged(epoch, epochs, updates, str(error)) from error
                 updates += 1
                 batch_losses.append(batch_loss.data)
                 if correct is not None:
@@ -296,7 +302,8 @@ def evaluate(
     """``(mean loss, accuracy)`` of ``model`` on ``(X, y)``, recording no graph.
 
     The loss is ``None`` without a ``loss``; the accuracy follows the rules of :func:`fit`
-    (``None`` for float targets).
+    (``None`` for float targets). A model output or a loss that is inf or nan (or
+    overflows) raises :class:`DivergedError`: such a model has no meaningful score.
 
     >>> from autograd_mini import losses, nn
     >>> model = nn.MLP(1, [1], seed=0)
@@ -306,11 +313,22 @@ def evaluate(
     if len(X) != len(y) or not X:
         raise ValueError(f"evaluate: need as many targets as examples (>0): {len(X)} vs {len(y)}")
     correct = accuracy if accuracy is not None else _accuracy_rule(y)
+    mean_loss = None
     with no_grad():
-        predictions = [model(x) for x in X]
-        mean_loss = (
-            None if loss is None
-            else math.fsum(float(loss(p, t)) for p, t in zip(predictions, y)) / len(X)
-        )
+        try:
+            predictions = [model(x) for x in X]
+            for i, p in enumerate(predictions):
+                bad = _non_finite_output(p)
+                if bad is not None:
+                    reason = f"the model's output for example {i} is {bad!r}"
+                    raise DivergedError(f"evaluate: {reason}; the model has diverged", reason)
+            if loss is not None:
+                values = [float(loss(p, t)) for p, t in zip(predictions, y)]
+                mean_loss = math.fsum(values) / len(X)
+                if not math.isfinite(mean_loss):
+                    reason = f"the mean loss is {mean_loss!r}"
+                    raise DivergedError(f"evaluate: {reason}; the model has diverged", reason)
+        except OverflowError as error:  # in the model, the loss, or fsum's running total
+            raise DivergedError(f"evaluate: {error}; the model has diverged", str(error)) from error
     hits = None if correct is None else sum(1 for p, t in zip(predictions, y) if correct(p, t))
     return mean_loss, None if hits is None else hits / len(X)

@@ -309,6 +309,22 @@ def test_an_overflow_in_the_loss_and_an_infinite_gradient_become_diverged_error(
     assert v.data == 1e-300
 
 
+def test_evaluate_of_a_diverged_model_raises_diverged_error() -> None:
+    w = Value(1e300)
+    with pytest.raises(DivergedError, match=r"evaluate: the model's output for example 1 is"
+                       r" -inf; the model has diverged") as caught:
+        evaluate(lambda x: w * x[0], [[0.5], [-1e10]], [0, 1])
+    assert caught.value.epoch is None and caught.value.reason.endswith("is -inf")
+    w.data = 1e200  # finite outputs, but the squared error overflows
+    with pytest.raises(DivergedError, match=r"\*\*2: result overflows"):
+        evaluate(lambda x: w * x[0], [[0.5], [-1.0]], [0.0, 1.0], losses.mse)
+    w.data = 1e154  # each squared error is finite (1e308), their sum is not
+    with pytest.raises(DivergedError, match=r"mean loss|overflow"):
+        evaluate(lambda x: w * x[0], [[1.0], [1.0]], [0.0, 0.0], losses.mse)
+    w.data = 2.0
+    assert evaluate(lambda x: w * x[0], [[0.5], [-1.0]], [1.0, -2.0], losses.mse) == (0.0, None)
+
+
 # ------------------------------------------------------------------ progress bar
 
 
