@@ -19,6 +19,7 @@ Beyond micrograd:
 
 from __future__ import annotations
 
+import itertools
 import json
 import math
 import numbers
@@ -564,7 +565,26 @@ _BUILDERS: dict[str, tuple[str, ...]] = {
 }
 
 
-def _build(architecture: Any, where: str) -> Module:
+def _parameter_count(kind: str, args: dict[str, Any]) -> int | None:
+    """How many parameters the architecture has, or None if its sizes are not whole numbers."""
+    given: list[Any] = [args[name] for name in ("nin", "nout", "nhidden") if name in args]
+    if kind == "MLP":
+        if not isinstance(args["nouts"], list):
+            return None
+        given += args["nouts"]
+    if not all(isinstance(n, int) and not isinstance(n, bool) and n >= 0 for n in given):
+        return None
+    sizes: list[int] = given
+    if kind == "MLP":
+        return sum((fan_in + 1) * fan_out for fan_in, fan_out in itertools.pairwise(sizes))
+    if kind == "Layer":
+        return (sizes[0] + 1) * sizes[1]  # nin, nout
+    if kind == "Neuron":
+        return sizes[0] + 1  # nin
+    return sizes[1] * (sizes[0] + sizes[1] + 1)  # RNNCell: nin, nhidden
+
+
+def _build(architecture: Any, where: str, parameters: int | None = None) -> Module:
     if not isinstance(architecture, dict):
         raise ModelFileError(f"{where}: 'architecture' must be an object, got {architecture!r}")
     kind = architecture.get("type")
@@ -580,6 +600,14 @@ def _build(architecture: Any, where: str) -> Module:
             f" the file has {', '.join(sorted(keys)) or 'none'}"
         )
     args = {name: architecture[name] for name in fields}
+    expected = _parameter_count(kind, args)
+    # A small mismatch is reported entry by entry once the model is built; an architecture
+    # far larger than the weights the file holds is refused before anything is allocated.
+    if parameters is not None and expected is not None and expected > 4 * parameters + 100_000:
+        raise ModelFileError(
+            f"{where}: the weights do not fit the architecture: a {kind} with these sizes has"
+            f" {expected} parameters, the file has {parameters}"
+        )
     # The weights are overwritten right after, so draw them from a private generator:
     # loading a model never disturbs the global random state.
     try:
@@ -667,7 +695,8 @@ def load(path: str | os.PathLike[str]) -> Module:
         raise ModelFileError(f"{where}: unexpected fields {sorted(unknown)}")
     if "architecture" not in document or "parameters" not in document:
         raise ModelFileError(f"{where}: the file needs both 'architecture' and 'parameters'")
-    model = _build(document["architecture"], where)
+    weights = document["parameters"]
+    model = _build(document["architecture"], where, len(weights) if isinstance(weights, dict) else None)
     try:
         model.load_state_dict(document["parameters"])
     except StateDictError as exc:

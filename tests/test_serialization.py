@@ -349,3 +349,18 @@ def _round_trip(weights: list[float]) -> None:
         loaded = [p.data for p in load(path).parameters()]
     assert [math.copysign(1.0, v) for v in loaded] == [math.copysign(1.0, v) for v in weights]
     assert loaded == weights
+
+
+@pytest.mark.parametrize("architecture", [
+    {"type": "MLP", "nin": 2, "nouts": [100_000_000, 1], "activation": "relu"},
+    {"type": "Layer", "nin": 100_000_000, "nout": 3, "activation": "relu"},
+    {"type": "RNNCell", "nin": 1, "nhidden": 100_000, "activation": "tanh"},
+])
+def test_a_huge_architecture_is_refused_before_anything_is_built(tmp_path: Path, architecture) -> None:
+    # The parameter count is checked against the file's weights first: a hostile file
+    # cannot make load() allocate a hundred million Values.
+    path, document = _saved(tmp_path)
+    document["architecture"] = architecture
+    _write(path, document)
+    with pytest.raises(ModelFileError, match="parameters, the file has"):
+        load(path)
