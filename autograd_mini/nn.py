@@ -73,6 +73,15 @@ class ModelFileError(ValueError):
 # ------------------------------------------------------------------------ Module
 
 
+def _prefixed(field: str, modules: Sequence[Module]) -> list[tuple[str, Value]]:
+    """The named parameters of ``modules``, stored in attribute ``field``: ``field.i.name``."""
+    return [
+        (f"{field}.{i}.{name}", p)
+        for i, module in enumerate(modules)
+        for name, p in module.named_parameters()
+    ]
+
+
 class Module:
     """Base class: anything with parameters.
 
@@ -344,11 +353,7 @@ class Layer(Module):
         return [p for n in self.neurons for p in n.parameters()]
 
     def named_parameters(self) -> list[tuple[str, Value]]:
-        return [
-            (f"neurons.{j}.{name}", p)
-            for j, n in enumerate(self.neurons)
-            for name, p in n.named_parameters()
-        ]
+        return _prefixed("neurons", self.neurons)
 
     def architecture(self) -> dict[str, Any]:
         first = self.neurons[0]
@@ -412,11 +417,7 @@ class MLP(Module):
         return [p for layer in self.layers for p in layer.parameters()]
 
     def named_parameters(self) -> list[tuple[str, Value]]:
-        return [
-            (f"layers.{i}.{name}", p)
-            for i, layer in enumerate(self.layers)
-            for name, p in layer.named_parameters()
-        ]
+        return _prefixed("layers", self.layers)
 
     def architecture(self) -> dict[str, Any]:
         return {
@@ -498,11 +499,7 @@ class RNNCell(Module):
         return [p for n in self.neurons for p in n.parameters()]
 
     def named_parameters(self) -> list[tuple[str, Value]]:
-        return [
-            (f"neurons.{j}.{name}", p)
-            for j, n in enumerate(self.neurons)
-            for name, p in n.named_parameters()
-        ]
+        return _prefixed("neurons", self.neurons)
 
     def architecture(self) -> dict[str, Any]:
         return {
