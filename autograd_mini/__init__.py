@@ -8,60 +8,53 @@
 (10.0, 7.0)
 """
 
+from typing import TYPE_CHECKING, Any
+
+from autograd_mini import engine as _engine
 from autograd_mini import ops
 from autograd_mini.check import GradcheckError, gradcheck, gradgradcheck
 from autograd_mini.engine import (
-    Primitive,
     Value,
-    abs,
     apply,
-    cos,
     detach,
     enable_grad,
-    exp,
     gradients,
     is_grad_enabled,
-    log,
     no_grad,
-    primitive,
-    relu,
-    sigmoid,
-    sin,
-    sqrt,
-    tanh,
 )
 from autograd_mini.functional import grad, value_and_grad
+from autograd_mini.primitives import Primitive, primitive
 from autograd_mini.steps import backward_steps
 from autograd_mini.viz import draw_dot
 
 __version__ = "0.1.0"
+
+# The float-or-Value function of every built-in op written as a call (exp, tanh, ...),
+# made from the op table by the engine.
+_FUNCTIONS = [op.function_name for op in ops.OPS.values() if op.builtin and op.function_name]
+globals().update({name: getattr(_engine, name) for name in _FUNCTIONS})
 
 __all__ = [
     "GradcheckError",
     "Primitive",
     "Value",
     "__version__",
-    "abs",
     "apply",
     "backward_steps",
-    "cos",
     "detach",
     "draw_dot",
     "enable_grad",
-    "exp",
     "grad",
     "gradcheck",
     "gradgradcheck",
     "gradients",
     "is_grad_enabled",
-    "log",
     "no_grad",
     "ops",
     "primitive",
-    "relu",
-    "sigmoid",
-    "sin",
-    "sqrt",
-    "tanh",
     "value_and_grad",
 ]
+__all__ += _FUNCTIONS  # exp, log, tanh, ...: one per row of the op table
+
+if TYPE_CHECKING:
+    def __getattr__(name: str) -> Any: ...

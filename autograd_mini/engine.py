@@ -1,36 +1,34 @@
-"""``Value``: a scalar that records the operations applied to it, and backpropagation.
+"""``Value``: a number that remembers how it was computed, and backpropagation.
 
-Forward: every operation on a ``Value`` looks its op up in the op table
+Forward: an operation on Values (``a * b``, ``x.tanh()``) looks its op up in the op table
 (:mod:`autograd_mini.ops`), computes the result on floats, and returns a new ``Value``
-that remembers its op and its inputs (``parents``, an ordered tuple). That is the graph.
+that remembers the op and its inputs. That is the graph.
 
-Backward: ``out.backward()`` orders the graph so that every node comes after its inputs
-(:func:`autograd_mini.graph.topological_order`), then walks it from ``out`` back to the
-leaves applying the chain rule once per node::
+Backward: ``out.backward()`` orders the graph so that every node comes after its inputs,
+then walks it from ``out`` back to the leaves, applying the chain rule once per node::
 
-    parent_grad += local_derivative(parent) * grad_of_node
+    input.grad += node.grad * local_derivative
 
-where ``local_derivative`` is the op's rule from the table. Called with floats, a rule gives
-a number; with ``create_graph=True`` it is called with the ``Value`` nodes themselves and
-builds new graph, so gradients can be differentiated again.
+where ``local_derivative`` is the op's rule from its row of the table. By the time a node
+is reached, every node that uses it has added its share, so ``node.grad`` is complete.
 
-A node holds its data, its gradient, a label, its parents and its op, nothing else: no
-closure per node, so no node refers back to itself and a graph is freed by reference
-counting alone the moment it is no longer reachable.
-
-Reading order: ``Value`` and its operators; recording an op (``_node``, ``_forward``);
-the float-or-Value functions; user primitives; the chain rule (``_backpropagate``,
-``gradients``). ``no_grad``, the switch that turns recording off, is in grad_mode.py.
+Read it in this order: ``Value``; recording an op; the chain rule. A node holds its data,
+gradient, label, op and inputs, and no closure, so no node refers back to itself and a
+graph is freed by reference counting the moment it is unreachable. Number coercion lives
+in coercion.py, error wording in errors.py, ``no_grad`` in grad_mode.py, user ops in
+primitives.py.
 """
 
 from __future__ import annotations
 
 import numbers
 import operator
-from collections.abc import Callable
-from typing import Any
+from collections.abc import Callable, Iterable
+from typing import TYPE_CHECKING, Any
 
 from autograd_mini import ops
+from autograd_mini.coercion import as_float, is_number, is_real, refuse
+from autograd_mini.errors import backward_error, forward_error
 from autograd_mini.grad_mode import (
     _disabled_modes,
     _grad_mode,
@@ -39,66 +37,20 @@ from autograd_mini.grad_mode import (
     no_grad,
 )
 from autograd_mini.graph import topological_order
-from autograd_mini.ops import Op
+from autograd_mini.ops import ADD, MUL, Op
 
 __all__ = [
-    "Primitive", "Value", "abs", "apply", "cos", "detach", "enable_grad", "exp", "gradients",
-    "is_grad_enabled", "log", "no_grad", "primitive", "relu", "sigmoid", "sin", "sqrt", "tanh",
+    "Value", "apply", "comparison_observers", "contributions", "detach", "enable_grad",
+    "function", "gradients", "is_grad_enabled", "no_grad", "value_rules",
 ]
-
-
-# ------------------------------------------------------------------------------ Value
-
-
-def _is_numpy_bool(x: Any) -> bool:
-    # numpy.bool_ is the one numpy scalar that is not a numbers.Real; numpy is not imported.
-    kind = type(x)
-    return kind.__module__ == "numpy" and kind.__name__ in ("bool", "bool_")
-
-
-def _is_real(x: Any) -> bool:
-    """int, float, bool, Fraction, numpy scalars (not complex, not Decimal, not Value)."""
-    return isinstance(x, numbers.Real) or _is_numpy_bool(x)
-
-
-def _as_float(x: Any, where: str) -> float:
-    if type(x) is float:
-        return x
-    if _is_real(x):
-        try:
-            return float(x)  # also turns a float subclass (numpy.float64) into a float
-        except OverflowError:
-            raise OverflowError(
-                f"{where}: {type(x).__name__} {x!r:.60} is too large for a float"
-            ) from None
-    if isinstance(x, Value):
-        raise TypeError(
-            f"{where}: expected a real number, got a Value ({x!r}); use its .data for the"
-            " number, or the Value itself in an operation"
-        )
-    raise TypeError(
-        f"{where}: expected a real number (int, float, bool or a numpy scalar) or a Value,"
-        f" got {type(x).__name__} {x!r:.60}"
-    )
-
-
-# Types that can never take part in arithmetic with a Value. For them an operator raises a
-# clear TypeError at once; any other unknown type gets NotImplemented, so that it (a numpy
-# array, say) may still handle the operation, as Python's protocol intends.
-_NEVER_NUMBERS = (str, bytes, bytearray, type(None), complex, list, tuple, dict, set, frozenset)
-
-
-def _not_a_number(op_name: str, x: Any, reflected: bool) -> Any:
-    if reflected or isinstance(x, _NEVER_NUMBERS):
-        raise TypeError(
-            f"{op_name}: cannot combine a Value with {type(x).__name__} {x!r:.60}; use a"
-            " real number (int, float, bool, numpy scalar) or a Value"
-        )
-    return NotImplemented
 
 
 class Value:
     """A scalar in a computation graph: its data, its gradient, and how it was made.
+
+    ``Value(data, _children=(), _op='', label='')`` is micrograd's signature: with
+    ``_children`` it makes a node of a user-written op, whose ``_backward`` closure the
+    caller assigns (see the README's micrograd section).
 
     >>> a = Value(2.0, label="a")
     >>> b = Value(-3.0, label="b")
@@ -108,23 +60,28 @@ class Value:
     (-4.0, -2.0, 2.0)
     """
 
-    # The inputs are stored inline (``_a``, ``_b``) instead of in a tuple: one object per
-    # node instead of two halves the work of Python's cyclic garbage collector, which
-    # otherwise dominates the time of building a large graph. An op with three or more
-    # inputs keeps them as a tuple in ``_a``. Read them through ``parents``.
-    __slots__ = ("data", "grad", "label", "_opdef", "_a", "_b", "__weakref__")
+    # Inputs sit in two slots (``_a``, ``_b``; a tuple in ``_a`` for three or more) rather
+    # than a tuple of their own: one object per node instead of two halves the work of
+    # Python's cyclic garbage collector. ``_mark`` lets backward() visit each node once
+    # without a set; ``__dict__`` (made only when used) takes attributes such as an
+    # optimizer's ``p.m``.
+    __slots__ = ("data", "grad", "label", "_opdef", "_a", "_b", "_mark", "__dict__", "__weakref__")
 
     data: float
     grad: Any
     label: str
 
-    def __init__(self, data: Any, label: str = "") -> None:
-        self.data = _as_float(data, "Value")
+    def __init__(self, data: Any, _children: Iterable[Value] = (), _op: str = "",
+                 label: str = "") -> None:
+        self.data = as_float(data, "Value")
         self.grad = 0.0
         self.label = label
+        self._mark = None
         self._opdef: Op | None = None
         self._a: Any = None
         self._b: Value | None = None
+        if _children:
+            _record_custom(self, _children, _op)
 
     # ------------------------------------------------------------------ structure
     @property
@@ -153,37 +110,47 @@ class Value:
     def is_leaf(self) -> bool:
         return self._opdef is None
 
-    # micrograd's names, read-only, so micrograd-era drawing code runs unchanged.
+    # micrograd's names: _prev (the inputs), _op (its spelling: "ReLU"), _backward.
     @property
     def _prev(self) -> tuple[Value, ...]:
         return self.parents
 
     @property
     def _op(self) -> str:
-        return self.op
+        return "" if self._opdef is None else self._opdef.micrograd_name
+
+    def _backward(self) -> None:
+        """micrograd's step at this node: add ``local derivative × self.grad`` to each input.
+
+        ``backward()`` does this for every node, last to first; calling it by hand, node by
+        node, is how micrograd's lecture runs backpropagation. A leaf does nothing.
+        """
+        if self._opdef is not None and not self._opdef.custom:
+            for parent, _, contribution in contributions(self, self.grad):
+                parent.grad += contribution
 
     # ------------------------------------------------------------------ operators
     def __add__(self, other: Any) -> Value:
-        if type(other) is Value:  # the common case: nothing to convert, and + cannot fail
-            return _node(ops.ADD.forward(self.data, other.data), ops.ADD, self, other)
-        return _binary(ops.ADD, self, other)
+        if type(other) is Value:  # most of a forward pass: no conversion, and + cannot fail
+            return _node(self.data + other.data, ADD, self, other)
+        return _binary(ADD, self, other)
+
+    def __mul__(self, other: Any) -> Value:
+        if type(other) is Value:
+            return _node(self.data * other.data, MUL, self, other)
+        return _binary(MUL, self, other)
 
     def __radd__(self, other: Any) -> Value:
-        return _binary(ops.ADD, other, self)
+        return _binary(ADD, other, self)
+
+    def __rmul__(self, other: Any) -> Value:
+        return _binary(MUL, other, self)
 
     def __sub__(self, other: Any) -> Value:
         return _binary(ops.SUB, self, other)
 
     def __rsub__(self, other: Any) -> Value:
         return _binary(ops.SUB, other, self)
-
-    def __mul__(self, other: Any) -> Value:
-        if type(other) is Value:  # the common case: nothing to convert, and * cannot fail
-            return _node(ops.MUL.forward(self.data, other.data), ops.MUL, self, other)
-        return _binary(ops.MUL, self, other)
-
-    def __rmul__(self, other: Any) -> Value:
-        return _binary(ops.MUL, other, self)
 
     def __truediv__(self, other: Any) -> Value:
         return _binary(ops.DIV, self, other)
@@ -194,67 +161,36 @@ class Value:
     def __pow__(self, other: Any) -> Value:
         if isinstance(other, Value):
             return _binary(ops.POW, self, other)
-        if _is_number(other):
-            # An int exponent keeps its spelling in the op name: "**2", as in micrograd.
-            exponent: float = int(other) if isinstance(other, numbers.Integral) else float(other)
-            return _unary(ops.power(exponent), self)
-        return _not_a_number("**", other, reflected=False)  # type: ignore[no-any-return]
+        if is_number(other):  # a plain exponent is part of the op: "**2", as in micrograd
+            op = ops.power(int(other) if isinstance(other, numbers.Integral) else float(other))
+            return _node(_forward(op, self.data), op, self)
+        return refuse("**", other, reflected=False)  # type: ignore[no-any-return]
 
     def __rpow__(self, other: Any) -> Value:
         return _binary(ops.POW, other, self)
 
     def __neg__(self) -> Value:
-        return _unary(ops.NEG, self)
+        return _node(_forward(ops.NEG, self.data), ops.NEG, self)
 
     def __pos__(self) -> Value:
         return self
 
     def __abs__(self) -> Value:
-        return _unary(ops.ABS, self)
-
-    # Methods for the float-or-Value functions; numpy calls these on object arrays
-    # (np.exp(array) calls x.exp() for every element).
-    def exp(self) -> Value:
-        return _unary(ops.EXP, self)
-
-    def log(self) -> Value:
-        return _unary(ops.LOG, self)
-
-    def tanh(self) -> Value:
-        return _unary(ops.TANH, self)
-
-    def sigmoid(self) -> Value:
-        return _unary(ops.SIGMOID, self)
-
-    def relu(self) -> Value:
-        return _unary(ops.RELU, self)
-
-    def sqrt(self) -> Value:
-        return _unary(ops.SQRT, self)
-
-    def sin(self) -> Value:
-        return _unary(ops.SIN, self)
-
-    def cos(self) -> Value:
-        return _unary(ops.COS, self)
+        return _node(_forward(ops.ABS, self.data), ops.ABS, self)
 
     # ---------------------------------------------------------------- comparisons
     # Ordering compares data; == and hash stay identity so Values can live in sets/dicts.
     def __lt__(self, other: Any) -> bool:
-        o = _compared(other, "<")
-        return o if o is NotImplemented else self.data < o
+        return _compare(self, other, "<", operator.lt)
 
     def __le__(self, other: Any) -> bool:
-        o = _compared(other, "<=")
-        return o if o is NotImplemented else self.data <= o
+        return _compare(self, other, "<=", operator.le)
 
     def __gt__(self, other: Any) -> bool:
-        o = _compared(other, ">")
-        return o if o is NotImplemented else self.data > o
+        return _compare(self, other, ">", operator.gt)
 
     def __ge__(self, other: Any) -> bool:
-        o = _compared(other, ">=")
-        return o if o is NotImplemented else self.data >= o
+        return _compare(self, other, ">=", operator.ge)
 
     __eq__ = object.__eq__
     __hash__ = object.__hash__
@@ -281,8 +217,7 @@ class Value:
 
         With ``create_graph=True`` every ``.grad`` becomes a Value whose graph can be
         differentiated again. Like PyTorch, that graph refers back to the node it belongs
-        to, a reference cycle; prefer :func:`autograd_mini.grad` for higher derivatives,
-        or set ``.grad = 0.0`` when done.
+        to, a reference cycle; prefer :func:`autograd_mini.grad` for higher derivatives.
 
         >>> x = Value(3.0)
         >>> y = x * x
@@ -290,65 +225,47 @@ class Value:
         >>> x.grad, y.grad
         (12.0, 1.0)
         """
-        if not create_graph:
-            order, before = start_backward(self)
-            try:
-                _backpropagate(order)
-            except BaseException:
-                restore_gradients(order, before)  # a failed pass changes nothing
-                raise
+        if create_graph:  # the Value-mode chain rule of gradients(), written into .grad
+            for node, g in gradients(self, create_graph=True).items():
+                g = g if isinstance(g, Value) else Value(g)  # constants become Values too
+                node.grad = _accumulate(node.grad, g) if node._opdef is None else g
             return
-        # create_graph: the Value-mode chain rule lives in gradients(); its results are
-        # written to .grad with the same semantics (leaves accumulate, interior nodes not).
-        for node, g in gradients(self, create_graph=True).items():
-            g = g if isinstance(g, Value) else Value(g)  # constants become Values too
-            node.grad = _accumulate(node.grad, g) if node._opdef is None else g
+        order, before = start_backward(self)
+        try:
+            _backpropagate(order)
+        except BaseException:
+            restore_gradients(order, before)  # a failed pass changes nothing
+            raise
 
     def detach(self) -> Value:
         """A new leaf with the same data and label, cut from this graph."""
-        return Value(self.data, self.label)
+        return Value(self.data, label=self.label)
 
     def zero_grad(self) -> None:
         self.grad = 0.0
 
-
-def _compared(other: Any, where: str) -> Any:
-    # The number to compare with, or NotImplemented for an unknown type (numpy arrays).
-    if isinstance(other, Value):
-        return other.data
-    if _is_real(other):
-        return _as_float(other, where)
-    return _not_a_number(where, other, reflected=False)
-
-
-def _accumulate(total: Any, g: Any) -> Any:
-    # 0.0 + g is g exactly; skipping the add keeps create_graph graphs free of "+ 0" nodes.
-    if type(total) is float and total == 0.0:
-        return g
-    return total + g
+    if TYPE_CHECKING:  # every op written as a call is a method (set below, from the table)
+        def __getattr__(self, name: str) -> Callable[..., Value]: ...
 
 
 # ---------------------------------------------------------------- recording an op
 
-
-_new_value = object.__new__  # makes a Value without running __init__'s input checks
+_new_value = object.__new__  # makes a Value without __init__'s input checks
 
 
 def _node(data: float, op: Op, a: Any, b: Value | None = None) -> Value:
     """Record one op: a new Value holding its result, its op and its inputs.
 
-    Two shortcuts for speed (see the README, Architecture): the node is made without
-    ``__init__`` (its data is already a checked float), and its inputs go into the slots
-    ``_a`` and ``_b`` rather than a tuple (``_a`` holds the tuple for ops of three or more
-    inputs); ``Value.parents`` gives them back as a tuple.
+    Inside ``no_grad`` (grad_mode.py) the result is a leaf. ``_a`` holds a tuple for
+    ops of three or more inputs; ``Value.parents`` gives them back as a tuple.
     """
     out = _new_value(Value)
     out.data = data
     out.grad = 0.0
     out.label = ""
-    # Inside no_grad (see grad_mode.py) the result is recorded as a leaf.
+    out._mark = None
     if _disabled_modes and not _grad_mode.get().enabled:
-        out._opdef = out._a = out._b = None  # no graph: the result is a leaf
+        out._opdef = out._a = out._b = None
     else:
         out._opdef = op
         out._a = a
@@ -357,61 +274,25 @@ def _node(data: float, op: Op, a: Any, b: Value | None = None) -> Value:
 
 
 def _forward(op: Op, *args: float) -> float:
+    """The op on floats, after its domain check; a failure names the op and the input."""
     if op.check is not None:
         op.check(*args)
     try:
         return op.forward(*args)
-    except OverflowError:
-        raise OverflowError(
-            f"{op.name}: result overflows a float at input {', '.join(map(repr, args))}"
-        ) from None
-    except (ValueError, ZeroDivisionError) as exc:
-        raise _same_kind(
-            exc, f"{op.name}: undefined at input {', '.join(map(repr, args))} ({exc})"
-        ) from None
-
-
-def _same_kind(exc: Exception, message: str) -> Exception:
-    # The same exception type with a better message; a subclass (a user's) that cannot be
-    # built from a message alone falls back to its nearest built-in base.
-    try:
-        return type(exc)(message)
-    except Exception:
-        for base in (ZeroDivisionError, OverflowError, ArithmeticError, ValueError, TypeError):
-            if isinstance(exc, base):
-                return base(message)
-        return RuntimeError(message)
-
-
-def _operand(x: Any, op: Op) -> Value:
-    if isinstance(x, Value):
-        return x
-    if _is_real(x):
-        return Value(x)
-    raise TypeError(
-        f"{op.name}: cannot apply to {type(x).__name__} {x!r:.60}; use a number or a Value"
-    )
-
-
-def _is_number(x: Any) -> bool:
-    return type(x) is float or type(x) is int or _is_real(x)
-
-
-def _unary(op: Op, x: Value) -> Value:
-    return _node(_forward(op, x.data), op, x)
+    except (OverflowError, ValueError, ZeroDivisionError) as exc:
+        raise forward_error(op, args, exc) from None
 
 
 def _binary(op: Op, a: Any, b: Any) -> Value:
-    # An operand that is not a Value is a number to wrap, or else (rarely) something else:
-    # see _not_a_number. If ``a`` is the foreign one, this is a reflected call (__radd__ ...)
-    # and no one else will handle it, so the error is raised here.
+    # A number is wrapped as a leaf; anything else is refused (see coercion.refuse). If
+    # ``a`` is the foreign one, this is a reflected call (__radd__ ...).
     if not isinstance(a, Value):
-        if not _is_number(a):
-            return _not_a_number(op.name, a, reflected=True)  # type: ignore[no-any-return]
+        if not is_number(a):
+            return refuse(op.name, a, reflected=True)  # type: ignore[no-any-return]
         a = Value(a)
     if not isinstance(b, Value):
-        if not _is_number(b):
-            return _not_a_number(op.name, b, reflected=False)  # type: ignore[no-any-return]
+        if not is_number(b):
+            return refuse(op.name, b, reflected=False)  # type: ignore[no-any-return]
         b = Value(b)
     return _node(_forward(op, a.data, b.data), op, a, b)
 
@@ -427,109 +308,56 @@ def apply(op: Op, *inputs: Any) -> Any:
     if len(inputs) != op.arity:
         raise TypeError(f"{op.name}: takes {op.arity} input(s), got {len(inputs)}")
     if not any(isinstance(x, Value) for x in inputs):
-        return _forward(op, *(_as_float(x, op.name) for x in inputs))
-    parents = tuple(_operand(x, op) for x in inputs)
+        return _forward(op, *(as_float(x, op.name) for x in inputs))
+    parents = [x if isinstance(x, Value) else _operand(x, op) for x in inputs]
     data = _forward(op, *(p.data for p in parents))
-    if op.arity == 1:
-        return _node(data, op, parents[0])
-    if op.arity == 2:
-        return _node(data, op, parents[0], parents[1])
-    return _node(data, op, parents)
+    if op.arity <= 2:
+        return _node(data, op, *parents)
+    return _node(data, op, tuple(parents))
 
 
-# ----------------------------------------------------- float-or-Value math functions
-# Float in, float out; Value in, Value out. The op table's derivative rules use these, so
-# a rule works in both the ordinary and the create_graph backward pass.
+def _operand(x: Any, op: Op) -> Value:
+    if is_real(x):
+        return Value(x)
+    raise TypeError(f"{op.name}: cannot apply to {type(x).__name__} {x!r:.60}; use a number or a Value")
 
 
-def _math(op: Op, point: float) -> Callable[[Any], Any]:
-    def function(x: Any) -> Any:
-        if isinstance(x, Value):
-            return _unary(op, x)
-        return _forward(op, _as_float(x, op.name))
-
-    at = op.forward(point)
-    function.__name__ = function.__qualname__ = op.name
-    function.__doc__ = (
-        f"{op.doc[:1].upper()}{op.doc[1:]}.\n\n"
-        f"Float in, float out; Value in, Value out (recorded as the op {op.name!r}).\n\n"
-        f">>> {op.name}({point!r})\n{at!r}\n"
-        f">>> {op.name}(Value({point!r}))\nValue(data={at!r}, grad=0.0)\n"
-    )
-    return function
-
-
-exp = _math(ops.EXP, 0.0)
-log = _math(ops.LOG, 1.0)
-tanh = _math(ops.TANH, 0.0)
-sigmoid = _math(ops.SIGMOID, 0.0)
-relu = _math(ops.RELU, -2.0)
-sqrt = _math(ops.SQRT, 4.0)
-sin = _math(ops.SIN, 0.0)
-cos = _math(ops.COS, 0.0)
-abs = _math(ops.ABS, -2.0)  # the float-or-Value abs, like the functions above
+def _record_custom(node: Value, children: Iterable[Value], name: str) -> None:
+    """Make ``node`` a node of a user-written op, micrograd's ``Value(data, children, op)``."""
+    given: Any = children  # typed loosely: text is a mistake to catch at run time
+    if isinstance(given, str | bytes):
+        raise TypeError(
+            f"Value: the second argument is _children (micrograd's signature), got the text"
+            f" {children!r}; pass a label by name: Value(data, label={children!r})"
+        )
+    parents = tuple(children)
+    for child in parents:
+        if not isinstance(child, Value):
+            raise TypeError(f"Value: _children must be Values, got {type(child).__name__} {child!r:.60}")
+    if _disabled_modes and not _grad_mode.get().enabled:
+        return  # no_grad: a leaf, as every result is
+    node._opdef = op = ops.custom(str(name) or "custom", len(parents))
+    node._a, node._b = (parents[0], parents[1] if op.arity == 2 else None) if op.arity <= 2 else (parents, None)
 
 
-def detach(x: Any) -> Any:
-    """``x.detach()`` for a Value; a float stays as it is."""
-    return x.detach() if isinstance(x, Value) else x
+def _compare(a: Value, other: Any, symbol: str, test: Callable[[float, float], bool]) -> bool:
+    if isinstance(other, Value):
+        number = other.data
+    elif is_real(other):
+        number = as_float(other, symbol)
+    else:
+        return refuse(symbol, other, reflected=False)  # type: ignore[no-any-return]
+    result = test(a.data, number)
+    for observe in comparison_observers:  # the compiled mode records comparisons as guards
+        observe(a, other, symbol, result)
+    return result
 
 
-# ------------------------------------------------------------------- user primitives
-
-
-class Primitive:
-    """A user-defined op, callable like the built-in functions (floats or Values)."""
-
-    def __init__(self, op: Op) -> None:
-        self.op = op
-        self.__name__ = op.name
-        self.__doc__ = op.doc
-
-    def __call__(self, *inputs: Any) -> Any:
-        return apply(self.op, *inputs)
-
-    def __repr__(self) -> str:
-        return f"primitive({self.op.name!r})"
-
-
-def primitive(
-    name: str,
-    forward: Callable[..., float],
-    *partials: Callable[..., Any],
-    formulas: tuple[str, ...] | None = None,
-    inputs: tuple[str, ...] | None = None,
-    domain: tuple[tuple[float, float], ...] | None = None,
-    kinks: tuple[float, ...] = (),
-    check: Callable[..., None] | None = None,
-) -> Primitive:
-    """Define a new op and add it to the op table.
-
-    ``forward(*floats) -> float``; ``partials[i](*inputs)`` is the derivative with respect
-    to input ``i``. Write partials with autograd_mini's functions (``exp``, ``cos``, ...)
-    and operators, and they work on floats and on Values, so higher-order derivatives of
-    the new op work too. ``domain`` gives a sampling interval per input for tests.
-
-    >>> import math
-    >>> softplus = primitive("softplus_doc", lambda x: math.log1p(math.exp(x)), sigmoid)
-    >>> x = Value(0.0)
-    >>> y = softplus(x)
-    >>> y.backward()
-    >>> round(y.data, 6), x.grad
-    (0.693147, 0.5)
-    >>> ops.unregister("softplus_doc")
-    """
-    op = ops.primitive_op(
-        name, forward, *partials, formulas=formulas, inputs=inputs, domain=domain,
-        kinks=kinks, check=check,
-    )
-    ops.register(op)
-    return Primitive(op)
+comparison_observers: list[Callable[[Value, Any, str, bool], None]] = []
+"""Functions told of every comparison of a Value (the compiled mode's tracer uses this)."""
 
 
 # ------------------------------------------------------------------ the chain rule
-
-_parents_of = operator.attrgetter("parents")
 
 
 def start_backward(root: Value) -> tuple[list[Value], list[Any]]:
@@ -537,10 +365,10 @@ def start_backward(root: Value) -> tuple[list[Value], list[Any]]:
 
     Returns the nodes in topological order and every node's ``.grad`` before the pass
     (for :func:`restore_gradients`). Interior gradients are reset to 0.0, since they hold
-    this pass's gradient only; leaves keep theirs, since they accumulate; the root is seeded
-    with d root / d root = 1. :func:`autograd_mini.backward_steps` starts the same way.
+    this pass's gradient only; leaves keep theirs, since they accumulate; the root is
+    seeded with d root / d root = 1. ``backward_steps`` starts the same way.
     """
-    order = topological_order(root, _parents_of)
+    order = _nodes_in_order(root)
     before = [node.grad for node in order]
     for node in order:
         if node._opdef is not None:
@@ -555,16 +383,58 @@ def restore_gradients(order: list[Value], before: list[Any]) -> None:
         node.grad = g
 
 
-def _backpropagate(order: list[Value]) -> None:
-    """The chain rule, node by node: the heart of ``backward()``.
+_EMIT = object()  # a stack marker of _nodes_in_order: the node under it is finished
 
-    For every node from the last to the first, and for each of its inputs::
+
+def _nodes_in_order(root: Value) -> list[Value]:
+    """``graph.topological_order(root)`` specialised to Values: the same order, faster.
+
+    It marks visited nodes with a token of its own instead of keeping a set, and reads
+    the input slots directly. A test checks the two give the same list.
+    """
+    token = object()
+    order: list[Value] = []
+    stack: list[Any] = [root]
+    push, pop, emit = stack.append, stack.pop, order.append
+    while stack:
+        node = pop()
+        if node is _EMIT:
+            emit(pop())
+        elif node._mark is not token:
+            node._mark = token
+            op = node._opdef
+            if op is None:
+                emit(node)  # a leaf has no inputs to visit first
+                continue
+            push(node)
+            push(_EMIT)
+            # Inputs are pushed last to first, so the first is visited first.
+            if op.arity == 2:
+                b, a = node._b, node._a
+                if b._mark is not token:
+                    push(b)
+                if a._mark is not token:
+                    push(a)
+            elif op.arity == 1:
+                if node._a._mark is not token:
+                    push(node._a)
+            else:
+                for parent in reversed(node._a):
+                    if parent._mark is not token:
+                        push(parent)
+    return order
+
+
+def _backpropagate(order: list[Value]) -> None:
+    """The chain rule on floats, node by node: the loop of ``backward()``.
+
+    For each node from the last to the first, and each of its inputs::
 
         input.grad += node.grad * local_derivative
 
-    where the local derivative is the op's rule from the table, evaluated on floats. By
-    the time a node is reached, every node that uses it has already added its share, so
-    ``node.grad`` is complete. Expects :func:`start_backward`'s preparation.
+    It is :func:`contributions` applied to every node, with ``*`` and ``+`` (nine
+    nodes in ten of a neural network) written out; a test checks the two agree bit for
+    bit. Expects :func:`start_backward`'s preparation.
     """
     node = None
     try:
@@ -573,33 +443,84 @@ def _backpropagate(order: list[Value]) -> None:
             if op is None:
                 continue  # a leaf: nothing to pass on
             g = node.grad
-            if op.arity == 2:  # most nodes: unpacked by hand, as this loop is the hot path
-                a: Any = node._a
-                b: Any = node._b
-                da, db = op.partials
-                x, y = a.data, b.data
-                a.grad += g * da(node.data, x, y)
-                b.grad += g * db(node.data, x, y)
+            if op is MUL:  # d(a * b)/da = b, d(a * b)/db = a
+                a, b = node._a, node._b
+                assert b is not None
+                a.grad += g * b.data
+                b.grad += g * a.data
+            elif op is ADD:  # both local derivatives are 1, and g * 1 is g exactly
+                node._a.grad += g
+                node._b.grad += g  # type: ignore[union-attr]
+            elif op.custom:
+                node._backward()  # a micrograd-style node: its own closure
             elif op.arity == 1:
                 a = node._a
-                a.grad += g * op.partials[0](node.data, a.data)
+                a.grad += g * op.rules[0](node.data, a.data)
             else:
-                args = [p.data for p in node._a]
-                for parent, rule in zip(node._a, op.partials):
+                parents = node.parents
+                args = [p.data for p in parents]
+                for parent, rule in zip(parents, op.rules):
                     parent.grad += g * rule(node.data, *args)
     except (ArithmeticError, ValueError, TypeError) as exc:
         assert node is not None
         raise backward_error(node, exc) from exc
 
 
+def contributions(node: Value, upstream: Any, on_values: bool = False) -> list[tuple[Value, Any, Any]]:
+    """One node's step of the chain rule: ``(input, local derivative, upstream × local)``.
+
+    The general form of backward's loop, shared by :func:`gradients` (and so ``grad``
+    and ``create_graph``) and ``backward_steps``. With ``on_values`` the rules are called
+    on the nodes themselves and build graph. A micrograd-style node runs its own
+    ``_backward`` (on a scratch ``.grad``, put back after), giving one entry per input.
+    """
+    op = node._opdef
+    assert op is not None
+    parents = node.parents
+    out: Any
+    args: tuple[Any, ...]
+    try:
+        if op.custom:
+            return _custom_contributions(node, parents, upstream)
+        if on_values:
+            rules, out, args = value_rules(op), node, parents
+        else:
+            rules, out, args = op.rules, node.data, tuple([p.data for p in parents])
+        result = []
+        for parent, rule in zip(parents, rules):
+            local = rule(out, *args)
+            result.append((parent, local, upstream * local))
+        return result
+    except (ArithmeticError, ValueError, TypeError) as exc:
+        raise backward_error(node, exc) from exc
+
+
+def _custom_contributions(node: Value, parents: tuple[Value, ...], upstream: Any) -> list[tuple[Value, Any, Any]]:
+    closure = node.__dict__.get("_backward")
+    unique = list(dict.fromkeys(parents))
+    if closure is None:
+        return [(p, 0.0, 0.0) for p in unique]  # no closure was assigned: micrograd's no-op
+    saved = [p.grad for p in unique], node.grad
+    try:
+        for p in unique:
+            p.grad = 0.0
+        node.grad = upstream
+        closure()
+        return [(p, p.grad / upstream if upstream else 0.0, p.grad) for p in unique]
+    finally:
+        for p, g in zip(unique, saved[0]):
+            p.grad = g
+        node.grad = saved[1]
+
+
 def gradients(root: Value, create_graph: bool = False) -> dict[Value, Any]:
     """d root / d node for every node ``root`` depends on. No ``.grad`` is read or written.
 
-    The same chain rule as ``backward``, with the sums kept in a dict instead of in
-    ``.grad``: so it is safe to call from several threads on a shared graph, or inside a
-    backward pass. :func:`autograd_mini.grad` is built on it. With ``create_graph=True``
-    the rules are called on the nodes themselves, so the derivatives are Values (or plain
-    floats where they are constants) that can be differentiated again.
+    The chain rule with the sums kept in a dict instead of in ``.grad``, so it is safe to
+    call from several threads on a shared graph (except through micrograd-style nodes,
+    whose closures write ``.grad``). :func:`autograd_mini.grad` is built on it. With
+    ``create_graph=True`` the rules are called on the nodes themselves, so the derivatives
+    are Values (or plain floats where they are constants) that can be differentiated again.
 
     >>> x = Value(2.0)
     >>> y = x * x + x
@@ -611,41 +532,126 @@ def gradients(root: Value, create_graph: bool = False) -> dict[Value, Any]:
     # On floats, 0.0 + share, exactly as backward() adds to a zeroed .grad (same bits); on
     # Values, the first share is taken as it is, so no "0.0 + ..." nodes are built.
     add = _accumulate if create_graph else operator.add
-    node = None
-    try:
-        for node in reversed(order):
-            op = node._opdef
-            if op is None:
-                continue
-            g = grads[node]  # complete: every node that uses this one came later in order
-            parents = node.parents
-            out: Any
-            args: tuple[Any, ...]
-            if create_graph:
-                out, args = node, parents
-            else:
-                out, args = node.data, tuple([p.data for p in parents])
-            for parent, rule in zip(parents, op.partials):
-                grads[parent] = add(grads.get(parent, 0.0), g * rule(out, *args))
-    except (ArithmeticError, ValueError, TypeError) as exc:
-        assert node is not None
-        raise backward_error(node, exc) from exc
+    for node in reversed(order):
+        if node._opdef is not None:
+            for parent, _, share in contributions(node, grads.get(node, 0.0), create_graph):
+                grads[parent] = add(grads.get(parent, 0.0), share)
     return grads
 
 
-def backward_error(node: Value, exc: Exception) -> Exception:
-    """The error a failed derivative rule becomes: the op, the input and the rule named."""
+_parents_of = operator.attrgetter("parents")
+
+
+def _accumulate(total: Any, g: Any) -> Any:
+    # 0.0 + g is g exactly; skipping the add keeps create_graph graphs free of "+ 0" nodes.
+    if type(total) is float and total == 0.0:
+        return g
+    return total + g
+
+
+# ------------------------------------------------- one function and method per op
+
+
+def function(op: Op) -> Callable[..., Any]:
+    """The float-or-Value function of ``op``: floats in, float out; Values in, Value out."""
+
+    def call(*inputs: Any) -> Any:
+        return apply(op, *inputs)
+
+    call.__name__ = call.__qualname__ = op.function_name or op.name
+    call.__doc__ = f"{op.doc[:1].upper()}{op.doc[1:]}.\n\nFloat in, float out; Value in, Value out (the op {op.name!r})."
+    return call
+
+
+def _method(op: Op) -> Callable[..., Value]:
+    def unary(self: Value) -> Value:
+        return _node(_forward(op, self.data), op, self)
+
+    def several(self: Value, *others: Any) -> Value:
+        return apply(op, self, *others)  # type: ignore[no-any-return]
+
+    method = unary if op.arity == 1 else several
+    method.__name__ = method.__qualname__ = op.function_name
+    method.__doc__ = f"{op.doc[:1].upper()}{op.doc[1:]} (the op {op.name!r})."
+    return method
+
+
+def value_rules(op: Op) -> tuple[ops.Rule, ...]:
+    """``op``'s derivative rules on Values: the same formulas, building graph when called."""
+    rules = op.value_rules
+    if rules is None:
+        functions: dict[str, Any] = {o.function_name: function(o) for o in ops.OPS.values()
+                                     if o.function_name}
+        functions["number"] = lambda x: x.data if isinstance(x, Value) else x
+        rules = op.value_rules = op.compile_rules(functions, compare_numbers=True)
+    return rules
+
+
+def detach(x: Any) -> Any:
+    """``x.detach()`` for a Value; a float stays as it is."""
+    return x.detach() if isinstance(x, Value) else x
+
+
+# Every built-in op written as a call (exp, tanh, ...) is a function of this module and a
+# method of Value, made from its row: a new row is a new function and method.
+for _op in ops.OPS.values():
+    if _op.function_name:
+        globals()[_op.function_name] = function(_op)
+        setattr(Value, _op.function_name, _method(_op))
+        __all__.append(_op.function_name)
+
+if TYPE_CHECKING:
+    def __getattr__(name: str) -> Callable[..., Any]: ...
+
+
+# ------------------------------------------------------------- copying and pickling
+# A graph pickles and copies with its ops by name. Pickle and deepcopy recurse into an
+# object's state, so a node's state names its inputs, but the first node of a graph to be
+# written also lists all the nodes it depends on, inputs first: each is then written when
+# its own inputs already are, and the depth of the graph never becomes recursion depth.
+
+# The ids of nodes an ancestor list is about to write. An entry left behind by a pickling
+# that failed midway only makes that node be written the plain (recursive) way.
+_listed: set[int] = set()
+
+
+def _reduce(node: Value, protocol: int) -> tuple[Any, ...]:
     op = node._opdef
-    assert op is not None
-    at = ", ".join(repr(p.data) for p in node.parents)
-    formulas = "; ".join(op.derivative_text(i) for i in range(op.arity))
-    if isinstance(exc, TypeError):
-        problem = "a local-derivative rule failed"
-        advice = "check that every partial returns a number (or a Value) for these inputs"
-    else:
-        problem = "the local derivative is not finite there"
-        advice = "keep the input away from that point"
-    return _same_kind(
-        exc, f"backward through {op.name} at input {at}: {problem} ({formulas}): {exc};"
-        f" {advice}"
-    )
+    if op is not None and op.custom and "_backward" in node.__dict__:
+        raise TypeError(
+            f"cannot pickle or copy a node whose _backward was written by hand (op {op.name!r}):"
+            " its closure refers to the original nodes. Rebuild the graph from copied leaves"
+        )
+    state = (node.data, node.grad, node.label, op, node.parents, node.__dict__ or None)
+    if op is None or id(node) in _listed:
+        _listed.discard(id(node))
+        return _new_value, (Value,), (None, state)
+    ancestors = topological_order(node, _parents_of)[:-1]
+    _listed.update(map(id, ancestors))
+    # The list goes first: by the time this node's own inputs are written, they are.
+    return _new_value, (Value,), ([*ancestors, _ListEnd(ancestors)], state)
+
+
+def _set_state(node: Value, state: tuple[Any, Any]) -> None:
+    _, (node.data, node.grad, node.label, op, parents, attributes) = state
+    node._mark = None
+    node._opdef = op
+    node._a, node._b = (None, None) if op is None else (
+        (parents[0], parents[1] if op.arity == 2 else None) if op.arity <= 2 else (parents, None))
+    if attributes:
+        node.__dict__.update(attributes)
+
+
+class _ListEnd:
+    """Written after an ancestor list: the nodes it listed are no longer pending."""
+
+    def __init__(self, nodes: list[Value]) -> None:
+        self.nodes = nodes
+
+    def __reduce__(self) -> tuple[Any, ...]:
+        _listed.difference_update(map(id, self.nodes))
+        return type(None), ()
+
+
+Value.__reduce_ex__ = _reduce  # type: ignore[assignment]
+Value.__setstate__ = _set_state  # type: ignore[attr-defined]

@@ -13,7 +13,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any
 
-from autograd_mini.engine import Value, backward_error, restore_gradients, start_backward
+from autograd_mini.engine import Value, contributions, restore_gradients, start_backward
 from autograd_mini.ops import Op
 
 __all__ = ["ParentUpdate", "Step", "backward_steps"]
@@ -193,32 +193,46 @@ def backward_steps(root: Value) -> Iterator[Step]:
         op = node.opdef
         if op is None:
             continue
-        parents = node.parents
         upstream = node.grad
-        args = [p.data for p in parents]
         updates = []
         try:
-            # backward()'s loop: parent.grad += upstream * rule(out, *inputs), input by
-            # input; the same float operations in the same order give the same bits.
-            for i, (parent, rule) in enumerate(zip(parents, op.partials)):
-                local = rule(node.data, *args)
-                contribution = upstream * local
-                before = parent.grad
-                parent.grad = before + contribution
-                updates.append(ParentUpdate(
-                    parent=parent, parent_name=pass_.name(parent), input_index=i,
-                    input_name=op.inputs[i], formula=op.derivative_text(i),
-                    local_derivative=local, upstream=upstream, contribution=contribution,
-                    grad_before=before, grad_after=parent.grad,
-                ))
-        except BaseException as exc:
+            if op.custom:  # a micrograd-style node: its closure runs, as in backward()
+                changes = _run_closure(node)
+            else:
+                # backward()'s loop: parent.grad += upstream * rule(out, *inputs), input by
+                # input; the same float operations in the same order give the same bits.
+                changes = []
+                for parent, local, contribution in contributions(node, upstream):
+                    before = parent.grad
+                    parent.grad = before + contribution
+                    changes.append((parent, local, contribution, before, parent.grad))
+        except BaseException:
             restore_gradients(order, saved)  # a failed pass changes nothing, as in backward()
-            if isinstance(exc, (ArithmeticError, ValueError, TypeError)):
-                raise backward_error(node, exc) from exc
             raise
+        for i, (parent, local, contribution, before, after) in enumerate(changes):
+            index = node.parents.index(parent) if op.custom else i
+            updates.append(ParentUpdate(
+                parent=parent, parent_name=pass_.name(parent), input_index=index,
+                input_name=op.inputs[index], formula=op.derivative_text(index),
+                local_derivative=local, upstream=upstream, contribution=contribution,
+                grad_before=before, grad_after=after,
+            ))
         step = Step(len(pass_.steps), node, op, upstream, tuple(updates), pass_)
         pass_.steps.append(step)
         yield step
+
+
+def _run_closure(node: Value) -> list[tuple[Value, Any, Any, Any, Any]]:
+    """Run a micrograd-style node's own ``_backward``; what it added to each input."""
+    inputs = list(dict.fromkeys(node.parents))
+    before = [p.grad for p in inputs]
+    node._backward()
+    upstream = node.grad
+    changes = []
+    for parent, old in zip(inputs, before):
+        added = parent.grad - old
+        changes.append((parent, added / upstream if upstream else 0.0, added, old, parent.grad))
+    return changes
 
 
 def _num(x: Any) -> str:
