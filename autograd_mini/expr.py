@@ -25,29 +25,37 @@ fail with ``RecursionError`` or ``MemoryError``; everything after parsing is ite
 >>> parse("__import__('os')")
 Traceback (most recent call last):
 ...
-autograd_mini.expr.ExpressionError: unknown function '__import__' (at column 1); functions: abs, cos, exp, log, relu, sigmoid, sin, sqrt, tanh
+autograd_mini.expr.ExpressionError: unknown function '__import__' (at column 1); functions: abs, cos, exp, log, relu, sigmoid, sign, sin, sqrt, tanh
 """
 
 from __future__ import annotations
 
 import ast
 import math
-from collections.abc import Mapping
+import warnings
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
+from functools import partial
 from typing import Any
 
 from autograd_mini import ops
 from autograd_mini.engine import apply
+from autograd_mini.graph import topological_order
 from autograd_mini.ops import Op
 
 __all__ = [
     "MAX_EXPONENT",
     "MAX_LENGTH",
     "MAX_NESTING",
+    "Call",
+    "Constant",
     "Expression",
     "ExpressionError",
+    "Input",
+    "Node",
     "functions",
     "parse",
+    "resolve_op",
 ]
 
 MAX_LENGTH = 1000
@@ -119,36 +127,51 @@ def functions() -> dict[str, Op]:
     return {op.function_name: op for op in ops.OPS.values() if op.function_name}
 
 
-# ---------------------------------------------------------------------- compiled form
-# An expression is compiled into postfix instructions, evaluated with a stack: no
-# recursion anywhere, so a long chain like x+x+...+x costs nothing special.
+# ------------------------------------------------------------------ the expression tree
+# One tree serves the parser and the Hypothesis strategies (autograd_mini.testing): an
+# expression is a graph of op-table calls over inputs and constants, a node possibly shared.
+# Every walk over it is iterative (graph.py), so a long chain like x+x+...+x costs nothing
+# special.
 
 
-@dataclass(frozen=True)
-class _Variable:
+@dataclass(frozen=True, eq=False)
+class Input:
+    """The expression's input number ``index`` (the variable ``variables[index]``)."""
+
     index: int
 
 
-@dataclass(frozen=True)
-class _Constant:
+@dataclass(frozen=True, eq=False)
+class Constant:
+    """A number written in the expression."""
+
     value: float
 
 
-@dataclass(frozen=True)
-class _Apply:
+@dataclass(frozen=True, eq=False)
+class Call:
+    """``op`` applied to ``args``, other nodes of the tree (a node may be used twice)."""
+
     op: Op
+    args: tuple[Node, ...]
 
 
-_Instruction = _Variable | _Constant | _Apply
+Node = Input | Constant | Call
 
+
+def _args_of(node: Node) -> tuple[Node, ...]:
+    return node.args if isinstance(node, Call) else ()
 
 
 class Expression:
-    """A parsed expression: callable on floats (float out) or Values (``Value`` out).
+    """A program over named variables, built from the op table: callable on floats
+    (float out) or Values (``Value`` out, with its graph; a shared node is one Value).
 
-    Call it with one argument per variable, positionally in the order of
-    :attr:`variables` or by name. ``str()`` gives the formula back in canonical spelling
-    (the op table's notation, with brackets only where they are needed).
+    Made by :func:`parse` from text, or drawn by :func:`autograd_mini.testing.expressions`
+    (which also gives a ``point`` to check it at). Call it with one argument per
+    variable, positionally in the order of :attr:`variables` or by name. ``str()`` gives
+    the formula in canonical spelling (the op table's notation, with brackets only where
+    they are needed).
 
     >>> f = parse("x**2 + 3*x")
     >>> f(2.0), f(x=2.0)
@@ -159,38 +182,70 @@ class Expression:
     >>> y.backward()
     >>> x.grad
     7.0
+    >>> Expression.parse_tree(("+", ("tanh", ("*", 0, 1)), ("log", 1)), point=(0.5, 2.0))
+    Expression('tanh(x0 * x1) + log(x1)', point=(0.5, 2.0))
     """
 
-    __slots__ = ("_program", "_text", "source", "variables")
+    __slots__ = ("_order", "_text", "point", "root", "source", "variables")
 
-    def __init__(self, source: str, variables: tuple[str, ...],
-                 program: tuple[_Instruction, ...]) -> None:
+    def __init__(self, root: Node, variables: Sequence[str], *, source: str | None = None,
+                 point: Sequence[float] | None = None) -> None:
+        self.root = root
+        self.variables = tuple(variables)
+        """The variable names (in the order they first appear in parsed text)."""
         self.source = source
-        """The text this expression was parsed from."""
-        self.variables = variables
-        """The variable names, in the order they first appear in the text."""
-        self._program = program
-        self._text = _render(program, variables)
+        """The text this expression was parsed from (``None`` if it was drawn)."""
+        self._order: list[Node] = topological_order(root, _args_of)
+        for node in self._order:
+            if isinstance(node, Input) and not 0 <= node.index < len(self.variables):
+                raise ValueError(f"Expression: input x{node.index} has no variable")
+        if point is not None and len(point) != len(self.variables):
+            raise ValueError(f"Expression: point {tuple(point)!r} needs {len(self.variables)}"
+                             " coordinates")
+        self.point: tuple[float, ...] | None = (
+            None if point is None else tuple(float(x) for x in point))
+        """A point to evaluate or check the expression at (drawn expressions have one)."""
+        self._text = self._render()
+
+    @classmethod
+    def parse_tree(cls, tree: Any, point: Sequence[float]) -> Expression:
+        """Build an Expression over ``x0 .. x{n-1}`` from nested tuples ``(op_name, *args)``.
+
+        An int ``i`` is the input ``x{i}``, a float is a constant; op names are those of
+        :data:`autograd_mini.ops.OPS` or ``"**k"`` for ``autograd_mini.ops.power(k)``.
+        """
+        inputs: dict[int, Input] = {}
+
+        def build(item: Any) -> Node:
+            if isinstance(item, bool):
+                raise TypeError(f"Expression.parse_tree: {item!r} is neither an input nor an op")
+            if isinstance(item, int):
+                return inputs.setdefault(item, Input(item))
+            if isinstance(item, float):
+                return Constant(item)
+            name, *args = item
+            return Call(resolve_op(name), tuple(build(a) for a in args))
+
+        return cls(build(tree), [f"x{i}" for i in range(len(point))], point=point)
 
     @property
     def n_inputs(self) -> int:
         """How many variables (inputs) the expression has."""
         return len(self.variables)
 
+    # ---------------------------------------------------------------- evaluation
     def __call__(self, *args: Any, **kwargs: Any) -> Any:
-        values = self._arguments(args, kwargs)
-        stack: list[Any] = []
-        for instruction in self._program:
-            if isinstance(instruction, _Apply):
-                n = instruction.op.arity
-                inputs = stack[len(stack) - n:]
-                del stack[len(stack) - n:]
-                stack.append(apply(instruction.op, *inputs))
-            elif isinstance(instruction, _Variable):
-                stack.append(values[instruction.index])
+        inputs = self._arguments(args, kwargs)
+        values: dict[int, Any] = {}  # by node: a shared subexpression is evaluated once
+        for node in self._order:
+            if isinstance(node, Input):
+                result = inputs[node.index]
+            elif isinstance(node, Constant):
+                result = node.value
             else:
-                stack.append(instruction.value)
-        return stack[0]
+                result = apply(node.op, *(values[id(arg)] for arg in node.args))
+            values[id(node)] = result
+        return values[id(self.root)]
 
     def evaluate(self, values: Mapping[str, Any]) -> Any:
         """Evaluate with a mapping from variable name to float or Value.
@@ -219,6 +274,35 @@ class Expression:
             )
         return list(args)
 
+    # ------------------------------------------------------------------- reading
+    @property
+    def ops(self) -> tuple[Op, ...]:
+        """The distinct ops used, in the order they are evaluated."""
+        seen: dict[str, Op] = {}
+        for node in self._order:
+            if isinstance(node, Call):
+                seen.setdefault(node.op.name, node.op)
+        return tuple(seen.values())
+
+    @property
+    def depth(self) -> int:
+        """Ops on the longest path from an input to the result (0 for a bare input)."""
+        depth: dict[int, int] = {}
+        for node in self._order:
+            depth[id(node)] = (1 + max(depth[id(a)] for a in node.args)
+                               if isinstance(node, Call) else 0)
+        return depth[id(self.root)]
+
+    def namespace(self) -> dict[str, Callable[..., Any]]:
+        """The functions ``str(self)`` calls, by name, for ``eval`` (user ops included).
+
+        >>> import math
+        >>> expr = Expression.parse_tree(("exp", ("neg", 0)), (1.0,))
+        >>> eval(str(expr), {**expr.namespace(), "x0": 1.0}) == math.exp(-1.0)
+        True
+        """
+        return {op.function_name: partial(apply, op) for op in self.ops if op.function_name}
+
     @property
     def __name__(self) -> str:
         """The formula, so reports that name a function by ``__name__`` show it."""
@@ -228,27 +312,52 @@ class Expression:
         return self._text
 
     def __repr__(self) -> str:
-        return f"Expression({self._text!r})"
+        if self.point is None:
+            return f"Expression({self._text!r})"
+        return f"Expression({self._text!r}, point={self.point!r})"
+
+    def _render(self) -> str:
+        """The formula as text, with brackets only where precedence requires them."""
+        texts: dict[int, tuple[str, int]] = {}  # node -> (text, precedence)
+        for node in self._order:
+            if isinstance(node, Input):
+                texts[id(node)] = (self.variables[node.index], ops.ATOM)
+            elif isinstance(node, Constant):
+                value = node.value
+                negative_zero = value == 0.0 and math.copysign(1.0, value) < 0.0
+                whole = value.is_integer() and abs(value) < 1e16 and not negative_zero
+                text = repr(int(value)) if whole else repr(value)
+                texts[id(node)] = (text, ops.NEG.precedence if text.startswith("-") else ops.ATOM)
+            else:
+                texts[id(node)] = node.op.format_source(*(texts[id(a)] for a in node.args))
+        return texts[id(self.root)][0]
 
 
-def _render(program: tuple[_Instruction, ...], variables: tuple[str, ...]) -> str:
-    """The formula as text, with brackets only where precedence requires them."""
-    stack: list[tuple[str, int]] = []  # (text, precedence)
-    for instruction in program:
-        if isinstance(instruction, _Variable):
-            stack.append((variables[instruction.index], ops.ATOM))
-        elif isinstance(instruction, _Constant):
-            value = instruction.value
-            negative_zero = value == 0.0 and math.copysign(1.0, value) < 0.0
-            whole = value.is_integer() and abs(value) < 1e16 and not negative_zero
-            text = repr(int(value)) if whole else repr(value)
-            stack.append((text, ops.NEG.precedence if text.startswith("-") else ops.ATOM))
-        else:
-            n = instruction.op.arity
-            operands = stack[len(stack) - n:]
-            del stack[len(stack) - n:]
-            stack.append(instruction.op.format_source(*operands))
-    return stack[0][0]
+def resolve_op(spec: Any) -> Op:
+    """An op from an Op, a primitive, its name, or ``"**k"`` for the power op of ``k``.
+
+    >>> resolve_op("tanh"), resolve_op("**2")
+    (<op tanh>, <op **2>)
+    """
+    if isinstance(spec, Op):
+        return spec
+    inner = getattr(spec, "op", None)  # a Primitive made by autograd_mini.primitive
+    if isinstance(inner, Op):
+        return inner
+    if isinstance(spec, str):
+        if spec in ops.OPS:
+            return ops.OPS[spec]
+        if spec.startswith("**"):
+            try:
+                exponent = float(spec[2:])
+            except ValueError:
+                pass
+            else:
+                return ops.power(int(exponent) if exponent.is_integer() else exponent)
+        raise KeyError(
+            f"no op named {spec!r} in the op table; known: {', '.join(ops.OPS)}"
+        )
+    raise TypeError(f"{spec!r} is not an op, an op name or a primitive")
 
 
 # ------------------------------------------------------------------------------ parse
@@ -269,7 +378,11 @@ def parse(text: str) -> Expression:
         raise ExpressionError(f"an expression must be a string, not {type(text).__name__}")
     _check_text(text)
     try:
-        tree = ast.parse(text.strip(), mode="eval")
+        with warnings.catch_warnings():
+            # Python warns about text such as "1if x else 2"; the error (or the refusal of
+            # the construct below) is the one message the user gets.
+            warnings.simplefilter("ignore")
+            tree = ast.parse(text.strip(), mode="eval")
     except SyntaxError as error:
         where = f" at column {error.offset}" if error.offset else ""
         raise ExpressionError(f"syntax error{where}: {error.msg}") from None
@@ -322,22 +435,28 @@ def _compile(source: str, root: ast.expr) -> Expression:
     :class:`Op` on the stack is emitted as it is (``x ** 3``: the op made for exponent 3).
     """
     table = functions()
-    variables: dict[str, int] = {}
-    program: list[_Instruction] = []
+    variables: dict[str, Input] = {}
+    operands: list[Node] = []  # the tree built so far, as a stack of subexpressions
     stack: list[tuple[ast.AST | Op, bool]] = [(root, False)]
+
+    def call(op: Op) -> None:
+        args = tuple(operands[len(operands) - op.arity:])
+        del operands[len(operands) - op.arity:]
+        operands.append(Call(op, args))
+
     while stack:
         node, operands_done = stack.pop()
         if isinstance(node, Op):
-            program.append(_Apply(node))
+            call(node)
         elif operands_done:
-            program.append(_Apply(_op_of(node, table)))
+            call(_op_of(node, table))
         elif (constant := _constant_value(node)) is not None:
-            program.append(_Constant(constant))
+            operands.append(Constant(constant))
         elif isinstance(node, ast.Name):
             if node.id in table:
                 raise _refuse(node, f"{node.id!r} is a function",
                               f"call it, e.g. {node.id}(x), or name the variable differently")
-            program.append(_Variable(variables.setdefault(node.id, len(variables))))
+            operands.append(variables.setdefault(node.id, Input(len(variables))))
         elif isinstance(node, ast.BinOp):
             if type(node.op) not in _BINARY_OPS:
                 raise _refuse(node, f"operator {_operator_text(node.op)} is not supported",
@@ -368,7 +487,7 @@ def _compile(source: str, root: ast.expr) -> Expression:
         else:
             what = _REFUSED.get(type(node), f"the construct {type(node).__name__} is")
             raise _refuse(node, f"{what} not allowed")
-    return Expression(source, tuple(variables), tuple(program))
+    return Expression(operands[0], list(variables), source=source)
 
 
 def _op_of(node: ast.AST, table: Mapping[str, Op]) -> Op:
