@@ -140,7 +140,7 @@ def test_micrograd_drawing_code_runs_unchanged() -> None:
     nodes, edges = trace(y)
     assert len(nodes) == 6  # x, 2, x*2, 1, +, relu
     assert len(edges) == 5
-    assert {n._op for n in nodes} == {"", "*", "+", "relu"}
+    assert {n._op for n in nodes} == {"", "*", "+", "ReLU"}  # micrograd's spelling
     lines = dot_lines(y)
     assert "{ data 3.0000 | grad 1.0000 }" in lines
     assert "{ data 1.0000 | grad 2.0000 }" in lines

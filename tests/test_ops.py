@@ -27,6 +27,7 @@ REFERENCE: dict[str, tuple[Function, tuple[Function, ...]]] = {
                       lambda a, b: math.pow(a, b) * math.log(a))),
     "neg": (lambda x: -x, (lambda x: -1.0,)),
     "abs": (math.fabs, (lambda x: math.copysign(1.0, x),)),
+    "sign": (lambda x: math.copysign(1.0, x) if x else 0.0, (lambda x: 0.0,)),
     "exp": (math.exp, (math.exp,)),
     "log": (math.log, (lambda x: 1.0 / x,)),
     "tanh": (math.tanh, (lambda x: 1.0 / math.cosh(x) ** 2,)),
@@ -53,7 +54,7 @@ def sample_points(op: ops.Op) -> list[tuple[float, ...]]:
     points = []
     for j in range(len(FRACTIONS)):
         point = []
-        for i, (low, high) in enumerate(op.domain):
+        for i, (low, high) in enumerate(op.sample):
             t = FRACTIONS[(j + 2 * i) % len(FRACTIONS)]
             point.append(low + (high - low) * t)
         points.append(tuple(point))
@@ -179,7 +180,7 @@ POWERS = [2, 3, -1, -2, 0, 1, 0.5, 1.5, -0.5, 2.0, 7]
 def test_power_by_a_number(k: float) -> None:
     op = ops.power(k)
     assert op.name == f"**{k!r}"
-    low, high = op.domain[0]
+    low, high = op.sample[0]
     for t in FRACTIONS:
         x = low + (high - low) * t
         v = Value(x)
@@ -264,7 +265,7 @@ def test_value_exponent_mixed_second_derivative() -> None:
 
 def test_every_op_formula_and_notation_are_text_for_each_input() -> None:
     for op in ops.OPS.values():
-        assert len(op.formulas) == len(op.inputs) == op.arity == len(op.partials)
+        assert len(op.formulas) == len(op.inputs) == op.arity == len(op.rules)
         text = op.format(*op.inputs)
         for name in op.inputs:
             assert name in text
@@ -273,13 +274,26 @@ def test_every_op_formula_and_notation_are_text_for_each_input() -> None:
 
 
 def test_op_table_rejects_inconsistent_entries() -> None:
-    with pytest.raises(ValueError, match="at least one"):
-        ops.Op("bad", lambda: 0.0, (), (), "bad()", ())
-    with pytest.raises(ValueError, match="formulas"):
-        ops.Op("bad", lambda x: x, (lambda out, x: 1.0,), (), "bad({0})", ("x",))
-    with pytest.raises(ValueError, match="domain"):
-        ops.Op("bad", lambda x: x, (lambda out, x: 1.0,), ("1",), "bad({0})", ("x",),
-               domain=((0.0, 1.0), (0.0, 1.0)))
+    with pytest.raises(ValueError, match="at least one input"):
+        ops.Op("bad", "bad()", {}, forward=lambda: 0.0)
+    with pytest.raises(ValueError, match="uses the name 'c'"):
+        ops.Op("bad", "a + b", {"a": "1", "b": "c"})
+    with pytest.raises(ValueError, match="Attribute"):
+        ops.Op("bad", "bad(x)", {"x": "x.real"}, forward=abs)
+    with pytest.raises(ValueError, match="give its float forward"):
+        ops.Op("bad", "bad(x)", {"x": "1"})
+    with pytest.raises(ValueError, match="sample names"):
+        ops.Op("bad", "-x", {"x": "-1"}, sample={"y": (0.0, 1.0)})
+    with pytest.raises(ValueError, match="one per input"):
+        ops.Op("bad", "bad(x)", {"x": lambda x: 1.0}, forward=abs, formula_texts=("1", "2"))
+
+
+def test_a_formula_calling_an_unknown_function_is_refused_when_registered() -> None:
+    op = ops.Op("calls_nothing_test", "calls_nothing_test(x)", {"x": "no_such_function(x)"},
+                forward=math.exp, builtin=False)
+    with pytest.raises(ValueError, match="calls no_such_function"):
+        ops.register(op)
+    assert "calls_nothing_test" not in ops.OPS  # nothing half-registered
 
 
 def test_register_and_unregister_rules() -> None:

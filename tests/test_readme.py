@@ -40,7 +40,7 @@ def test_markdown_table_lists_every_builtin_op_and_the_power_family() -> None:
         for formula in op.formulas:
             assert f"`{formula}`" in line
         assert line.count("|") - line.count("\\|") == 5  # four cells: no stray pipe
-    assert lines[-1].startswith("| `**k` | `x ** k` | d/dx = `k * x**(k-1)` |")
+    assert lines[-1].startswith("| `**k` | `x ** k` | d/dx = `k * x ** (k - 1)` |")
     assert table.endswith("\n")
 
 

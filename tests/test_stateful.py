@@ -164,7 +164,7 @@ class GraphMachine(RuleBasedStateMachine):
                 inputs = [p.data for p in node.parents]
                 tangent[node] = sum(
                     rule(node.data, *inputs) * tangent.get(parent, 0.0)
-                    for rule, parent in zip(op.partials, node.parents)
+                    for rule, parent in zip(op.rules, node.parents)
                 )
             derivative = tangent.get(root, 0.0)
             numeric = self.central_difference(order, seed, root)
