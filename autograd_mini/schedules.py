@@ -20,6 +20,7 @@ epochs in float64.
 from __future__ import annotations
 
 import bisect
+import itertools
 import math
 import numbers
 from collections.abc import Sequence
@@ -210,7 +211,7 @@ class SequentialLR(Schedule):
                 f"SequentialLR: {len(self.schedules)} schedules need {len(self.schedules) - 1}"
                 f" milestones, got {len(self.milestones)}"
             )
-        if any(a >= b for a, b in zip(self.milestones, self.milestones[1:])):
+        if any(a >= b for a, b in itertools.pairwise(self.milestones)):
             raise ValueError(f"SequentialLR: milestones must increase, got {self.milestones}")
         super().__init__(optimizer)
 
