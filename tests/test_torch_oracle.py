@@ -251,7 +251,7 @@ def test_optimizer_defaults_are_torchs() -> None:
 
 
 def _schedule_pairs(mine_opt: optim.Optimizer, theirs_opt: Any, case: str) -> tuple[Any, Any]:
-    S, T = schedules, torch.optim.lr_scheduler
+    S, T = schedules, torch.optim.lr_scheduler  # noqa: N806 - the two libraries side by side
     if case == "step":
         return S.StepLR(mine_opt, 7, gamma=0.5), T.StepLR(theirs_opt, 7, gamma=0.5)
     if case == "exponential":
@@ -471,7 +471,7 @@ def test_to_torch_refuses_what_has_no_equivalent_by_name() -> None:
 
     with pytest.raises(TypeError, match="to_torch: Custom has no PyTorch equivalent"):
         to_torch(Custom())
-    with pytest.raises(TypeError, match="expected a torch.nn.Module, got MLP"):
+    with pytest.raises(TypeError, match=r"expected a torch\.nn\.Module, got MLP"):
         from_torch(nn.MLP(1, [1], seed=0))
 
 
@@ -479,7 +479,7 @@ def test_a_model_trained_here_continues_in_torch_identically() -> None:
     from autograd_mini import datasets
     from autograd_mini.training import fit
 
-    X, y = datasets.moons(40, noise=0.1, seed=0)
+    X, y = datasets.moons(40, noise=0.1, seed=0)  # noqa: N806 - as fit names them
     model = nn.MLP(2, [8, 1], activation="tanh", init="xavier", seed=0)
     fit(model, X, y, losses.binary_cross_entropy, optim.Adam(model.parameters(), lr=0.05),
         epochs=5, progress=False)
