@@ -15,7 +15,7 @@ def test_without_torch_both_directions_say_how_to_install_it(monkeypatch: pytest
     monkeypatch.setitem(sys.modules, "torch", None)  # makes `import torch` fail
     with pytest.raises(ImportError, match=r'to_torch needs PyTorch: pip install "autograd-mini\[torch\]"'):
         to_torch(nn.MLP(2, [1], seed=0))
-    with pytest.raises(ImportError, match="from_torch needs PyTorch.*CPU build.*README"):
+    with pytest.raises(ImportError, match=r"from_torch needs PyTorch.*CPU build.*README"):
         from_torch(object())
 
 
