@@ -37,7 +37,7 @@ import math
 import numbers
 import os
 import random
-from collections.abc import Callable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any, ClassVar
 
@@ -185,24 +185,39 @@ class Module:
 
     # -------------------------------------------------------------- parameters
 
-    def _members(self) -> Iterator[tuple[str, Value | Module]]:
-        """The Value and Module attributes (and list entries ``name.i``), in attribute order."""
+    def _members(self, named: bool = True) -> list[tuple[Any, Any]]:
+        """The Value and Module attributes (and list entries ``name.i``), in attribute order.
+
+        Attributes whose name starts with ``_`` are private state, never members. With
+        ``named=False`` names are left out (None) and a list made only of Values is one
+        member, taken whole: ``parameters()`` runs at every training step, and building a
+        name or a tuple per weight was most of its cost.
+        """
+        members: list[tuple[Any, Any]] = []
         for name, value in vars(self).items():
-            if name.startswith("_"):
+            if name[0] == "_":
                 continue
             if isinstance(value, (Value, Module)):
-                yield name, value
+                members.append((name, value))
             elif isinstance(value, (list, tuple)):
-                for i, item in enumerate(value):
-                    if isinstance(item, (Value, Module)):
-                        yield f"{name}.{i}", item
+                if not named and set(map(type, value)) <= {Value}:
+                    members.append((None, value))
+                elif named:
+                    members.extend((f"{name}.{i}", item) for i, item in enumerate(value)
+                                   if isinstance(item, (Value, Module)))
+                else:
+                    members.extend((None, item) for item in value
+                                   if isinstance(item, (Value, Module)))
+        return members
 
     def _defines_own_parameters(self) -> bool:
         return type(self).parameters is not Module.parameters
 
     def parameters(self) -> list[Value]:
         """Every parameter, in the order of :meth:`named_parameters`."""
-        return [p for _, p in self.named_parameters()]
+        found: list[Value] = []
+        _gather(self, "", False, found)
+        return found if len(set(map(id, found))) == len(found) else _once(found, lambda p: p)
 
     def named_parameters(self) -> list[tuple[str, Value]]:
         """``(name, parameter)`` pairs: the attribute path of each parameter, each Value once.
@@ -210,19 +225,9 @@ class Module:
         >>> Neuron(2, seed=0).named_parameters()[-1]
         ('b', Value(data=0.0, grad=0.0))
         """
-        if self._defines_own_parameters():  # micrograd style: number what parameters() gives
-            return [(str(i), p) for i, p in enumerate(self.parameters())]
-        named: list[tuple[str, Value]] = []
-        seen: set[int] = set()  # a shared (tied) Value is one parameter, as in PyTorch
-        for name, member in self._members():
-            pairs = [(name, member)] if isinstance(member, Value) else [
-                (f"{name}.{inner}", p) for inner, p in member.named_parameters()
-            ]
-            for full, p in pairs:
-                if id(p) not in seen:
-                    seen.add(id(p))
-                    named.append((full, p))
-        return named
+        found: list[tuple[str, Value]] = []
+        _gather(self, "", True, found)
+        return _once(found, lambda pair: pair[1])
 
     def zero_grad(self) -> None:
         for p in self.parameters():
@@ -389,6 +394,41 @@ class Module:
         if record is None or record[0] is not type(self):
             return super().__repr__()
         return f"{type(self).__name__}({', '.join(f'{k}={v!r}' for k, v in record[1].items())})"
+
+
+def _gather(module: Module, prefix: str, named: bool, found: list[Any]) -> None:
+    """Append ``module``'s parameters (``(path, p)`` pairs if ``named``) to ``found``.
+
+    The one walk behind ``parameters()`` and ``named_parameters()`` (see :meth:`Module._members`
+    for which attributes count). It is written for speed, since ``parameters()`` runs at
+    every training step (``zero_grad``): names are built only when asked for, and a tied
+    Value is removed afterwards by :func:`_once`, not looked up at every parameter.
+    """
+    if module._defines_own_parameters():  # micrograd style: number what parameters() gives
+        members: Iterable[tuple[str, Any]] = enumerate(module.parameters())  # type: ignore[assignment]
+    elif type(module).named_parameters is not Module.named_parameters:  # its own names
+        members = module.named_parameters()
+    else:
+        members = module._members(named)
+    for name, member in members:
+        if isinstance(member, Value):
+            found.append((f"{prefix}{name}", member) if named else member)
+        elif isinstance(member, Module):
+            _gather(member, f"{prefix}{name}." if named else "", named, found)
+        else:  # a list of Values, taken whole (unnamed only)
+            found.extend(member)
+
+
+def _once(found: list[Any], key: Callable[[Any], Value]) -> list[Any]:
+    # Rarely needed: parameters() checks for repeats in one C-speed pass before calling it.
+    """``found`` without repeated Values (a shared, tied Value is one parameter, as in PyTorch)."""
+    seen: set[int] = set()
+    unique = []
+    for item in found:
+        if id(key(item)) not in seen:
+            seen.add(id(key(item)))
+            unique.append(item)
+    return unique
 
 
 def _validated_state(state: Any, names: list[str], owner: str) -> list[float]:
