@@ -420,6 +420,7 @@ def test_every_architecture_counts_its_parameters_and_rebuilds_itself(model: Mod
     assert rebuilt.architecture() == model.architecture()
     assert [n for n, _ in rebuilt.named_parameters()] == [n for n, _ in model.named_parameters()]
     assert repr(rebuilt) == repr(model)
+    assert [p for _, p in model.named_parameters()] == model.parameters()  # one walk, one order
 
 
 def test_constructor_and_file_checks_are_one_check() -> None:
