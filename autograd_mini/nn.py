@@ -1,52 +1,80 @@
-"""Neurons, layers, MLPs and a recurrent cell on top of ``Value``: micrograd's ``nn``, then beyond.
+"""Neurons, layers, MLPs, dropout and recurrent cells on top of ``Value``: micrograd's ``nn``, then beyond.
 
 With default arguments everything is drawn exactly as micrograd draws it
 (``random.uniform(-1, 1)`` from Python's global ``random``, in the same order; biases 0),
 so micrograd-era code runs unchanged and reproduces micrograd's numbers.
 
-Beyond micrograd:
+How a module is put together (read :class:`Module` first):
 
-* activations ``"relu"``, ``"tanh"``, ``"sigmoid"``, ``"linear"`` and initialisations
-  ``"micrograd"`` (uniform(-1, 1)), ``"xavier"`` (Glorot uniform) and ``"he"`` (Kaiming
-  uniform); a ``seed`` gives a model its own ``random.Random`` so runs are reproducible
-  without touching the global generator;
-* ``named_parameters()``, ``state_dict()`` and ``load_state_dict()``, and ``save(path)`` /
-  :func:`load` with a versioned JSON file (see :func:`load` for the format);
-* :class:`RNNCell` for backpropagation through time, with
-  :func:`gradient_norms_through_time` to watch gradients vanish or explode;
-* :func:`layer_gradient_norms` to compare gradient sizes layer by layer.
+* **Parameters come from attributes.** A module's parameters are its ``Value`` attributes,
+  lists of Values, and the parameters of its sub-module attributes (and lists of them), in
+  the order the attributes were set: ``named_parameters()`` names them by that path
+  (``"layers.0.neurons.3.w.1"``). A micrograd-style subclass that defines only
+  ``parameters()`` keeps working, its parameters numbered ``"0"``, ``"1"``, ...
+* **The architecture is recorded once.** Each built-in type declares its architecture
+  arguments (:class:`Argument`: name, check, default) and records them when constructed.
+  That one record is read by every consumer: :meth:`Module.architecture` and
+  :meth:`Module.save`, :func:`load` (which checks a file's fields with the same checks the
+  constructor uses, and its size with :meth:`Module.parameter_count` before building
+  anything) and ``repr``. The file format itself lives in :mod:`autograd_mini.model_files`.
+* **Modes.** Every module has ``training`` (True unless :meth:`Module.eval` was called);
+  ``train()`` / ``eval()`` set it on every sub-module (``modules()``). :class:`Dropout` is
+  the one built-in module whose forward pass draws random numbers, and only in training
+  mode: :func:`stochastic_modules` finds such modules, so code that records a forward pass
+  once and replays it can refuse a model whose forward pass changes from call to call.
+
+Beyond micrograd: activations ``"relu"``, ``"tanh"``, ``"sigmoid"``, ``"linear"``;
+initialisations ``"micrograd"``, ``"xavier"``, ``"he"``; a ``seed`` giving a model its own
+``random.Random``; state dicts and versioned model files; :class:`Dropout`;
+:class:`RNNCell`, :class:`LSTMCell` and :class:`GRUCell` with :meth:`~RecurrentCell.unroll`
+and :func:`truncated_bptt`; gradient norms through time and across layers.
 """
 
 from __future__ import annotations
 
 import itertools
-import json
 import math
 import numbers
 import os
 import random
-from collections.abc import Mapping, Sequence
-from typing import Any
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
+from dataclasses import dataclass
+from typing import Any, ClassVar
 
 from autograd_mini.engine import Value, gradients, relu, sigmoid, tanh
-from autograd_mini.files import write_atomically
-from autograd_mini.optim import l2_norm
+from autograd_mini.model_files import (
+    FORMAT_NAME,
+    FORMAT_VERSION,
+    ModelFileError,
+    brief,
+    read_model_file,
+    write_model_file,
+)
+from autograd_mini.optim import Optimizer, l2_norm
 
 __all__ = [
     "ACTIVATIONS",
+    "ARCHITECTURES",
     "FORMAT_NAME",
     "FORMAT_VERSION",
     "INITS",
     "MLP",
+    "Argument",
+    "Dropout",
+    "GRUCell",
+    "LSTMCell",
     "Layer",
     "ModelFileError",
     "Module",
     "Neuron",
     "RNNCell",
+    "RecurrentCell",
     "StateDictError",
     "gradient_norms_through_time",
     "layer_gradient_norms",
     "load",
+    "stochastic_modules",
+    "truncated_bptt",
 ]
 
 ACTIVATIONS = ("relu", "tanh", "sigmoid", "linear")
@@ -55,55 +83,203 @@ ACTIVATIONS = ("relu", "tanh", "sigmoid", "linear")
 INITS = ("micrograd", "xavier", "he")
 """Weight initialisations: micrograd's uniform(-1, 1), Glorot uniform, Kaiming (He) uniform."""
 
-FORMAT_NAME = "autograd-mini-model"
-"""The ``"format"`` field of a saved model file."""
-
-FORMAT_VERSION = 1
-"""The ``"version"`` field written by :meth:`Module.save`; :func:`load` reads versions <= this."""
-
 
 class StateDictError(ValueError):
     """A state dict does not fit the model: missing, extra, mistyped or non-finite entries."""
 
 
-class ModelFileError(ValueError):
-    """A model file cannot be loaded: missing, unreadable, not JSON, truncated or malformed."""
+# ------------------------------------------------------------ architecture arguments
+
+# Each check takes (where, name, value) and returns the value to record, or raises
+# ValueError naming both. The constructors and load() call the same ones.
+
+
+def _size(where: str, name: str, value: Any) -> int:
+    if isinstance(value, bool) or not isinstance(value, int) or value < 1:
+        raise ValueError(f"{where}: {name} must be a positive int, got {brief(value)}")
+    return value
+
+
+def _sizes(where: str, name: str, value: Any) -> list[int]:
+    if isinstance(value, (str, bytes)) or not isinstance(value, Sequence) or not value:
+        raise ValueError(
+            f"{where}: {name} must be a non-empty list of layer sizes, got {brief(value)}"
+        )
+    return [_size(where, f"every layer size in {name}", size) for size in value]
+
+
+def _choice(choices: tuple[str, ...]) -> Callable[[str, str, Any], str]:
+    def check(where: str, name: str, value: Any) -> str:
+        if not isinstance(value, str) or value not in choices:
+            raise ValueError(
+                f"{where}: unknown {name} {brief(value)}; choose one of {', '.join(choices)}"
+            )
+        return value
+    return check
+
+
+def _probability(where: str, name: str, value: Any) -> float:
+    ok = isinstance(value, numbers.Real) and not isinstance(value, bool)
+    if not (ok and 0.0 <= float(value) <= 1.0):
+        raise ValueError(f"{where}: {name} must be a probability in [0, 1], got {brief(value)}")
+    return float(value)
+
+
+_REQUIRED: Any = object()
+
+
+@dataclass(frozen=True)
+class Argument:
+    """One constructor argument that is part of a module type's architecture.
+
+    ``check(where, name, value)`` returns the value to record or raises ``ValueError``;
+    an argument with a ``default`` may be left out of a file, and is left out of
+    :meth:`Module.architecture` while it has its default (so files written without the
+    feature stay readable by older versions).
+    """
+
+    name: str
+    check: Callable[[str, str, Any], Any]
+    default: Any = _REQUIRED
+
+
+_ACTIVATION = Argument("activation", _choice(ACTIVATIONS))
+
+ARCHITECTURES: dict[str, type[Module]] = {}
+"""The module types a model file can name, by ``"type"``: each built-in type with an architecture."""
 
 
 # ------------------------------------------------------------------------ Module
 
 
-def _prefixed(field: str, modules: Sequence[Module]) -> list[tuple[str, Value]]:
-    """The named parameters of ``modules``, stored in attribute ``field``: ``field.i.name``."""
-    return [
-        (f"{field}.{i}.{name}", p)
-        for i, module in enumerate(modules)
-        for name, p in module.named_parameters()
-    ]
-
-
 class Module:
     """Base class: anything with parameters.
 
-    Subclasses give ``parameters()`` (micrograd's API). ``named_parameters()`` defaults to
-    numbering them ``"0"``, ``"1"``, ...; the built-in modules name them by position
-    (``"layers.0.neurons.3.w.1"``), so a state dict reads like the model.
+    Parameters are found in attributes (see the module docstring), so a subclass needs
+    only to set them: ``self.w = [Value(0.5)]``, ``self.head = Neuron(3)``. Attributes
+    whose name starts with ``_`` are private state and never parameters. Subclasses may
+    instead give ``parameters()`` (micrograd's API); ``named_parameters()`` then numbers
+    them ``"0"``, ``"1"``, ...
+
+    Built-in types declare ``ARGUMENTS``, the architecture arguments their constructor
+    records (see :class:`Argument`); :meth:`architecture`, :meth:`save`, :func:`load`,
+    ``repr`` and :meth:`parameter_count` read that record.
+
+    >>> class Affine(Module):
+    ...     def __init__(self):
+    ...         self.scale, self.shift = Value(2.0), Value(0.5)
+    ...         self.inner = Neuron(1, nonlin=False, seed=0)
+    >>> [name for name, _ in Affine().named_parameters()]
+    ['scale', 'shift', 'inner.w.0', 'inner.b']
     """
+
+    ARGUMENTS: ClassVar[tuple[Argument, ...]] = ()
+    training: bool = True  # a class default, so subclasses need not call Module.__init__
+    _architecture: tuple[type[Module], dict[str, Any]] | None = None
+
+    def __init_subclass__(cls, **kwargs: Any) -> None:
+        super().__init_subclass__(**kwargs)
+        # Only this module's types: a file can never name (and so build) a user's class.
+        if "ARGUMENTS" in cls.__dict__ and cls.__module__ == __name__:
+            ARCHITECTURES[cls.__name__] = cls
+
+    # -------------------------------------------------------------- parameters
+
+    def _members(self, named: bool = True) -> list[tuple[Any, Any]]:
+        """The Value and Module attributes (and list entries ``name.i``), in attribute order.
+
+        Attributes whose name starts with ``_`` are private state, never members. With
+        ``named=False`` names are left out (None) and a list made only of Values is one
+        member, taken whole: ``parameters()`` runs at every training step, and building a
+        name or a tuple per weight was most of its cost.
+        """
+        members: list[tuple[Any, Any]] = []
+        for name, value in vars(self).items():
+            if name[0] == "_":
+                continue
+            if isinstance(value, (Value, Module)):
+                members.append((name, value))
+            elif isinstance(value, (list, tuple)):
+                if not named and set(map(type, value)) <= {Value}:
+                    members.append((None, value))
+                elif named:
+                    members.extend((f"{name}.{i}", item) for i, item in enumerate(value)
+                                   if isinstance(item, (Value, Module)))
+                else:
+                    members.extend((None, item) for item in value
+                                   if isinstance(item, (Value, Module)))
+        return members
+
+    def _defines_own_parameters(self) -> bool:
+        return type(self).parameters is not Module.parameters
+
+    def parameters(self) -> list[Value]:
+        """Every parameter, in the order of :meth:`named_parameters`."""
+        found: list[Value] = []
+        _gather(self, "", False, found)
+        return found if len(set(map(id, found))) == len(found) else _once(found, lambda p: p)
+
+    def named_parameters(self) -> list[tuple[str, Value]]:
+        """``(name, parameter)`` pairs: the attribute path of each parameter, each Value once.
+
+        >>> Neuron(2, seed=0).named_parameters()[-1]
+        ('b', Value(data=0.0, grad=0.0))
+        """
+        found: list[tuple[str, Value]] = []
+        _gather(self, "", True, found)
+        return _once(found, lambda pair: pair[1])
 
     def zero_grad(self) -> None:
         for p in self.parameters():
             p.grad = 0.0
 
-    def parameters(self) -> list[Value]:
-        return []
+    # ------------------------------------------------------------------ modules
 
-    def named_parameters(self) -> list[tuple[str, Value]]:
-        """``(name, parameter)`` pairs in the order of ``parameters()``.
+    def named_modules(self) -> Iterator[tuple[str, Module]]:
+        """``(path, module)`` for this module (path ``""``) and every sub-module, depth first.
 
-        >>> Neuron(2, seed=0).named_parameters()[-1]
-        ('b', Value(data=0.0, grad=0.0))
+        >>> [name for name, _ in MLP(2, [3, 1], seed=0).named_modules()][:3]
+        ['', 'layers.0', 'layers.0.neurons.0']
         """
-        return [(str(i), p) for i, p in enumerate(self.parameters())]
+        seen: set[int] = set()
+        pending: list[tuple[str, Module]] = [("", self)]
+        while pending:
+            path, module = pending.pop()
+            if id(module) in seen:  # shared sub-modules, or a module that refers back up
+                continue
+            seen.add(id(module))
+            yield path, module
+            children = [
+                (f"{path}.{name}" if path else name, member)
+                for name, member in module._members() if isinstance(member, Module)
+            ]
+            pending.extend(reversed(children))
+
+    def modules(self) -> Iterator[Module]:
+        """This module and every sub-module (each once), as PyTorch's ``Module.modules``."""
+        return (module for _, module in self.named_modules())
+
+    def train(self, mode: bool = True) -> Module:
+        """Set training mode (``mode=True``) or evaluation mode on every module; returns self.
+
+        >>> model = MLP(2, [3, 1], dropout=0.5, seed=0)
+        >>> model.eval().dropout.training, model.train().dropout.training
+        (False, True)
+        """
+        for module in self.modules():
+            module.training = bool(mode)
+        return self
+
+    def eval(self) -> Module:
+        """Evaluation mode: ``train(False)`` (Dropout passes its input through)."""
+        return self.train(False)
+
+    @property
+    def draws_random_numbers(self) -> bool:
+        """Whether this module's own forward pass draws random numbers now (see :class:`Dropout`)."""
+        return False
+
+    # ------------------------------------------------------------- state dicts
 
     def state_dict(self) -> dict[str, float]:
         """A plain dict ``name -> float`` of every parameter's data (a copy).
@@ -130,23 +306,78 @@ class Module:
         for (_, p), value in zip(named, values):
             p.data = value
 
+    # ------------------------------------------------------------ architecture
+
+    @classmethod
+    def checked_arguments(cls, arguments: Mapping[str, Any], where: str) -> dict[str, Any]:
+        """``arguments`` checked against ``cls.ARGUMENTS``: every one known, every required present.
+
+        The one validation of an architecture, used by the constructors and by :func:`load`.
+
+        >>> MLP.checked_arguments({"nin": 2, "nouts": (3, 1), "activation": "tanh"}, "MLP")
+        {'nin': 2, 'nouts': [3, 1], 'activation': 'tanh', 'dropout': 0.0}
+        """
+        known = [a.name for a in cls.ARGUMENTS]
+        required = [a.name for a in cls.ARGUMENTS if a.default is _REQUIRED]
+        if any(not isinstance(k, str) or k not in known for k in arguments) or any(
+            name not in arguments for name in required
+        ):
+            optional = [name for name in known if name not in required]
+            raise ValueError(
+                f"{where}: the fields are {', '.join(required)}"
+                + (f" (optional: {', '.join(optional)})" if optional else "")
+                + f"; got {', '.join(sorted(map(str, arguments))) or 'none'}"
+            )
+        return {
+            a.name: a.check(where, a.name, arguments.get(a.name, a.default)) for a in cls.ARGUMENTS
+        }
+
+    def _record(self, kind: type[Module], **arguments: Any) -> dict[str, Any]:
+        """Check and record the architecture arguments of ``kind``; return them checked."""
+        checked = kind.checked_arguments(arguments, kind.__name__)
+        self._architecture = (kind, checked)
+        return checked
+
+    def _recorded(self, what: str) -> dict[str, Any]:
+        record = self._architecture
+        if record is None or record[0] is not type(self):
+            raise TypeError(
+                f"{type(self).__name__}.{what}: this module does not describe its architecture;"
+                f" save one of {', '.join(ARCHITECTURES)}, or save state_dict() yourself and"
+                " rebuild the model in code"
+            )
+        return record[1]
+
     def architecture(self) -> dict[str, Any]:
-        """The constructor arguments that rebuild this module's shape (for :meth:`save`)."""
-        raise TypeError(
-            f"{type(self).__name__}.save: this module does not describe its architecture;"
-            " save a Neuron, Layer, MLP or RNNCell, or save state_dict() yourself and"
-            " rebuild the model in code"
-        )
+        """``{"type": ..., **arguments}``: what this module is and how to rebuild it.
+
+        >>> RNNCell(1, 4).architecture()
+        {'type': 'RNNCell', 'nin': 1, 'nhidden': 4, 'activation': 'tanh'}
+        """
+        arguments = self._recorded("architecture")
+        defaults = {a.name: a.default for a in type(self).ARGUMENTS}
+        shown = {k: (list(v) if isinstance(v, list) else v) for k, v in arguments.items()
+                 if defaults[k] is _REQUIRED or v != defaults[k]}
+        return {"type": type(self).__name__, **shown}
+
+    @classmethod
+    def parameter_count(cls, **arguments: Any) -> int:
+        """How many parameters a module of this type with these (checked) arguments has.
+
+        :func:`load` compares it with the weights in a file before building anything.
+
+        >>> MLP.parameter_count(nin=2, nouts=[16, 16, 1]), len(MLP(2, [16, 16, 1]).parameters())
+        (337, 337)
+        """
+        raise NotImplementedError(f"{cls.__name__} has no architecture to count parameters of")
 
     def save(self, path: str | os.PathLike[str]) -> None:
         """Write architecture and weights to ``path`` as JSON, atomically.
 
-        The file is written by :func:`autograd_mini.files.write_atomically`: in full to a
-        temporary file, then renamed over ``path``, so a crash or error at any moment
-        leaves either the old file or the new one, never half of one; an existing file
-        keeps its permissions, and a symbolic link stays a link to the new content.
-        Weights must be finite (JSON has no NaN or infinity); see :func:`load` for the
-        format.
+        See :mod:`autograd_mini.model_files` for the format and the guarantees: written in
+        full to a temporary file, then renamed over ``path``, so a crash or error at any
+        moment leaves either the old file or the new one. Weights must be finite (JSON has
+        no NaN or infinity).
 
         >>> import pathlib, tempfile
         >>> folder = tempfile.mkdtemp()
@@ -156,23 +387,48 @@ class Module:
         >>> copy.state_dict() == model.state_dict(), copy.activation
         (True, 'tanh')
         """
-        architecture = self.architecture()
-        weights = self.state_dict()
-        for name, value in weights.items():
-            if not math.isfinite(value):
-                raise ValueError(
-                    f"save: parameter {name!r} is {value!r}; JSON cannot hold NaN or infinity."
-                    " Fix the training that produced it (or reload a good checkpoint) first"
-                )
-        document = {
-            "format": FORMAT_NAME,
-            "version": FORMAT_VERSION,
-            "architecture": architecture,
-            "parameters": weights,
-        }
-        # Python writes a float as its shortest repr, which reads back bit for bit.
-        text = json.dumps(document, indent=1, allow_nan=False) + "\n"
-        write_atomically(path, text)
+        write_model_file(path, self.architecture(), self.state_dict())
+
+    def __repr__(self) -> str:
+        record = self._architecture
+        if record is None or record[0] is not type(self):
+            return super().__repr__()
+        return f"{type(self).__name__}({', '.join(f'{k}={v!r}' for k, v in record[1].items())})"
+
+
+def _gather(module: Module, prefix: str, named: bool, found: list[Any]) -> None:
+    """Append ``module``'s parameters (``(path, p)`` pairs if ``named``) to ``found``.
+
+    The one walk behind ``parameters()`` and ``named_parameters()`` (see :meth:`Module._members`
+    for which attributes count). It is written for speed, since ``parameters()`` runs at
+    every training step (``zero_grad``): names are built only when asked for, and a tied
+    Value is removed afterwards by :func:`_once`, not looked up at every parameter.
+    """
+    if module._defines_own_parameters():  # micrograd style: number what parameters() gives
+        members: Iterable[tuple[str, Any]] = enumerate(module.parameters())  # type: ignore[assignment]
+    elif type(module).named_parameters is not Module.named_parameters:  # its own names
+        members = module.named_parameters()
+    else:
+        members = module._members(named)
+    for name, member in members:
+        if isinstance(member, Value):
+            found.append((f"{prefix}{name}", member) if named else member)
+        elif isinstance(member, Module):
+            _gather(member, f"{prefix}{name}." if named else "", named, found)
+        else:  # a list of Values, taken whole (unnamed only)
+            found.extend(member)
+
+
+def _once(found: list[Any], key: Callable[[Any], Value]) -> list[Any]:
+    # Rarely needed: parameters() checks for repeats in one C-speed pass before calling it.
+    """``found`` without repeated Values (a shared, tied Value is one parameter, as in PyTorch)."""
+    seen: set[int] = set()
+    unique = []
+    for item in found:
+        if id(key(item)) not in seen:
+            seen.add(id(key(item)))
+            unique.append(item)
+    return unique
 
 
 def _validated_state(state: Any, names: list[str], owner: str) -> list[float]:
@@ -197,48 +453,54 @@ def _validated_state(state: Any, names: list[str], owner: str) -> list[float]:
             f"{owner}.load_state_dict: the state dict does not fit this model"
             f" ({'; '.join(parts)}); it was saved from a model of another shape"
         )
-    values = []
-    for name in names:
-        value = state[name]
-        # bool is an int to Python, but True as a weight is surely a mistake.
-        if isinstance(value, bool) or not isinstance(value, numbers.Real):
-            raise StateDictError(
-                f"{owner}.load_state_dict: entry {name!r} is {type(value).__name__}"
-                f" {value!r}; every entry must be a number"
-            )
-        try:
-            number = float(value)
-        except OverflowError:  # an int beyond 1.8e308 (JSON allows any number of digits)
-            raise StateDictError(
-                f"{owner}.load_state_dict: entry {name!r} is a number too large for a float"
-                " (over 1.8e308); weights must be finite"
-            ) from None
-        if not math.isfinite(number):
-            raise StateDictError(
-                f"{owner}.load_state_dict: entry {name!r} is {number!r}; weights must be finite"
-            )
-        values.append(number)
-    return values
+    try:
+        return [_weight(name, state[name]) for name in names]
+    except StateDictError as exc:
+        raise StateDictError(f"{owner}.load_state_dict: {exc}") from None
+
+
+def _weight(name: Any, value: Any) -> float:
+    """One state-dict entry as a finite float, or StateDictError saying what it is instead."""
+    # bool is an int to Python, but True as a weight is surely a mistake.
+    if isinstance(value, bool) or not isinstance(value, numbers.Real):
+        raise StateDictError(
+            f"entry {brief(name)} is {type(value).__name__} {brief(value)}; every entry must"
+            " be a number"
+        )
+    try:
+        number = float(value)
+    except OverflowError:  # an int beyond 1.8e308 (JSON allows any number of digits)
+        raise StateDictError(
+            f"entry {brief(name)} is a number too large for a float (over 1.8e308); weights"
+            " must be finite"
+        ) from None
+    if not math.isfinite(number):
+        raise StateDictError(f"entry {brief(name)} is {number!r}; weights must be finite")
+    return number
 
 
 def _few(names: list[str]) -> str:
-    shown = ", ".join(repr(n) for n in names[:5])
+    shown = ", ".join(brief(n) for n in names[:5])
     return f"[{shown}{', ...' if len(names) > 5 else ''}]"
 
 
+def stochastic_modules(model: Module) -> list[tuple[str, Module]]:
+    """``(path, module)`` of every sub-module whose forward pass draws random numbers now.
+
+    Code that records ``model(x)`` once and replays the recording (a compiled mode) would
+    replay one random draw forever; it can call this and refuse (or ask for
+    ``model.eval()``) when the list is not empty.
+
+    >>> model = MLP(2, [8, 1], dropout=0.2, seed=0)
+    >>> stochastic_modules(model)
+    [('dropout', Dropout(p=0.2))]
+    >>> stochastic_modules(model.eval())
+    []
+    """
+    return [(path, m) for path, m in model.named_modules() if m.draws_random_numbers]
+
+
 # ---------------------------------------------------------------------- building
-
-
-def _check_choice(where: str, what: str, value: Any, choices: tuple[str, ...]) -> str:
-    if value not in choices:
-        raise ValueError(f"{where}: unknown {what} {value!r}; choose one of {', '.join(choices)}")
-    return str(value)
-
-
-def _check_size(where: str, what: str, value: Any) -> int:
-    if isinstance(value, bool) or not isinstance(value, int) or value < 1:
-        raise ValueError(f"{where}: {what} must be a positive int, got {value!r}")
-    return value
 
 
 def _weight_drawer(init: str, fan_in: int, fan_out: int, rng: random.Random | None) -> Any:
@@ -253,6 +515,9 @@ def _weight_drawer(init: str, fan_in: int, fan_out: int, rng: random.Random | No
     return lambda: uniform(-bound, bound)
 
 
+_check_init = _choice(INITS)
+
+
 def _activate(x: Any, activation: str) -> Any:
     # The engine's float-or-Value functions, so a neuron also runs on plain floats (as
     # when gradcheck evaluates a model at perturbed weights).
@@ -263,6 +528,10 @@ def _activate(x: Any, activation: str) -> Any:
     if activation == "sigmoid":
         return sigmoid(x)
     return x
+
+
+def _generator(seed: int | None) -> random.Random | None:
+    return None if seed is None else random.Random(seed)
 
 
 class Neuron(Module):
@@ -281,6 +550,8 @@ class Neuron(Module):
     TanhNeuron(3)
     """
 
+    ARGUMENTS = (Argument("nin", _size), _ACTIVATION)
+
     def __init__(
         self,
         nin: int,
@@ -292,16 +563,18 @@ class Neuron(Module):
         seed: int | None = None,
         rng: random.Random | None = None,
     ) -> None:
-        _check_size("Neuron", "nin", nin)
         if activation is None:
             activation = "relu" if nonlin else "linear"
-        self.activation = _check_choice("Neuron", "activation", activation, ACTIVATIONS)
-        self.init = _check_choice("Neuron", "init", init, INITS)
-        if rng is None and seed is not None:
-            rng = random.Random(seed)
-        draw = _weight_drawer(init, nin, fan_out, rng)
+        self._record(Neuron, nin=nin, activation=activation)
+        self.activation = activation
+        self.init = _check_init("Neuron", "init", init)
+        draw = _weight_drawer(init, nin, fan_out, rng if rng is not None else _generator(seed))
         self.w = [Value(draw()) for _ in range(nin)]
         self.b = Value(0)
+
+    @classmethod
+    def parameter_count(cls, **arguments: Any) -> int:
+        return int(arguments["nin"]) + 1
 
     @property
     def nonlin(self) -> bool:
@@ -314,17 +587,10 @@ class Neuron(Module):
         out: Value = _activate(act, self.activation)
         return out
 
-    def parameters(self) -> list[Value]:
-        return self.w + [self.b]
-
-    def named_parameters(self) -> list[tuple[str, Value]]:
-        return [(f"w.{i}", w) for i, w in enumerate(self.w)] + [("b", self.b)]
-
-    def architecture(self) -> dict[str, Any]:
-        return {"type": "Neuron", "nin": len(self.w), "activation": self.activation}
-
     def __repr__(self) -> str:
-        return f"{'ReLU' if self.activation == 'relu' else self.activation.title()}Neuron({len(self.w)})"
+        arguments = self._recorded("repr")
+        name = "ReLU" if arguments["activation"] == "relu" else arguments["activation"].title()
+        return f"{name}Neuron({arguments['nin']})"
 
 
 class Layer(Module):
@@ -337,30 +603,29 @@ class Layer(Module):
     [0.1712, 0.3125, 0.2095]
     """
 
+    ARGUMENTS = (Argument("nin", _size), Argument("nout", _size), _ACTIVATION)
+
     def __init__(self, nin: int, nout: int, **kwargs: Any) -> None:
-        _check_size("Layer", "nout", nout)
+        _size("Layer", "nin", nin)
+        _size("Layer", "nout", nout)
         kwargs.setdefault("fan_out", nout)
         seed = kwargs.pop("seed", None)
         if seed is not None and kwargs.get("rng") is None:
             kwargs["rng"] = random.Random(seed)
         self.neurons = [Neuron(nin, **kwargs) for _ in range(nout)]
+        self._record(Layer, nin=nin, nout=nout, activation=self.neurons[0].activation)
+
+    @classmethod
+    def parameter_count(cls, **arguments: Any) -> int:
+        return (int(arguments["nin"]) + 1) * int(arguments["nout"])
+
+    def outputs(self, x: Sequence[Any]) -> list[Value]:
+        """Every neuron's output, always as a list (``__call__`` unwraps a single one)."""
+        return [n(x) for n in self.neurons]
 
     def __call__(self, x: Sequence[Any]) -> Value | list[Value]:
-        out = [n(x) for n in self.neurons]
+        out = self.outputs(x)
         return out[0] if len(out) == 1 else out
-
-    def parameters(self) -> list[Value]:
-        return [p for n in self.neurons for p in n.parameters()]
-
-    def named_parameters(self) -> list[tuple[str, Value]]:
-        return _prefixed("neurons", self.neurons)
-
-    def architecture(self) -> dict[str, Any]:
-        first = self.neurons[0]
-        return {
-            "type": "Layer", "nin": len(first.w), "nout": len(self.neurons),
-            "activation": first.activation,
-        }
 
     def __repr__(self) -> str:
         return f"Layer of [{', '.join(str(n) for n in self.neurons)}]"
@@ -375,10 +640,19 @@ class MLP(Module):
     layer of one neuron passes a one-element list on, so ``MLP(2, [16, 1, 1])`` works (in
     micrograd it fails).
 
+    ``dropout=p`` puts a :class:`Dropout` after every hidden layer's activation (as
+    ``torch.nn.Dropout`` is usually placed), active in training mode only; its masks come
+    from its own generator, seeded by ``seed`` (0 when ``seed`` is None).
+
     >>> model = MLP(2, [4, 1], activation="tanh", init="xavier", seed=0)
     >>> len(model.parameters()), model([0.5, -0.5])  # doctest: +ELLIPSIS
     (17, Value(data=..., grad=0.0))
     """
+
+    ARGUMENTS = (
+        Argument("nin", _size), Argument("nouts", _sizes), _ACTIVATION,
+        Argument("dropout", _probability, 0.0),  # added after version 1: optional
+    )
 
     def __init__(
         self,
@@ -387,64 +661,163 @@ class MLP(Module):
         activation: str = "relu",
         init: str = "micrograd",
         seed: int | None = None,
+        dropout: float = 0.0,
     ) -> None:
-        _check_size("MLP", "nin", nin)
-        if isinstance(nouts, (str, bytes)) or not isinstance(nouts, Sequence) or not nouts:
-            raise ValueError(f"MLP: nouts must be a non-empty list of layer sizes, got {nouts!r}")
-        for size in nouts:
-            _check_size("MLP", "every layer size in nouts", size)
-        self.activation = _check_choice("MLP", "activation", activation, ACTIVATIONS)
-        self.init = _check_choice("MLP", "init", init, INITS)
+        arguments = self._record(MLP, nin=nin, nouts=nouts, activation=activation, dropout=dropout)
+        self.activation = activation
+        self.init = _check_init("MLP", "init", init)
         self.seed = seed
-        rng = None if seed is None else random.Random(seed)
-        sz = [nin] + list(nouts)
-        last = len(nouts) - 1
+        rng = _generator(seed)
+        sizes = [nin] + arguments["nouts"]
+        last = len(sizes) - 2
         self.layers = [
-            Layer(
-                sz[i], sz[i + 1], activation=activation if i != last else "linear",
-                init=init, rng=rng,
-            )
-            for i in range(len(nouts))
+            Layer(sizes[i], sizes[i + 1], activation=activation if i != last else "linear",
+                  init=init, rng=rng)
+            for i in range(last + 1)
         ]
+        self.dropout = Dropout(dropout, seed=seed or 0) if arguments["dropout"] > 0 else None
+
+    @classmethod
+    def parameter_count(cls, **arguments: Any) -> int:
+        sizes = [int(arguments["nin"])] + [int(n) for n in arguments["nouts"]]
+        return sum((fan_in + 1) * fan_out for fan_in, fan_out in itertools.pairwise(sizes))
 
     def __call__(self, x: Sequence[Any]) -> Value | list[Value]:
         out: Any = x
-        for layer in self.layers:
-            out = [n(out) for n in layer.neurons]
+        last = len(self.layers) - 1
+        for i, layer in enumerate(self.layers):
+            out = layer.outputs(out)
+            if self.dropout is not None and i != last:
+                out = self.dropout(out)
         return out[0] if len(out) == 1 else out  # type: ignore[no-any-return]
-
-    def parameters(self) -> list[Value]:
-        return [p for layer in self.layers for p in layer.parameters()]
-
-    def named_parameters(self) -> list[tuple[str, Value]]:
-        return _prefixed("layers", self.layers)
-
-    def architecture(self) -> dict[str, Any]:
-        return {
-            "type": "MLP", "nin": len(self.layers[0].neurons[0].w),
-            "nouts": [len(layer.neurons) for layer in self.layers],
-            "activation": self.activation,
-        }
 
     def __repr__(self) -> str:
         return f"MLP of [{', '.join(str(layer) for layer in self.layers)}]"
 
 
-class RNNCell(Module):
+class Dropout(Module):
+    """In training mode, zero each input with probability ``p`` and scale the rest by ``1/(1-p)``.
+
+    PyTorch's ``torch.nn.Dropout``: the expected output equals the input, and in
+    evaluation mode (``model.eval()``) the input passes through unchanged. The masks come
+    from the module's own ``random.Random(seed)``, so a run repeats exactly and the
+    global ``random`` is never touched. Takes one Value (or number) or a list of them.
+
+    >>> drop = Dropout(0.5, seed=0)
+    >>> [v.data for v in drop([Value(1.0)] * 6)]
+    [2.0, 2.0, 0.0, 0.0, 2.0, 0.0]
+    >>> [v.data for v in drop.eval()([Value(1.0)] * 3)]
+    [1.0, 1.0, 1.0]
+    """
+
+    ARGUMENTS = (Argument("p", _probability),)
+
+    def __init__(self, p: float = 0.5, seed: int = 0) -> None:
+        self.p = self._record(Dropout, p=p)["p"]
+        self._rng = random.Random(seed)
+
+    @classmethod
+    def parameter_count(cls, **arguments: Any) -> int:
+        return 0
+
+    @property
+    def draws_random_numbers(self) -> bool:
+        return self.training and self.p > 0.0
+
+    def _drop(self, x: Any) -> Any:
+        if self.p == 1.0:
+            return x * 0.0
+        # Multiplying (by 0.0 too) keeps every output a node of the graph, as PyTorch's mask.
+        return x * (1.0 / (1.0 - self.p)) if self._rng.random() >= self.p else x * 0.0
+
+    def __call__(self, x: Any) -> Any:
+        if not self.draws_random_numbers:
+            return x
+        if isinstance(x, (list, tuple)):
+            return [self._drop(v) for v in x]
+        return self._drop(x)
+
+
+# ------------------------------------------------------------------- recurrent cells
+
+
+def _detached(state: Any) -> Any:
+    """``state`` (Values, numbers, nested lists and tuples) with every Value detached."""
+    if isinstance(state, Value):
+        return state.detach()
+    if isinstance(state, (list, tuple)):
+        return type(state)(_detached(s) for s in state)
+    return state
+
+
+def _flattened(state: Any) -> list[Any]:
+    if isinstance(state, (list, tuple)):
+        return [leaf for s in state for leaf in _flattened(s)]
+    return [state]
+
+
+class RecurrentCell(Module):
+    """What the recurrent cells share: the state, the step check and :meth:`unroll`.
+
+    A cell is called as ``cell(x, state)`` and returns the next state; ``state=None``
+    means :meth:`initial_state` (zeros). For :class:`RNNCell` and :class:`GRUCell` the
+    state is the hidden list ``h``; for :class:`LSTMCell` it is the pair ``(h, c)``.
+    :meth:`output` gives ``h`` from a state either way.
+    """
+
+    nin: int
+    nhidden: int
+
+    def initial_state(self) -> Any:
+        """The usual ``h_0``: zeros."""
+        return [0.0] * self.nhidden
+
+    def output(self, state: Any) -> list[Any]:
+        """The hidden vector ``h`` of a state (what a readout layer reads)."""
+        return list(state)
+
+    def _checked(self, x: Sequence[Any], h: Sequence[Any]) -> None:
+        where = type(self).__name__
+        if len(x) != self.nin:
+            raise ValueError(f"{where}: input has {len(x)} entries, the cell expects {self.nin}")
+        if len(h) != self.nhidden:
+            raise ValueError(
+                f"{where}: hidden state has {len(h)} entries, the cell has {self.nhidden}"
+            )
+
+    def unroll(self, xs: Sequence[Sequence[Any]], h0: Any = None) -> list[Any]:
+        """``[state_0, state_1, ..., state_T]`` for the inputs ``xs = [x_1, ..., x_T]``.
+
+        ``h0`` defaults to :meth:`initial_state` (plain floats); every later state is made
+        of Values. Backpropagation through time is ``backward()`` on a loss of them.
+        """
+        states: list[Any] = [self.initial_state() if h0 is None else h0]
+        for x in xs:
+            states.append(self(x, states[-1]))
+        return states
+
+    def __call__(self, x: Sequence[Any], state: Any = None) -> Any:
+        raise NotImplementedError
+
+
+class RNNCell(RecurrentCell, Layer):
     """One step of a recurrent network: ``h_next = act(W_x x_t + W_h h + b)``.
 
-    Hidden unit ``j`` is a :class:`Neuron` reading the input and the previous hidden
-    state concatenated (``nin + nhidden`` weights: the first ``nin`` for ``x_t``, the rest
-    for ``h``). Unroll it over a sequence with :meth:`unroll` (or a loop of your own) and
-    call ``backward()`` on a loss of the outputs: that is backpropagation through time,
-    with no special machinery. Weights use ``init`` (Glorot uniform by default: with
-    micrograd's uniform(-1, 1) the recurrent weights make tanh saturate quickly).
+    The cell *is* a :class:`Layer` of ``nhidden`` neurons reading the input and the
+    previous hidden state concatenated (``nin + nhidden`` weights each: the first ``nin``
+    for ``x_t``, the rest for ``h``). Unroll it over a sequence with :meth:`unroll` (or a
+    loop of your own) and call ``backward()`` on a loss of the outputs: that is
+    backpropagation through time, with no special machinery. Weights use ``init`` (Glorot
+    uniform by default: with micrograd's uniform(-1, 1) the recurrent weights make tanh
+    saturate quickly). ``torch.nn.RNNCell`` is the same with ``b = b_ih + b_hh``.
 
     >>> cell = RNNCell(1, 2, seed=0)
     >>> states = cell.unroll([[1.0], [0.5], [-1.0]])
     >>> len(states), len(states[-1])
     (4, 2)
     """
+
+    ARGUMENTS = (Argument("nin", _size), Argument("nhidden", _size), _ACTIVATION)
 
     def __init__(
         self,
@@ -454,74 +827,204 @@ class RNNCell(Module):
         init: str = "xavier",
         seed: int | None = None,
     ) -> None:
-        _check_size("RNNCell", "nin", nin)
-        _check_size("RNNCell", "nhidden", nhidden)
+        arguments = RNNCell.checked_arguments(
+            {"nin": nin, "nhidden": nhidden, "activation": activation}, "RNNCell")
         self.nin = nin
         self.nhidden = nhidden
-        self.activation = _check_choice("RNNCell", "activation", activation, ACTIVATIONS)
-        self.init = _check_choice("RNNCell", "init", init, INITS)
+        self.activation = activation
+        self.init = _check_init("RNNCell", "init", init)
         self.seed = seed
-        rng = None if seed is None else random.Random(seed)
-        self.neurons = [
-            Neuron(nin + nhidden, activation=activation, init=init, fan_out=nhidden, rng=rng)
-            for _ in range(nhidden)
-        ]
+        Layer.__init__(self, nin + nhidden, nhidden, activation=activation, init=init,
+                       fan_out=nhidden, seed=seed)
+        self._architecture = (RNNCell, arguments)
 
-    def initial_state(self) -> list[float]:
-        """The usual ``h_0``: zeros."""
-        return [0.0] * self.nhidden
+    @classmethod
+    def parameter_count(cls, **arguments: Any) -> int:
+        nin, nhidden = int(arguments["nin"]), int(arguments["nhidden"])
+        return nhidden * (nin + nhidden + 1)
 
-    def __call__(self, x: Sequence[Any], h: Sequence[Any] | None = None) -> list[Value]:
-        if len(x) != self.nin:
-            raise ValueError(f"RNNCell: input has {len(x)} entries, the cell expects {self.nin}")
-        if h is None:
-            h = self.initial_state()
-        elif len(h) != self.nhidden:
-            raise ValueError(
-                f"RNNCell: hidden state has {len(h)} entries, the cell has {self.nhidden}"
-            )
-        inputs = list(x) + list(h)
-        return [n(inputs) for n in self.neurons]
+    def __call__(self, x: Sequence[Any], state: Sequence[Any] | None = None) -> list[Value]:
+        h = self.initial_state() if state is None else state
+        self._checked(x, h)
+        return self.outputs(list(x) + list(h))
 
-    def unroll(
-        self, xs: Sequence[Sequence[Any]], h0: Sequence[Any] | None = None
-    ) -> list[list[Any]]:
-        """``[h_0, h_1, ..., h_T]`` for the inputs ``xs = [x_1, ..., x_T]``.
+    __repr__ = Module.__repr__
 
-        ``h_0`` defaults to zeros (plain floats); every later state is a list of Values.
-        """
-        states: list[list[Any]] = [list(self.initial_state() if h0 is None else h0)]
-        for x in xs:
-            states.append(self(x, states[-1]))
-        return states
 
-    def parameters(self) -> list[Value]:
-        return [p for n in self.neurons for p in n.parameters()]
+class _GatedCell(RecurrentCell):
+    """A cell with PyTorch's layout: ``gates = (W_ih x + b_ih) + (W_hh h + b_hh)``.
 
-    def named_parameters(self) -> list[tuple[str, Value]]:
-        return _prefixed("neurons", self.neurons)
+    ``ih`` and ``hh`` are linear :class:`Layer` s of ``gates * nhidden`` neurons, in
+    PyTorch's gate order, so their weights and biases are ``weight_ih``, ``bias_ih``,
+    ``weight_hh`` and ``bias_hh`` row by row.
+    """
 
-    def architecture(self) -> dict[str, Any]:
-        return {
-            "type": "RNNCell", "nin": self.nin, "nhidden": self.nhidden,
-            "activation": self.activation,
-        }
+    GATES: ClassVar[int]
 
-    def __repr__(self) -> str:
-        return f"RNNCell(nin={self.nin}, nhidden={self.nhidden}, activation={self.activation!r})"
+    def __init__(
+        self, kind: type[_GatedCell], nin: int, nhidden: int, init: str, seed: int | None
+    ) -> None:
+        self._record(kind, nin=nin, nhidden=nhidden)
+        self.nin = nin
+        self.nhidden = nhidden
+        self.init = _check_init(kind.__name__, "init", init)
+        self.seed = seed
+        rng = _generator(seed)
+        width = self.GATES * nhidden
+        self.ih = Layer(nin, width, activation="linear", init=init, rng=rng)
+        self.hh = Layer(nhidden, width, activation="linear", init=init, rng=rng)
+
+    @classmethod
+    def parameter_count(cls, **arguments: Any) -> int:
+        nin, nhidden = int(arguments["nin"]), int(arguments["nhidden"])
+        return cls.GATES * nhidden * (nin + 1) + cls.GATES * nhidden * (nhidden + 1)
+
+
+class LSTMCell(_GatedCell):
+    """Long short-term memory, PyTorch's ``torch.nn.LSTMCell`` equations and gate order::
+
+        i = σ(W_ii x + b_ii + W_hi h + b_hi)      f = σ(W_if x + b_if + W_hf h + b_hf)
+        g = tanh(W_ig x + b_ig + W_hg h + b_hg)   o = σ(W_io x + b_io + W_ho h + b_ho)
+        c' = f * c + i * g                        h' = o * tanh(c')
+
+    The state is the pair ``(h, c)``. The cell path ``c`` is updated by addition, so its
+    gradient passes back through time multiplied only by the forget gate ``f``: when ``f``
+    is near 1 it neither vanishes nor explodes, the cure for plain RNNs' fading memory.
+    Biases start at 0, weights from ``init`` (Glorot uniform by default).
+
+    >>> cell = LSTMCell(1, 2, seed=0)
+    >>> h, c = cell([1.0])
+    >>> len(h), len(c), len(cell.parameters()) == 4 * 2 * (1 + 1) + 4 * 2 * (2 + 1)
+    (2, 2, True)
+    """
+
+    ARGUMENTS = (Argument("nin", _size), Argument("nhidden", _size))
+    GATES = 4
+
+    def __init__(self, nin: int, nhidden: int, init: str = "xavier", seed: int | None = None) -> None:
+        super().__init__(LSTMCell, nin, nhidden, init, seed)
+
+    def initial_state(self) -> tuple[list[Any], list[Any]]:
+        """``(h_0, c_0)``: zeros."""
+        return [0.0] * self.nhidden, [0.0] * self.nhidden
+
+    def output(self, state: Any) -> list[Any]:
+        return list(state[0])
+
+    def __call__(
+        self, x: Sequence[Any], state: tuple[Sequence[Any], Sequence[Any]] | None = None
+    ) -> tuple[list[Value], list[Value]]:
+        if state is None:
+            state = self.initial_state()
+        if not isinstance(state, (tuple, list)) or len(state) != 2:
+            raise ValueError("LSTMCell: the state must be a pair (h, c) of hidden lists")
+        h, c = state
+        self._checked(x, h)
+        if len(c) != self.nhidden:
+            raise ValueError(f"LSTMCell: cell state has {len(c)} entries, the cell has {self.nhidden}")
+        n = self.nhidden
+        gates = [a + b for a, b in zip(self.ih.outputs(x), self.hh.outputs(h))]
+        i = [sigmoid(z) for z in gates[0:n]]
+        f = [sigmoid(z) for z in gates[n:2 * n]]
+        g = [tanh(z) for z in gates[2 * n:3 * n]]
+        o = [sigmoid(z) for z in gates[3 * n:]]
+        c_next = [fj * cj + ij * gj for fj, cj, ij, gj in zip(f, c, i, g)]
+        h_next = [oj * tanh(cj) for oj, cj in zip(o, c_next)]
+        return h_next, c_next
+
+
+class GRUCell(_GatedCell):
+    """Gated recurrent unit, PyTorch's ``torch.nn.GRUCell`` equations and gate order::
+
+        r = σ(W_ir x + b_ir + W_hr h + b_hr)      z = σ(W_iz x + b_iz + W_hz h + b_hz)
+        n = tanh(W_in x + b_in + r * (W_hn h + b_hn))
+        h' = (1 - z) * n + z * h                  (computed as n + z * (h - n), as PyTorch does)
+
+    The state is the hidden list ``h``. Biases start at 0, weights from ``init``.
+
+    >>> cell = GRUCell(1, 3, seed=0)
+    >>> len(cell.unroll([[1.0], [0.0]])[-1]), len(cell.parameters())
+    (3, 54)
+    """
+
+    ARGUMENTS = (Argument("nin", _size), Argument("nhidden", _size))
+    GATES = 3
+
+    def __init__(self, nin: int, nhidden: int, init: str = "xavier", seed: int | None = None) -> None:
+        super().__init__(GRUCell, nin, nhidden, init, seed)
+
+    def __call__(self, x: Sequence[Any], state: Sequence[Any] | None = None) -> list[Value]:
+        h = self.initial_state() if state is None else state
+        self._checked(x, h)
+        n = self.nhidden
+        gi, gh = self.ih.outputs(x), self.hh.outputs(h)
+        r = [sigmoid(a + b) for a, b in zip(gi[0:n], gh[0:n])]
+        z = [sigmoid(a + b) for a, b in zip(gi[n:2 * n], gh[n:2 * n])]
+        new = [tanh(a + rj * b) for a, rj, b in zip(gi[2 * n:], r, gh[2 * n:])]
+        return [nj + zj * (hj - nj) for nj, zj, hj in zip(new, z, h)]
+
+
+def truncated_bptt(
+    cell: RecurrentCell,
+    xs: Sequence[Sequence[Any]],
+    step_loss: Callable[[int, list[Value]], Value | None],
+    k: int,
+    h0: Any = None,
+    optimizer: Optimizer | None = None,
+) -> tuple[list[float], Any]:
+    """Truncated backpropagation through time: backward every ``k`` steps, memory bounded by ``k``.
+
+    The sequence ``xs`` is cut into chunks of ``k`` steps. Each chunk is unrolled from the
+    state the previous one ended in, *detached* (a plain value: no gradient flows back
+    past the cut), ``step_loss(t, h_t)`` is summed over its steps (``t`` counts from 1
+    over the whole sequence, ``h_t`` is the cell's :meth:`~RecurrentCell.output`; return
+    ``None`` for a step without a loss), and ``backward()`` runs on that sum. So only one
+    chunk's graph is alive at a time, whatever the sequence length. This is PyTorch's
+    usual loop (``h = h.detach()`` at every cut) step for step.
+
+    Without ``optimizer`` the gradients of all chunks accumulate in ``.grad`` (zero them
+    first); with one, each chunk does ``zero_grad()``, ``backward()`` and ``step()``.
+    Returns the chunks' losses and the final state (detached).
+
+    >>> cell = RNNCell(1, 2, seed=0)
+    >>> xs = [[1.0], [0.5], [-1.0], [0.25], [0.0]]
+    >>> chunk_losses, state = truncated_bptt(cell, xs, lambda t, h: h[0] * h[0], k=2)
+    >>> len(chunk_losses), all(not v.parents for v in state)
+    (3, True)
+    """
+    if isinstance(k, bool) or not isinstance(k, int) or k < 1:
+        raise ValueError(f"truncated_bptt: k must be a positive int (steps per chunk), got {k!r}")
+    state = cell.initial_state() if h0 is None else h0
+    chunk_losses = []
+    for start in range(0, len(xs), k):
+        states = cell.unroll(xs[start:start + k], _detached(state))
+        terms = [step_loss(start + t, cell.output(s)) for t, s in enumerate(states[1:], start=1)]
+        present = [term for term in terms if term is not None]
+        state = states[-1]
+        if not present:
+            continue
+        loss = sum(present[1:], present[0])
+        if optimizer is not None:
+            optimizer.zero_grad()
+        loss.backward()
+        if optimizer is not None:
+            optimizer.step()
+        chunk_losses.append(loss.data)
+    return chunk_losses, _detached(state)
 
 
 # ----------------------------------------------------------------- gradient norms
 
 
-def gradient_norms_through_time(loss: Value, states: Sequence[Sequence[Any]]) -> list[float]:
-    """The norm of d loss / d h_t for every hidden state ``h_t`` of an unrolled RNN.
+def gradient_norms_through_time(loss: Value, states: Sequence[Any]) -> list[float]:
+    """The norm of d loss / d state_t for every state of an unrolled recurrent cell.
 
-    ``states`` is what :meth:`RNNCell.unroll` returns (or any list of hidden-state lists).
-    The derivatives come from :func:`autograd_mini.engine.gradients`, so no ``.grad`` is
-    touched; a state the loss does not depend on (or a plain-float ``h_0``) has norm 0.
-    Plot the list against t: a curve falling by orders of magnitude toward t = 0 is a
-    vanishing gradient, a rising one an exploding gradient.
+    ``states`` is what :meth:`RecurrentCell.unroll` returns (or any list of hidden-state
+    lists); an LSTM state ``(h, c)`` counts both (pass ``[c for h, c in states]`` for the
+    cell path alone). The derivatives come from :func:`autograd_mini.engine.gradients`, so
+    no ``.grad`` is touched; a state the loss does not depend on (or a plain-float
+    ``h_0``) has norm 0. Plot the list against t: a curve falling by orders of magnitude
+    toward t = 0 is a vanishing gradient, a rising one an exploding gradient.
 
     >>> cell = RNNCell(1, 2, seed=0)
     >>> states = cell.unroll([[1.0], [1.0], [1.0]])
@@ -532,7 +1035,8 @@ def gradient_norms_through_time(loss: Value, states: Sequence[Sequence[Any]]) ->
     """
     grads = gradients(loss)
     return [
-        l2_norm([float(grads.get(h, 0.0)) if isinstance(h, Value) else 0.0 for h in state])
+        l2_norm([float(grads.get(h, 0.0)) if isinstance(h, Value) else 0.0
+                 for h in _flattened(state)])
         for state in states
     ]
 
@@ -553,95 +1057,28 @@ def layer_gradient_norms(model: MLP) -> list[float]:
 
 # -------------------------------------------------------------------------- load
 
-# The fields of each architecture type, as written by its ``architecture()``.
-_BUILDERS: dict[str, tuple[str, ...]] = {
-    "Neuron": ("nin", "activation"),
-    "Layer": ("nin", "nout", "activation"),
-    "MLP": ("nin", "nouts", "activation"),
-    "RNNCell": ("nin", "nhidden", "activation"),
-}
-
-
-def _parameter_count(kind: str, args: dict[str, Any]) -> int | None:
-    """How many parameters the architecture has, or None if its sizes are not whole numbers."""
-    given: list[Any] = [args[name] for name in ("nin", "nout", "nhidden") if name in args]
-    if kind == "MLP":
-        if not isinstance(args["nouts"], list):
-            return None
-        given += args["nouts"]
-    if not all(isinstance(n, int) and not isinstance(n, bool) and n >= 0 for n in given):
-        return None
-    sizes: list[int] = given
-    if kind == "MLP":
-        return sum((fan_in + 1) * fan_out for fan_in, fan_out in itertools.pairwise(sizes))
-    if kind == "Layer":
-        return (sizes[0] + 1) * sizes[1]  # nin, nout
-    if kind == "Neuron":
-        return sizes[0] + 1  # nin
-    return sizes[1] * (sizes[0] + sizes[1] + 1)  # RNNCell: nin, nhidden
-
-
-def _build(architecture: Any, where: str, parameters: int | None = None) -> Module:
-    if not isinstance(architecture, dict):
-        raise ModelFileError(f"{where}: 'architecture' must be an object, got {architecture!r}")
-    kind = architecture.get("type")
-    if kind not in _BUILDERS:
-        raise ModelFileError(
-            f"{where}: unknown architecture type {kind!r}; expected one of {', '.join(_BUILDERS)}"
-        )
-    fields = _BUILDERS[kind]
-    keys = set(architecture) - {"type"}
-    if keys != set(fields):
-        raise ModelFileError(
-            f"{where}: a {kind} architecture needs exactly the fields {', '.join(fields)};"
-            f" the file has {', '.join(sorted(keys)) or 'none'}"
-        )
-    args = {name: architecture[name] for name in fields}
-    expected = _parameter_count(kind, args)
-    # A small mismatch is reported entry by entry once the model is built; an architecture
-    # far larger than the weights the file holds is refused before anything is allocated.
-    if parameters is not None and expected is not None and expected > 4 * parameters + 100_000:
-        raise ModelFileError(
-            f"{where}: the weights do not fit the architecture: a {kind} with these sizes has"
-            f" {expected} parameters, the file has {parameters}"
-        )
-    # The weights are overwritten right after, so draw them from a private generator:
-    # loading a model never disturbs the global random state.
-    try:
-        if kind == "MLP":
-            nouts = args["nouts"]
-            if not isinstance(nouts, list):
-                raise ValueError(f"nouts must be a list of layer sizes, got {nouts!r}")
-            return MLP(args["nin"], nouts, activation=args["activation"], seed=0)
-        if kind == "Layer":
-            return Layer(args["nin"], args["nout"], activation=args["activation"], seed=0)
-        if kind == "Neuron":
-            return Neuron(args["nin"], activation=args["activation"], seed=0)
-        return RNNCell(args["nin"], args["nhidden"], activation=args["activation"], seed=0)
-    except (ValueError, TypeError) as exc:
-        raise ModelFileError(f"{where}: invalid {kind} architecture: {exc}") from None
+# Up to this many parameters beyond what the file holds, the model is built so that the
+# mismatch can be reported entry by entry; past it, refused before anything is allocated.
+_BUILD_SLACK = 100_000
 
 
 def load(path: str | os.PathLike[str]) -> Module:
     """Read a model written by :meth:`Module.save` and return a new model of that architecture.
 
-    The file is JSON (UTF-8), version 1::
+    The format is described in :mod:`autograd_mini.model_files`. ``architecture.type`` is
+    one of :data:`ARCHITECTURES` (``"MLP"``: nin, nouts, activation, optional dropout;
+    ``"Layer"``: nin, nout, activation; ``"Neuron"``: nin, activation; ``"RNNCell"``: nin,
+    nhidden, activation; ``"LSTMCell"`` and ``"GRUCell"``: nin, nhidden; ``"Dropout"``: p).
+    ``parameters`` maps every name of ``named_parameters()`` to a finite number, written as
+    Python's shortest float repr, so weights round-trip bit for bit.
 
-        {
-         "format": "autograd-mini-model",
-         "version": 1,
-         "architecture": {"type": "MLP", "nin": 2, "nouts": [16, 16, 1], "activation": "relu"},
-         "parameters": {"layers.0.neurons.0.w.0": 0.23550571390294128, ...}
-        }
-
-    ``architecture.type`` is ``"MLP"`` (fields nin, nouts, activation), ``"Layer"`` (nin,
-    nout, activation), ``"Neuron"`` (nin, activation) or ``"RNNCell"`` (nin, nhidden,
-    activation). ``parameters`` maps every name of ``named_parameters()`` to a finite
-    number, written as Python's shortest float repr, so weights round-trip bit for bit.
-    Nothing in the file is executed (plain ``json``, no pickle). A missing, unreadable,
-    non-JSON, truncated or malformed file, an unknown version, or weights that do not
-    fit the architecture raise :class:`ModelFileError` (a ``ValueError``) naming the file
-    and the problem. Loading does not use or change the global ``random`` state.
+    Everything is checked before anything is built: the file (a regular file, at most
+    ``model_files.MAX_FILE_BYTES``), the JSON, the document's fields, the architecture
+    (with the checks its constructor uses), every weight, and the parameter count the
+    architecture implies against the weights the file holds. Nothing in the file is
+    executed. Every problem raises :class:`ModelFileError` (a ``ValueError``) naming the
+    file and the problem; a path that is not a str or ``os.PathLike`` raises ``TypeError``.
+    Loading does not use or change the global ``random`` state.
 
     >>> import pathlib, tempfile
     >>> path = pathlib.Path(tempfile.mkdtemp()) / "cell.json"
@@ -649,57 +1086,38 @@ def load(path: str | os.PathLike[str]) -> Module:
     >>> load(path)
     RNNCell(nin=1, nhidden=3, activation='tanh')
     """
-    where = f"load({os.fspath(path)!r})"
-    try:
-        with open(path, "rb") as file:
-            raw = file.read()
-    except FileNotFoundError:
-        raise ModelFileError(f"{where}: no such file; check the path") from None
-    except OSError as exc:
-        raise ModelFileError(f"{where}: cannot read the file: {exc.strerror or exc}") from None
-    if not raw.strip():
-        raise ModelFileError(f"{where}: the file is empty (was the save interrupted?)")
-    try:
-        document = json.loads(raw.decode("utf-8"), parse_constant=_reject_constant)
-    except UnicodeDecodeError:
-        raise ModelFileError(f"{where}: not a model file (not UTF-8 text)") from None
-    except json.JSONDecodeError as exc:
+    document = read_model_file(path, "load")
+    where = document.where
+    kind = document.architecture["type"]
+    cls = ARCHITECTURES.get(kind)
+    if cls is None:
         raise ModelFileError(
-            f"{where}: not valid JSON ({exc.msg} at line {exc.lineno}, column {exc.colno});"
-            " the file is truncated or not a model file"
-        ) from None
+            f"{where}: unknown architecture type {brief(kind)}; expected one of"
+            f" {', '.join(ARCHITECTURES)}"
+        )
+    fields = {k: v for k, v in document.architecture.items() if k != "type"}
+    try:
+        arguments = cls.checked_arguments(fields, f"the {kind} architecture")
     except ValueError as exc:
         raise ModelFileError(f"{where}: {exc}") from None
-    except RecursionError:  # json nests by recursion: thousands of [ or { exhaust the stack
-        raise ModelFileError(
-            f"{where}: the JSON is nested too deeply to read; not a model file (a model file"
-            " nests 3 levels)"
-        ) from None
-    if not isinstance(document, dict) or document.get("format") != FORMAT_NAME:
-        raise ModelFileError(
-            f"{where}: not an autograd-mini model file (no \"format\": \"{FORMAT_NAME}\")"
-        )
-    version = document.get("version")
-    if isinstance(version, bool) or not isinstance(version, int) or version < 1:
-        raise ModelFileError(f"{where}: 'version' must be a positive int, got {version!r}")
-    if version > FORMAT_VERSION:
-        raise ModelFileError(
-            f"{where}: format version {version} is newer than this autograd-mini reads"
-            f" ({FORMAT_VERSION}); upgrade autograd-mini"
-        )
-    unknown = set(document) - {"format", "version", "architecture", "parameters"}
-    if unknown:
-        raise ModelFileError(f"{where}: unexpected fields {sorted(unknown)}")
-    if "architecture" not in document or "parameters" not in document:
-        raise ModelFileError(f"{where}: the file needs both 'architecture' and 'parameters'")
-    weights = document["parameters"]
-    model = _build(document["architecture"], where, len(weights) if isinstance(weights, dict) else None)
     try:
-        model.load_state_dict(document["parameters"])
+        for name, value in document.parameters.items():
+            _weight(name, value)
+    except StateDictError as exc:
+        raise ModelFileError(f"{where}: the weights do not fit the architecture: {exc}") from None
+    given = len(document.parameters)
+    expected = cls.parameter_count(**arguments)
+    if expected != given and expected > 4 * given + _BUILD_SLACK:
+        raise ModelFileError(
+            f"{where}: the weights do not fit the architecture: a {kind} with these sizes has"
+            f" {expected} parameters, the file has {given}"
+        )
+    # The weights are overwritten right after, so draw them from a private generator:
+    # loading a model never disturbs the global random state.
+    build: Callable[..., Module] = cls  # every built-in type takes its arguments and a seed
+    model = build(**arguments, seed=0)
+    try:
+        model.load_state_dict(document.parameters)
     except StateDictError as exc:
         raise ModelFileError(f"{where}: the weights do not fit the architecture: {exc}") from None
     return model
-
-
-def _reject_constant(name: str) -> float:
-    raise ValueError(f"the file holds {name}, which is not a valid weight (weights are finite)")

@@ -1,8 +1,9 @@
-"""Optimizers: SGD (with momentum, Nesterov, weight decay) and Adam, plus gradient clipping.
+"""Optimizers: SGD, Adam, AdamW, RMSprop and Adagrad, plus gradient clipping.
 
-The update rules are PyTorch's, as documented for ``torch.optim.SGD`` and
-``torch.optim.Adam`` (with ``dampening=0``, ``amsgrad=False``, ``maximize=False``), applied
-to each parameter's float ``.data`` using its float ``.grad``.
+The update rules and defaults are PyTorch's, as documented for ``torch.optim.SGD``,
+``Adam``, ``AdamW``, ``RMSprop`` and ``Adagrad`` (with ``dampening=0``, ``amsgrad=False``,
+``maximize=False``), applied to each parameter's float ``.data`` using its float ``.grad``;
+tests compare 50 steps of each with PyTorch in float64.
 
 Gradients must be plain numbers. A parameter whose ``.grad`` is a ``Value`` (left by
 ``backward(create_graph=True)``) is refused with a ``TypeError`` rather than silently
@@ -10,8 +11,8 @@ converted: stepping on it would keep the whole higher-order graph alive and usua
 the wrong ``backward`` was called. A non-finite gradient raises ``ValueError``. Every
 gradient is checked before any parameter moves, so a refused ``step()`` changes nothing.
 
-``lr`` is a plain attribute: set ``optimizer.lr`` between steps for a schedule (or pass
-``lr_schedule`` to :func:`autograd_mini.training.fit`).
+``lr`` is a plain attribute: set ``optimizer.lr`` between steps, or let a schedule of
+:mod:`autograd_mini.schedules` set it (``fit(..., lr_schedule=...)`` takes either).
 """
 
 from __future__ import annotations
@@ -24,7 +25,8 @@ from typing import Any
 from autograd_mini.engine import Value
 
 __all__ = [
-    "SGD", "Adam", "NonFiniteGradientError", "Optimizer", "clip_grad_norm", "grad_norm", "l2_norm",
+    "SGD", "Adagrad", "Adam", "AdamW", "NonFiniteGradientError", "Optimizer", "RMSprop",
+    "clip_grad_norm", "grad_norm", "l2_norm",
 ]
 
 
@@ -83,12 +85,18 @@ def _float_grads(params: list[Value], where: str) -> list[float]:
 
 
 class Optimizer:
-    """Base class: holds the parameters and the learning rate ``lr``."""
+    """Base class: holds the parameters and the learning rate ``lr``.
+
+    ``initial_lr`` is ``None`` until a schedule is attached; the first schedule records
+    ``lr`` there as the base every schedule of this optimizer scales (PyTorch's
+    ``param_group["initial_lr"]``).
+    """
 
     def __init__(self, params: Iterable[Value], lr: float) -> None:
         name = type(self).__name__
         self.params = _checked_params(params, name)
         self.lr = _hyper(name, "lr", lr)
+        self.initial_lr: float | None = None
 
     def zero_grad(self) -> None:
         """Set every parameter's ``.grad`` to 0.0."""
@@ -166,6 +174,9 @@ class Adam(Optimizer):
     0.9
     """
 
+    # AdamW's difference: weight decay shrinks p directly instead of entering g.
+    _decoupled_weight_decay: bool = False
+
     def __init__(
         self,
         params: Iterable[Value],
@@ -175,35 +186,176 @@ class Adam(Optimizer):
         weight_decay: float = 0.0,
     ) -> None:
         super().__init__(params, lr)
+        name = type(self).__name__
         if not isinstance(betas, (tuple, list)) or len(betas) != 2:
-            raise ValueError(f"Adam: betas must be a pair (beta1, beta2), got {betas!r}")
+            raise ValueError(f"{name}: betas must be a pair (beta1, beta2), got {betas!r}")
         self.betas = (
-            _hyper("Adam", "beta1", betas[0], below=1.0),
-            _hyper("Adam", "beta2", betas[1], below=1.0),
+            _hyper(name, "beta1", betas[0], below=1.0),
+            _hyper(name, "beta2", betas[1], below=1.0),
         )
-        self.eps = _hyper("Adam", "eps", eps)
-        self.weight_decay = _hyper("Adam", "weight_decay", weight_decay)
+        self.eps = _hyper(name, "eps", eps)
+        self.weight_decay = _hyper(name, "weight_decay", weight_decay)
         self.t = 0
         self.m = [0.0] * len(self.params)
         self.v = [0.0] * len(self.params)
 
     def step(self) -> None:
         """Move every parameter one Adam step."""
-        grads = _float_grads(self.params, "Adam.step")
+        grads = _float_grads(self.params, f"{type(self).__name__}.step")
         self.t += 1
         beta1, beta2 = self.betas
         correction1 = 1.0 - beta1**self.t
         correction2 = 1.0 - beta2**self.t
         lr, eps, wd = self.lr, self.eps, self.weight_decay
+        decoupled = self._decoupled_weight_decay
         m, v = self.m, self.v
         for i, (p, g) in enumerate(zip(self.params, grads)):
             if wd != 0.0:
-                g = g + wd * p.data
+                if decoupled:
+                    p.data *= 1.0 - lr * wd
+                else:
+                    g = g + wd * p.data
             m[i] = beta1 * m[i] + (1.0 - beta1) * g
             v[i] = beta2 * v[i] + (1.0 - beta2) * g * g
             m_hat = m[i] / correction1
             v_hat = v[i] / correction2
             p.data -= lr * m_hat / (math.sqrt(v_hat) + eps)
+
+
+class AdamW(Adam):
+    """AdamW (Loshchilov & Hutter): Adam with decoupled weight decay, PyTorch's rule::
+
+        p = p * (1 - lr * weight_decay)           (first, on the weights themselves)
+        then Adam's update with g = grad
+
+    PyTorch's defaults: ``lr=1e-3``, ``betas=(0.9, 0.999)``, ``eps=1e-8``,
+    ``weight_decay=1e-2``. Unlike Adam's L2 term, the decay does not pass through the
+    moment estimates, so it shrinks every weight at the same relative rate.
+
+    >>> w = Value(1.0)
+    >>> opt = AdamW([w], lr=0.1, weight_decay=0.5)
+    >>> w.grad = 0.0; opt.step(); w.data  # no gradient: only the decay, 1 * (1 - 0.1 * 0.5)
+    0.95
+    """
+
+    _decoupled_weight_decay = True
+
+    def __init__(
+        self,
+        params: Iterable[Value],
+        lr: float = 1e-3,
+        betas: tuple[float, float] = (0.9, 0.999),
+        eps: float = 1e-8,
+        weight_decay: float = 1e-2,
+    ) -> None:
+        super().__init__(params, lr, betas, eps, weight_decay)
+
+
+class RMSprop(Optimizer):
+    """RMSprop (Hinton), PyTorch's rule and defaults (``lr=1e-2``, ``alpha=0.99``, ``eps=1e-8``)::
+
+        g = grad + weight_decay * p
+        s = alpha * s + (1 - alpha) * g * g
+        centered:  a = a + (1 - alpha) * (g - a);  d = sqrt(s - a * a) + eps
+        otherwise: d = sqrt(s) + eps
+        b = momentum * b + g / d;  p = p - lr * b     (momentum > 0)
+        p = p - lr * g / d                            (otherwise)
+
+    ``centered`` divides by an estimate of the gradient's variance instead of its second
+    moment. (Rounding can make ``s - a * a`` a hair below 0; it is taken as 0 there,
+    where PyTorch would give NaN.)
+
+    >>> w = Value(1.0)
+    >>> opt = RMSprop([w], lr=0.01, alpha=0.75, eps=0.0)
+    >>> w.grad = 2.0; opt.step(); w.data  # s = 0.25 * 4 = 1; 1 - 0.01 * 2 / 1
+    0.98
+    """
+
+    def __init__(
+        self,
+        params: Iterable[Value],
+        lr: float = 1e-2,
+        alpha: float = 0.99,
+        eps: float = 1e-8,
+        weight_decay: float = 0.0,
+        momentum: float = 0.0,
+        centered: bool = False,
+    ) -> None:
+        super().__init__(params, lr)
+        self.alpha = _hyper("RMSprop", "alpha", alpha)
+        self.eps = _hyper("RMSprop", "eps", eps)
+        self.weight_decay = _hyper("RMSprop", "weight_decay", weight_decay)
+        self.momentum = _hyper("RMSprop", "momentum", momentum)
+        self.centered = bool(centered)
+        self.square_avg = [0.0] * len(self.params)
+        self.grad_avg = [0.0] * len(self.params)
+        self.buffers = [0.0] * len(self.params)
+
+    def step(self) -> None:
+        """Move every parameter one RMSprop step."""
+        grads = _float_grads(self.params, "RMSprop.step")
+        lr, alpha, eps, wd, mu = self.lr, self.alpha, self.eps, self.weight_decay, self.momentum
+        for i, (p, g) in enumerate(zip(self.params, grads)):
+            if wd != 0.0:
+                g = g + wd * p.data
+            self.square_avg[i] = alpha * self.square_avg[i] + (1.0 - alpha) * g * g
+            if self.centered:
+                self.grad_avg[i] = self.grad_avg[i] + (1.0 - alpha) * (g - self.grad_avg[i])
+                variance = self.square_avg[i] - self.grad_avg[i] * self.grad_avg[i]
+                denominator = math.sqrt(max(variance, 0.0)) + eps
+            else:
+                denominator = math.sqrt(self.square_avg[i]) + eps
+            if mu > 0.0:
+                self.buffers[i] = mu * self.buffers[i] + g / denominator
+                p.data -= lr * self.buffers[i]
+            else:
+                p.data -= lr * (g / denominator)
+
+
+class Adagrad(Optimizer):
+    """Adagrad (Duchi et al.), PyTorch's rule and defaults (``lr=1e-2``, ``eps=1e-10``)::
+
+        g = grad + weight_decay * p
+        lr_t = lr / (1 + (t - 1) * lr_decay)
+        s = s + g * g                       (s starts at initial_accumulator_value)
+        p = p - lr_t * g / (sqrt(s) + eps)
+
+    Each parameter's step shrinks with the sum of its squared gradients so far.
+
+    >>> w = Value(1.0)
+    >>> opt = Adagrad([w], lr=0.5, eps=0.0)
+    >>> w.grad = 4.0; opt.step(); w.data  # s = 16: 1 - 0.5 * 4 / 4
+    0.5
+    """
+
+    def __init__(
+        self,
+        params: Iterable[Value],
+        lr: float = 1e-2,
+        lr_decay: float = 0.0,
+        weight_decay: float = 0.0,
+        initial_accumulator_value: float = 0.0,
+        eps: float = 1e-10,
+    ) -> None:
+        super().__init__(params, lr)
+        self.lr_decay = _hyper("Adagrad", "lr_decay", lr_decay)
+        self.weight_decay = _hyper("Adagrad", "weight_decay", weight_decay)
+        start = _hyper("Adagrad", "initial_accumulator_value", initial_accumulator_value)
+        self.eps = _hyper("Adagrad", "eps", eps)
+        self.t = 0
+        self.sums = [start] * len(self.params)
+
+    def step(self) -> None:
+        """Move every parameter one Adagrad step."""
+        grads = _float_grads(self.params, "Adagrad.step")
+        self.t += 1
+        lr = self.lr / (1.0 + (self.t - 1) * self.lr_decay)
+        wd, eps = self.weight_decay, self.eps
+        for i, (p, g) in enumerate(zip(self.params, grads)):
+            if wd != 0.0:
+                g = g + wd * p.data
+            self.sums[i] += g * g
+            p.data -= lr * (g / (math.sqrt(self.sums[i]) + eps))
 
 
 def l2_norm(numbers: Iterable[float]) -> float:

@@ -21,7 +21,9 @@ The choices, once:
 
   Pass ``accuracy=function(prediction, target) -> bool`` to decide yourself.
 * ``lr_schedule(epoch) -> float`` sets ``optimizer.lr`` before each epoch (epochs count
-  from 0). micrograd's demo: ``lambda k: 1.0 - 0.9 * k / 100``.
+  from 0). micrograd's demo: ``lambda k: 1.0 - 0.9 * k / 100``. A schedule of
+  :mod:`autograd_mini.schedules` (made from the same optimizer) is stepped after each
+  epoch instead, as in PyTorch's loop, so a second ``fit`` continues where it stopped.
 * ``batch_size=None`` is full batch: one step per epoch. Otherwise each epoch shuffles the
   data with ``random.Random(seed)`` and makes one step per batch.
 * Divergence stops training at once with :class:`DivergedError` (an ``ArithmeticError``):
@@ -45,6 +47,7 @@ from typing import Any
 from autograd_mini.engine import Value, no_grad
 from autograd_mini.losses import l2_penalty
 from autograd_mini.optim import NonFiniteGradientError, Optimizer, grad_norm
+from autograd_mini.schedules import Schedule
 
 __all__ = ["DivergedError", "History", "evaluate", "fit", "predict_class"]
 
@@ -190,7 +193,7 @@ def fit(
     callback: Callable[[int, History], bool | None] | None = None,
     *,
     regularization: float | Callable[[Any], Value] | None = None,
-    lr_schedule: Callable[[int], float] | None = None,
+    lr_schedule: Callable[[int], float] | Schedule | None = None,
     accuracy: Accuracy | None = None,
     seed: int = 0,
 ) -> History:
@@ -222,6 +225,8 @@ def fit(
         raise ValueError(f"fit: batch_size must be a positive int or None, got {batch_size!r}")
     if not isinstance(optimizer, Optimizer):
         raise TypeError(f"fit: optimizer must be an autograd_mini.optim optimizer, got {optimizer!r}")
+    if isinstance(lr_schedule, Schedule) and lr_schedule.optimizer is not optimizer:
+        raise ValueError("fit: lr_schedule was made for another optimizer; make it from this one")
     correct = accuracy if accuracy is not None else _accuracy_rule(y)
     penalty = _regularizer(regularization)
     order = list(range(len(X)))
@@ -231,7 +236,7 @@ def fit(
     updates = 0  # optimizer steps taken, for the divergence message
     try:
         for epoch in range(epochs):
-            if lr_schedule is not None:
+            if lr_schedule is not None and not isinstance(lr_schedule, Schedule):
                 optimizer.lr = float(lr_schedule(epoch))
             if batch_size is None:
                 batches = [order]
@@ -278,6 +283,8 @@ def fit(
             history.accuracy.append(hits / len(X) if correct is not None else None)
             history.grad_norm.append(math.fsum(norms) / len(norms))
             history.lr.append(optimizer.lr)
+            if isinstance(lr_schedule, Schedule):
+                lr_schedule.step()
             if bar is not None:
                 shown = {"loss": f"{history.loss[-1]:.4f}"}
                 if correct is not None:

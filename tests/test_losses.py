@@ -9,7 +9,16 @@ import pytest
 
 from autograd_mini import Value
 from autograd_mini.check import gradcheck
-from autograd_mini.losses import binary_cross_entropy, cross_entropy, hinge, l2_penalty, mse
+from autograd_mini.losses import (
+    binary_cross_entropy,
+    cross_entropy,
+    hinge,
+    huber,
+    l1,
+    l2_penalty,
+    mse,
+    nll,
+)
 
 
 def _grads(loss_of_values, xs: list[float]) -> tuple[float, list[float]]:
@@ -182,3 +191,65 @@ def test_l2_penalty_is_sum_of_squares_with_gradient_2p() -> None:
     assert penalty.data == 6.25
     assert [p.grad for p in params] == [3.0, -4.0, 0.0]
     assert l2_penalty([]).data == 0.0
+
+
+# ------------------------------------------------------------- l1, huber, nll, smoothing
+
+
+@pytest.mark.parametrize(("p", "t"), [(3.0, 1.0), (-0.5, 0.25), (2.0, 2.0)])
+def test_l1_value_and_derivative(p: float, t: float) -> None:
+    value, (slope,) = _grads(lambda v: l1(v[0], t), [p])
+    assert value == abs(p - t)
+    assert slope == (0.0 if p == t else math.copysign(1.0, p - t))  # abs'(0) = 0
+    assert l1([Value(p), Value(0.0)], [t, 1.0]).data == (abs(p - t) + 1.0) / 2
+
+
+@pytest.mark.parametrize("delta", [0.5, 1.0, 3.0])
+@pytest.mark.parametrize("error", [-4.0, -1.0, -0.2, 0.0, 0.3, 0.999, 1.0, 2.5])
+def test_huber_is_quadratic_inside_delta_and_linear_outside(delta: float, error: float) -> None:
+    value, (slope,) = _grads(lambda v: huber(v[0], 1.0, delta=delta), [1.0 + error])
+    d = abs(error)
+    expected = 0.5 * d * d if d < delta else delta * (d - 0.5 * delta)
+    assert value == pytest.approx(expected, rel=1e-15, abs=1e-300)
+    assert slope == pytest.approx(max(-delta, min(delta, error)), rel=1e-15, abs=1e-300)
+    if abs(d - delta) > 1e-3:  # away from the seam, finite differences agree
+        assert gradcheck(lambda x: huber(x, 1.0, delta=delta), 1.0 + error)
+
+
+def test_huber_rejects_a_bad_delta_and_averages_lists() -> None:
+    for delta in (0.0, -1.0, math.inf, True):
+        with pytest.raises(ValueError, match="huber: delta must be a positive number"):
+            huber(Value(1.0), 0.0, delta=delta)
+    assert huber([Value(0.5), Value(3.0)], [0.0, 0.0]).data == (0.125 + 2.5) / 2
+
+
+def test_nll_picks_the_target_log_probability_and_equals_cross_entropy_after_log_softmax() -> None:
+    z = [0.3, -1.2, 2.0]
+    logsumexp = math.log(sum(math.exp(v) for v in z))
+    value, grads = _grads(lambda v: nll([x - logsumexp for x in v], 2), z)
+    assert value == pytest.approx(cross_entropy([Value(v) for v in z], 2).data, rel=1e-15)
+    assert grads == [0.0, 0.0, -1.0]
+    with pytest.raises(ValueError, match="nll: target class 3 is out of range for 3 log-prob"):
+        nll([Value(-1.0)] * 3, 3)
+    with pytest.raises(ValueError, match="nll: log-probability 1 is nan"):
+        nll([Value(-1.0), Value(math.nan)], 0)
+
+
+@pytest.mark.parametrize("smoothing", [0.0, 0.1, 0.5, 1.0])
+def test_label_smoothing_is_the_mixture_of_one_hot_and_uniform(smoothing: float) -> None:
+    z = [0.5, -1.25, 2.0, 0.0]
+    target = 1
+    value, grads = _grads(lambda v: cross_entropy(v, target, label_smoothing=smoothing), z)
+    p = _softmax(z)
+    q = [(1 - smoothing) * (i == target) + smoothing / len(z) for i in range(len(z))]
+    assert value == pytest.approx(-sum(qi * math.log(pi) for qi, pi in zip(q, p)), rel=1e-13)
+    assert grads == pytest.approx([pi - qi for pi, qi in zip(p, q)], rel=1e-12, abs=1e-15)
+    assert gradcheck(lambda *v: cross_entropy(list(v), target, label_smoothing=smoothing), *z)
+
+
+def test_label_smoothing_zero_keeps_the_same_digits_and_bad_values_raise() -> None:
+    z = [Value(0.1), Value(0.7)]
+    assert cross_entropy(z, 0, label_smoothing=0.0).data == cross_entropy(z, 0).data
+    for bad in (-0.1, 1.5, math.nan, "0.1"):
+        with pytest.raises(ValueError, match="label_smoothing must be a number in"):
+            cross_entropy(z, 0, label_smoothing=bad)

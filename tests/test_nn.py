@@ -9,14 +9,19 @@ import pytest
 
 from autograd_mini import Value
 from autograd_mini.nn import (
+    ARCHITECTURES,
     MLP,
+    Dropout,
+    GRUCell,
     Layer,
+    LSTMCell,
     Module,
     Neuron,
     RNNCell,
     StateDictError,
     gradient_norms_through_time,
     layer_gradient_norms,
+    stochastic_modules,
 )
 
 # ------------------------------------------------------------ micrograd compatibility
@@ -296,3 +301,143 @@ def test_deep_sigmoid_mlp_has_vanishing_gradients_and_relu_or_tanh_xavier_do_not
     assert min(relu_he) > 1e-2
     assert min(tanh_xavier) > 1e-2
     assert min(relu_he) > 100 * max(sigmoid)
+
+
+# ------------------------------------------------ parameters from attributes, modules
+
+
+def test_parameters_come_from_attributes_in_order_and_tied_values_count_once() -> None:
+    class Tied(Module):
+        def __init__(self) -> None:
+            self.scale = Value(2.0)
+            self.layers = [Neuron(1, seed=0), Neuron(1, seed=1)]
+            self.again = self.scale  # tied: the same Value under a second name
+            self._cache = Value(9.0)  # private state is never a parameter
+            self.note = "text"
+
+    model = Tied()
+    names = [name for name, _ in model.named_parameters()]
+    assert names == ["scale", "layers.0.w.0", "layers.0.b", "layers.1.w.0", "layers.1.b"]
+    assert model.parameters()[0] is model.scale and len(model.parameters()) == 5
+    model.load_state_dict({name: 1.5 for name in names})
+    assert model.again.data == 1.5 and model._cache.data == 9.0
+
+
+def test_a_micrograd_style_module_still_gets_modes_from_its_children() -> None:
+    class Classic(Module):  # only parameters(), as in micrograd; no super().__init__()
+        def __init__(self) -> None:
+            self.body = MLP(2, [3, 1], dropout=0.5, seed=0)
+
+        def parameters(self) -> list[Value]:
+            return self.body.parameters()
+
+    model = Classic()
+    assert [name for name, _ in model.named_parameters()][:2] == ["0", "1"]
+    assert [type(m).__name__ for m in model.modules()][:3] == ["Classic", "MLP", "Layer"]
+    model.eval()
+    assert all(not m.training for m in model.modules())
+    assert stochastic_modules(model) == []
+    model.train()
+    assert stochastic_modules(model) == [("body.dropout", model.body.dropout)]
+
+
+def test_named_modules_visits_each_module_once_even_when_shared_or_cyclic() -> None:
+    shared = Neuron(1, seed=0)
+
+    class Loop(Module):
+        def __init__(self) -> None:
+            self.a = shared
+            self.b = shared
+            self.me = [self]
+
+    names = [name for name, _ in Loop().named_modules()]
+    assert names == ["", "a"]
+
+
+# ------------------------------------------------------------------- dropout
+
+
+def test_dropout_zeroes_with_probability_p_and_keeps_the_expectation() -> None:
+    drop = Dropout(0.3, seed=1)
+    outputs = drop([Value(1.0)] * 20_000)
+    kept = [v.data for v in outputs if v.data != 0.0]
+    assert set(kept) == {1.0 / 0.7}
+    assert abs(len(kept) / 20_000 - 0.7) < 0.02
+    assert abs(sum(v.data for v in outputs) / 20_000 - 1.0) < 0.03
+    x = Value(2.0)
+    y = sum(drop([x] * 10))
+    y.backward()
+    assert x.grad == y.data / 2.0  # the gradient flows through the kept entries only
+
+
+def test_dropout_is_seeded_repeatable_and_leaves_global_random_alone() -> None:
+    random.seed(5)
+    state = random.getstate()
+    first = [v.data for v in Dropout(0.5, seed=3)([Value(1.0)] * 50)]
+    again = [v.data for v in Dropout(0.5, seed=3)([Value(1.0)] * 50)]
+    other = [v.data for v in Dropout(0.5, seed=4)([Value(1.0)] * 50)]
+    assert first == again != other
+    assert random.getstate() == state
+
+
+def test_dropout_in_eval_mode_or_at_p_zero_is_the_identity_and_p_one_zeroes() -> None:
+    x = [Value(1.0), Value(-2.0)]
+    assert Dropout(0.9, seed=0).eval()(x) is x
+    assert Dropout(0.0)(x) is x
+    assert [v.data for v in Dropout(1.0)(x)] == [0.0, -0.0]
+    assert not Dropout(0.0).draws_random_numbers and Dropout(0.1).draws_random_numbers
+    with pytest.raises(ValueError, match=r"Dropout: p must be a probability in \[0, 1\], got 1.5"):
+        Dropout(1.5)
+
+
+def test_mlp_dropout_acts_after_hidden_layers_only_in_training() -> None:
+    model = MLP(3, [64, 1], activation="tanh", dropout=0.5, seed=0)
+    plain = MLP(3, [64, 1], activation="tanh", seed=0)
+    x = [0.3, -0.2, 0.9]
+    assert model.state_dict() == plain.state_dict()
+    training_outputs = {model(x).data for _ in range(5)}
+    assert len(training_outputs) == 5  # a new mask every call
+    model.eval()
+    assert model(x).data == plain(x).data
+    assert "dropout" not in plain.architecture()
+    assert model.architecture()["dropout"] == 0.5
+
+
+# ---------------------------------------------- the architecture record and its readers
+
+
+@pytest.mark.parametrize("model", [
+    Neuron(3, activation="sigmoid", seed=0), Layer(2, 5, activation="tanh", seed=0),
+    MLP(3, [4, 4, 2], seed=0), MLP(1, [1]), RNNCell(2, 3, seed=0), LSTMCell(3, 2, seed=0),
+    GRUCell(2, 4, seed=0), Dropout(0.2),
+], ids=lambda m: type(m).__name__)
+def test_every_architecture_counts_its_parameters_and_rebuilds_itself(model: Module) -> None:
+    record = model.architecture()
+    kind = ARCHITECTURES[record.pop("type")]
+    assert kind is type(model)
+    assert kind.parameter_count(**kind.checked_arguments(record, "t")) == len(model.parameters())
+    rebuilt = kind(**record, seed=0)
+    assert rebuilt.architecture() == model.architecture()
+    assert [n for n, _ in rebuilt.named_parameters()] == [n for n, _ in model.named_parameters()]
+    assert repr(rebuilt) == repr(model)
+    assert [p for _, p in model.named_parameters()] == model.parameters()  # one walk, one order
+
+
+def test_constructor_and_file_checks_are_one_check() -> None:
+    with pytest.raises(ValueError, match="LSTMCell: nhidden must be a positive int, got 0"):
+        LSTMCell(2, 0)
+    with pytest.raises(ValueError, match="the LSTMCell architecture: nhidden must be a positive"):
+        LSTMCell.checked_arguments({"nin": 2, "nhidden": 0}, "the LSTMCell architecture")
+    with pytest.raises(ValueError, match=r"the fields are nin, nhidden; got nin"):
+        GRUCell.checked_arguments({"nin": 2}, "GRUCell")
+
+
+def test_a_subclass_of_a_built_in_does_not_claim_its_architecture(tmp_path) -> None:
+    class Wider(MLP):
+        def __call__(self, x):
+            return super().__call__(x) * 2.0  # computes something else than an MLP
+
+    model = Wider(2, [3, 1], seed=0)
+    with pytest.raises(TypeError, match=r"Wider\.architecture: this module does not describe"):
+        model.save(tmp_path / "w.json")
+    assert "Wider" not in ARCHITECTURES

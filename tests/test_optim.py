@@ -8,7 +8,16 @@ import math
 import pytest
 
 from autograd_mini import Value
-from autograd_mini.optim import SGD, Adam, clip_grad_norm, grad_norm, l2_norm
+from autograd_mini.optim import (
+    SGD,
+    Adagrad,
+    Adam,
+    AdamW,
+    RMSprop,
+    clip_grad_norm,
+    grad_norm,
+    l2_norm,
+)
 
 # --------------------------------------------- PyTorch's documented algorithms, in floats
 # torch.optim.SGD (dampening=0, maximize=False):
@@ -271,3 +280,79 @@ def test_clip_grad_norm_leaves_small_gradients_alone_and_refuses_non_finite() ->
     with pytest.raises(ValueError, match="not finite"):
         clip_grad_norm([a, b], 1.0)
     assert (a.grad, b.grad) == (0.3, math.inf)
+
+
+# ------------------------------------------------------- AdamW, RMSprop and Adagrad
+
+
+def test_adamw_decays_the_weight_itself_not_the_gradient() -> None:
+    w, v = Value(2.0), Value(2.0)
+    adamw = AdamW([w], lr=0.1, betas=(0.5, 0.75), eps=0.0, weight_decay=0.5)
+    adam = Adam([v], lr=0.1, betas=(0.5, 0.75), eps=0.0)
+    w.grad = v.grad = 3.0
+    adamw.step()
+    adam.step()
+    # AdamW = Adam's step on a weight first shrunk by (1 - lr * wd)
+    assert w.data == pytest.approx(2.0 * (1 - 0.05) - (2.0 - v.data), rel=1e-15)
+    assert AdamW([Value(0.0)]).weight_decay == 0.01  # PyTorch's default
+
+
+def test_rmsprop_by_hand_plain_centered_and_with_momentum() -> None:
+    w = Value(1.0)
+    opt = RMSprop([w], lr=0.1, alpha=0.5, eps=0.0, momentum=0.5, centered=True)
+    w.grad = 2.0
+    opt.step()  # s = 2, a = 1, d = sqrt(2 - 1) = 1; b = 2; w = 1 - 0.2
+    assert w.data == pytest.approx(0.8, rel=1e-15)
+    w.grad = 0.0
+    opt.step()  # s = 1, a = 0.5, d = sqrt(0.75); b = 0.5 * 2 + 0 = 1; w = 0.8 - 0.1
+    assert w.data == pytest.approx(0.7, rel=1e-15)
+    u = Value(0.0)
+    plain = RMSprop([u], lr=0.01, alpha=0.99, eps=0.0)
+    u.grad = -3.0
+    plain.step()  # s = 0.01 * 9; step = 0.01 * -3 / 0.3
+    assert u.data == pytest.approx(0.1, rel=1e-14)
+
+
+def test_adagrad_by_hand_with_lr_decay_and_weight_decay() -> None:
+    w = Value(1.0)
+    opt = Adagrad([w], lr=1.0, lr_decay=1.0, weight_decay=1.0, initial_accumulator_value=1.0,
+                  eps=0.0)
+    w.grad = 2.0
+    opt.step()  # g = 3, s = 1 + 9 = 10, w = 1 - 3 / sqrt(10)
+    first = 1.0 - 3.0 / math.sqrt(10.0)
+    assert w.data == pytest.approx(first, rel=1e-15)
+    w.grad = 0.0
+    opt.step()  # g = w, lr = 1 / 2, s = 10 + w^2
+    assert w.data == pytest.approx(first - 0.5 * first / math.sqrt(10.0 + first**2), rel=1e-14)
+
+
+@pytest.mark.parametrize("make", [
+    lambda p: AdamW(p, lr=0.1), lambda p: RMSprop(p, momentum=0.9, centered=True),
+    lambda p: Adagrad(p, lr=0.1),
+], ids=["AdamW", "RMSprop", "Adagrad"])
+def test_new_optimizers_refuse_bad_gradients_without_moving(make) -> None:
+    a, b = Value(1.0), Value(2.0)
+    opt = make([a, b])
+    a.grad, b.grad = 1.0, math.nan
+    with pytest.raises(ValueError, match=rf"{type(opt).__name__}.step: parameter 1 has gradient nan"):
+        opt.step()
+    (a * a * b).backward(create_graph=True)
+    with pytest.raises(TypeError, match=r"has a Value as \.grad"):
+        opt.step()
+    assert (a.data, b.data) == (1.0, 2.0)
+    a.grad, b.grad = 1.0, -1.0
+    opt.step()
+    assert a.data < 1.0 < 2.0 < b.data
+
+
+@pytest.mark.parametrize(("make", "fragment"), [
+    (lambda p: AdamW(p, betas=(1.0, 0.9)), "AdamW: beta1 must be"),
+    (lambda p: AdamW(p, weight_decay=-1.0), "AdamW: weight_decay must be"),
+    (lambda p: RMSprop(p, alpha=-0.5), "RMSprop: alpha must be"),
+    (lambda p: RMSprop(p, momentum=math.inf), "RMSprop: momentum must be"),
+    (lambda p: Adagrad(p, lr_decay=-0.1), "Adagrad: lr_decay must be"),
+    (lambda p: Adagrad(p, initial_accumulator_value=-1), "initial_accumulator_value must be"),
+])
+def test_new_optimizers_reject_bad_hyperparameters(make, fragment: str) -> None:
+    with pytest.raises(ValueError, match=fragment):
+        make([Value(1.0)])

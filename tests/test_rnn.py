@@ -10,7 +10,15 @@ import pytest
 
 from autograd_mini import Value, losses, optim
 from autograd_mini.check import gradcheck
-from autograd_mini.nn import Module, Neuron, RNNCell, gradient_norms_through_time
+from autograd_mini.nn import (
+    GRUCell,
+    LSTMCell,
+    Module,
+    Neuron,
+    RNNCell,
+    gradient_norms_through_time,
+    truncated_bptt,
+)
 from autograd_mini.training import evaluate, fit
 
 
@@ -154,3 +162,175 @@ def test_gradient_norms_match_backward_grads_on_the_hidden_states() -> None:
         expected = math.sqrt(sum(h.grad ** 2 for h in states[t]))
         assert norms[t] == pytest.approx(expected, rel=1e-12)
     assert norms[1] < norms[-1]  # tanh: the gradient shrinks going back in time
+
+
+# ---------------------------------------------------------------- LSTM and GRU cells
+
+
+def _sig(z: float) -> float:
+    return 1.0 / (1.0 + math.exp(-z))
+
+
+def _affine(layer, inputs: list[float]) -> list[float]:
+    return [n.b.data + sum(w.data * v for w, v in zip(n.w, inputs)) for n in layer.neurons]
+
+
+def test_lstm_step_is_pytorchs_equations_in_plain_floats() -> None:
+    cell = LSTMCell(2, 3, seed=0)
+    for i, p in enumerate(cell.parameters()):
+        if p.data == 0.0:
+            p.data = 0.05 * (i % 7 - 3)  # non-zero biases
+    x, h, c = [0.4, -1.1], [0.2, -0.3, 0.5], [1.0, -0.5, 0.25]
+    gates = [a + b for a, b in zip(_affine(cell.ih, x), _affine(cell.hh, h))]
+    i, f = [_sig(z) for z in gates[0:3]], [_sig(z) for z in gates[3:6]]
+    g, o = [math.tanh(z) for z in gates[6:9]], [_sig(z) for z in gates[9:12]]
+    c_next = [fj * cj + ij * gj for fj, cj, ij, gj in zip(f, c, i, g)]
+    h_next = [oj * math.tanh(cj) for oj, cj in zip(o, c_next)]
+    got_h, got_c = cell(x, (h, c))
+    assert [v.data for v in got_c] == pytest.approx(c_next, rel=1e-14)
+    assert [v.data for v in got_h] == pytest.approx(h_next, rel=1e-14)
+    assert cell.output((got_h, got_c)) == got_h
+
+
+def test_gru_step_is_pytorchs_equations_in_plain_floats() -> None:
+    cell = GRUCell(2, 2, seed=1)
+    for i, p in enumerate(cell.parameters()):
+        if p.data == 0.0:
+            p.data = 0.1 * (i % 5 - 2)
+    x, h = [0.7, -0.2], [0.3, -0.6]
+    gi, gh = _affine(cell.ih, x), _affine(cell.hh, h)
+    r = [_sig(gi[j] + gh[j]) for j in range(2)]
+    z = [_sig(gi[2 + j] + gh[2 + j]) for j in range(2)]
+    n = [math.tanh(gi[4 + j] + r[j] * gh[4 + j]) for j in range(2)]
+    expected = [(1 - z[j]) * n[j] + z[j] * h[j] for j in range(2)]
+    assert [v.data for v in cell(x, h)] == pytest.approx(expected, rel=1e-14)
+
+
+@pytest.mark.parametrize("make", [lambda: LSTMCell(1, 2, seed=3), lambda: GRUCell(1, 2, seed=3)],
+                         ids=["lstm", "gru"])
+def test_gated_cells_bptt_passes_gradcheck(make) -> None:
+    cell = make()
+    params = cell.parameters()
+    xs = [[0.5], [-1.0], [0.8], [0.1]]
+
+    def loss_at(*values):
+        originals = [p.data for p in params]
+        # evaluate the cell with ``values`` as weights, through fresh leaves
+        leaves = list(values)
+        try:
+            for layer in (cell.ih, cell.hh):
+                for neuron in layer.neurons:
+                    neuron.w, neuron.b = leaves[:len(neuron.w)], leaves[len(neuron.w)]
+                    leaves = leaves[len(neuron.w) + 1:]
+            h = cell.output(cell.unroll(xs)[-1])
+            return sum(v * v for v in h)
+        finally:
+            position = 0
+            for layer in (cell.ih, cell.hh):
+                for neuron in layer.neurons:
+                    neuron.w = params[position:position + len(neuron.w)]
+                    neuron.b = params[position + len(neuron.w)]
+                    position += len(neuron.w) + 1
+            assert [p.data for p in params] == originals
+
+    assert gradcheck(loss_at, *[p.data for p in params])
+
+
+def test_cells_refuse_states_of_the_wrong_shape() -> None:
+    lstm, gru = LSTMCell(2, 3, seed=0), GRUCell(2, 3, seed=0)
+    with pytest.raises(ValueError, match=r"LSTMCell: the state must be a pair \(h, c\)"):
+        lstm([1.0, 2.0], [0.0, 0.0, 0.0])
+    with pytest.raises(ValueError, match="LSTMCell: cell state has 2 entries, the cell has 3"):
+        lstm([1.0, 2.0], ([0.0] * 3, [0.0] * 2))
+    with pytest.raises(ValueError, match="GRUCell: input has 1 entries, the cell expects 2"):
+        gru([1.0])
+
+
+def test_the_lstm_cell_path_keeps_the_gradient_alive_where_a_tanh_rnn_loses_it() -> None:
+    # The lesson of notebook 05: over 50 steps a tanh RNN's gradient fades by orders of
+    # magnitude, while an LSTM whose forget gate is open carries it back along c.
+    xs = [[0.5 * math.sin(t)] for t in range(50)]
+    rnn = RNNCell(1, 4, seed=0)
+    rnn_states = rnn.unroll(xs)
+    rnn_norms = gradient_norms_through_time(sum(rnn_states[-1]), rnn_states)
+    lstm = LSTMCell(1, 4, seed=0)
+    for neuron in lstm.ih.neurons[4:8]:
+        neuron.b.data = 5.0  # forget-gate bias: f = sigmoid(5) ~ 0.993
+    lstm_states = lstm.unroll(xs)
+    cell_path = [c for _, c in lstm_states]
+    lstm_norms = gradient_norms_through_time(sum(lstm_states[-1][1]), cell_path)
+    assert rnn_norms[1] < 1e-6 * rnn_norms[-1]
+    assert lstm_norms[1] > 0.3 * lstm_norms[-1]
+
+
+# ------------------------------------------------------------------ truncated BPTT
+
+
+def test_truncated_bptt_equals_an_explicit_detach_loop() -> None:
+    xs = [[math.cos(t)] for t in range(9)]
+
+    def step_loss(t, h):
+        return (h[0] - 0.5) ** 2 if t % 2 else None  # a loss on odd steps only
+
+    cell = LSTMCell(1, 2, seed=4)
+    chunk_losses, state = truncated_bptt(cell, xs, step_loss, k=4)
+    helper_grads = [p.grad for p in cell.parameters()]
+    cell.zero_grad()
+    expected_losses = []
+    carried = cell.initial_state()
+    for start in (0, 4, 8):
+        carried = ([v.detach() if isinstance(v, Value) else v for v in carried[0]],
+                   [v.detach() if isinstance(v, Value) else v for v in carried[1]])
+        states = cell.unroll(xs[start:start + 4], carried)
+        terms = [step_loss(start + t, s[0]) for t, s in enumerate(states[1:], start=1)]
+        loss = sum(term for term in terms if term is not None)
+        loss.backward()
+        expected_losses.append(loss.data)
+        carried = states[-1]
+    assert chunk_losses == expected_losses
+    assert [p.grad for p in cell.parameters()] == helper_grads
+    assert [v.data for v in state[0]] == [v.data for v in carried[0]]
+
+
+def test_truncated_bptt_with_an_optimizer_steps_once_per_chunk() -> None:
+    cell = RNNCell(1, 2, seed=0)
+    opt = optim.SGD(cell.parameters(), lr=0.1)
+    before = cell.state_dict()
+    steps = []
+    original_step = opt.step
+    opt.step = lambda: (steps.append(1), original_step())  # type: ignore[method-assign]
+    losses_, _ = truncated_bptt(cell, [[1.0]] * 10, lambda t, h: h[0] ** 2, k=3, optimizer=opt)
+    assert len(steps) == len(losses_) == 4
+    assert cell.state_dict() != before
+
+
+def test_truncated_bptt_memory_stays_flat_as_the_sequence_grows() -> None:
+    import gc
+    import tracemalloc
+
+    def peak(length: int, k: int | None) -> int:
+        cell = GRUCell(1, 4, seed=0)
+        xs = [[math.sin(t)] for t in range(length)]
+        gc.collect()
+        tracemalloc.start()
+        if k is None:
+            states = cell.unroll(xs)
+            sum(v * v for s in states[1:] for v in s).backward()
+            del states
+        else:
+            truncated_bptt(cell, xs, lambda t, h: sum(v * v for v in h), k=k)
+        size = tracemalloc.get_traced_memory()[1]
+        tracemalloc.stop()
+        return size
+
+    full_short, full_long = peak(40, None), peak(160, None)
+    truncated_short, truncated_long = peak(40, 10), peak(160, 10)
+    assert full_long > 3 * full_short  # full BPTT keeps the whole unrolled graph
+    assert truncated_long < 1.5 * truncated_short  # truncated keeps one chunk's
+    assert truncated_long < full_long / 3
+
+
+def test_truncated_bptt_rejects_a_bad_k() -> None:
+    for k in (0, -1, 2.5, True):
+        with pytest.raises(ValueError, match="truncated_bptt: k must be a positive int"):
+            truncated_bptt(RNNCell(1, 1, seed=0), [[1.0]], lambda t, h: h[0], k=k)

@@ -220,13 +220,15 @@ def _edit_parameters(fn):
     (_edit(version="1"), "'version' must be a positive int"),
     (_edit(extra=1), "unexpected fields"),
     (_edit(architecture={"type": "Transformer"}), "unknown architecture type 'Transformer'"),
-    (_edit(architecture={"type": "MLP", "nin": 2, "nouts": [3, 1]}), "needs exactly the fields"),
+    (_edit(architecture={"type": "MLP", "nin": 2, "nouts": [3, 1]}),
+     r"the MLP architecture: the fields are nin, nouts, activation \(optional: dropout\); got nin,"
+     " nouts"),
     (_edit(architecture={"type": "MLP", "nin": 2, "nouts": [3, 1], "activation": "gelu"}),
      "unknown activation 'gelu'"),
     (_edit(architecture={"type": "MLP", "nin": -2, "nouts": [3, 1], "activation": "relu"}),
      "nin must be a positive int"),
     (_edit(architecture={"type": "MLP", "nin": 2, "nouts": 3, "activation": "relu"}),
-     "nouts must be a list"),
+     "nouts must be a non-empty list of layer sizes, got 3"),
     (_edit(architecture={"type": "MLP", "nin": 2, "nouts": [4, 1], "activation": "relu"}),
      "missing 4 entries"),  # wrong shape: a layer wider than the weights saved
     (_edit(architecture=[1, 2]), "'architecture' must be an object"),

@@ -1,0 +1,28 @@
+"""interop without PyTorch: a clear ImportError naming the extra (the comparisons with PyTorch
+itself are in tests/test_torch_oracle.py, which skips when it is absent)."""
+
+from __future__ import annotations
+
+import sys
+
+import pytest
+
+from autograd_mini import nn
+from autograd_mini.interop import from_torch, to_torch
+
+
+def test_without_torch_both_directions_say_how_to_install_it(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setitem(sys.modules, "torch", None)  # makes `import torch` fail
+    with pytest.raises(ImportError, match=r'to_torch needs PyTorch: pip install "autograd-mini\[torch\]"'):
+        to_torch(nn.MLP(2, [1], seed=0))
+    with pytest.raises(ImportError, match=r"from_torch needs PyTorch.*CPU build.*README"):
+        from_torch(object())
+
+
+def test_importing_the_package_and_interop_does_not_import_torch() -> None:
+    import subprocess
+
+    code = ("import sys, autograd_mini, autograd_mini.interop, autograd_mini.nn;"
+            " print('torch' in sys.modules)")
+    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert result.stdout.strip() == "False"
