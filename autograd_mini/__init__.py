@@ -10,7 +10,8 @@
 
 from typing import TYPE_CHECKING, Any
 
-from autograd_mini import engine as _engine
+from autograd_mini import copying as _copying  # noqa: F401 - registers pickling of Values
+from autograd_mini import functions as _functions
 from autograd_mini import ops
 from autograd_mini.check import GradcheckError, gradcheck, gradgradcheck
 from autograd_mini.engine import (
@@ -30,9 +31,9 @@ from autograd_mini.viz import draw_dot
 __version__ = "0.1.0"
 
 # The float-or-Value function of every built-in op written as a call (exp, tanh, ...),
-# made from the op table by the engine.
+# made from the op table (functions.py).
 _FUNCTIONS = [op.function_name for op in ops.OPS.values() if op.builtin and op.function_name]
-globals().update({name: getattr(_engine, name) for name in _FUNCTIONS})
+globals().update({name: getattr(_functions, name) for name in _FUNCTIONS})
 
 __all__ = [
     "GradcheckError",

@@ -1,16 +1,23 @@
-"""Turning what users pass into numbers the engine can use, or a clear ``TypeError``.
+"""Values and Python's numbers: what may stand for a number, and how a Value acts as one.
 
 The engine accepts int, float, bool, ``fractions.Fraction`` and numpy scalars wherever a
 number may stand, and turns them into Python floats at once. Anything else is refused
 with a message naming the op, the type and the value. numpy is never imported.
+:class:`NumberProtocol` gives a Value the rest of a number's manners: ordering compares
+data, ``float(v)``, ``format(v, ".3f")``, ``repr``.
 """
 
 from __future__ import annotations
 
 import numbers
+import operator
+from collections.abc import Callable
 from typing import Any
 
-__all__ = ["NEVER_NUMBERS", "as_float", "is_number", "is_real", "refuse"]
+__all__ = [
+    "NEVER_NUMBERS", "NumberProtocol", "as_float", "comparison_observers", "is_number",
+    "is_real", "refuse",
+]
 
 
 def _is_numpy_bool(x: Any) -> bool:
@@ -52,7 +59,7 @@ def as_float(x: Any, where: str) -> float:
             raise OverflowError(
                 f"{where}: {type(x).__name__} {x!r:.60} is too large for a float"
             ) from None
-    if hasattr(x, "parents") and hasattr(x, "data"):  # a Value, without importing the engine
+    if isinstance(x, NumberProtocol):  # a Value
         raise TypeError(
             f"{where}: expected a real number, got a Value ({x!r}); use its .data for the"
             " number, or the Value itself in an operation"
@@ -81,3 +88,58 @@ def refuse(op_name: str, x: Any, reflected: bool) -> Any:
             " real number (int, float, bool, numpy scalar) or a Value"
         )
     return NotImplemented
+
+
+comparison_observers: list[Callable[[Any, Any, str, bool], None]] = []
+"""Functions told of every comparison of a Value (the compiled mode records them as guards)."""
+
+
+class NumberProtocol:
+    """How a Value acts as a Python number (a base of :class:`~autograd_mini.Value`).
+
+    ``<``, ``<=``, ``>``, ``>=`` compare data; ``==`` and ``hash`` stay identity, so
+    Values can live in sets and dicts, as micrograd's do.
+    """
+
+    __slots__ = ()
+    data: float
+    grad: Any
+    label: str
+
+    def __lt__(self, other: Any) -> bool:
+        return _compare(self, other, "<", operator.lt)
+
+    def __le__(self, other: Any) -> bool:
+        return _compare(self, other, "<=", operator.le)
+
+    def __gt__(self, other: Any) -> bool:
+        return _compare(self, other, ">", operator.gt)
+
+    def __ge__(self, other: Any) -> bool:
+        return _compare(self, other, ">=", operator.ge)
+
+    __eq__ = object.__eq__
+    __hash__ = object.__hash__
+
+    def __float__(self) -> float:
+        return self.data
+
+    def __format__(self, spec: str) -> str:  # f"{v:.3f}" formats the data, as floats do
+        return format(self.data, spec) if spec else str(self)
+
+    def __repr__(self) -> str:
+        label = f", label={self.label!r}" if self.label else ""
+        return f"Value(data={self.data!r}, grad={self.grad!r}{label})"
+
+
+def _compare(a: NumberProtocol, other: Any, symbol: str, test: Callable[[float, float], bool]) -> bool:
+    if isinstance(other, NumberProtocol):
+        number = other.data
+    elif is_real(other):
+        number = as_float(other, symbol)
+    else:
+        return refuse(symbol, other, reflected=False)  # type: ignore[no-any-return]
+    result = test(a.data, number)
+    for observe in comparison_observers:
+        observe(a, other, symbol, result)
+    return result

@@ -33,7 +33,7 @@ from collections.abc import Callable, Iterable, Sequence
 from typing import Any
 
 from autograd_mini.engine import Value
-from autograd_mini.engine import abs as absolute
+from autograd_mini.functions import abs as absolute
 
 __all__ = [
     "binary_cross_entropy", "cross_entropy", "hinge", "huber", "l1", "l2_penalty", "mse", "nll",

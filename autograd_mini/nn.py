@@ -41,7 +41,8 @@ from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any, ClassVar
 
-from autograd_mini.engine import Value, gradients, relu, sigmoid, tanh
+from autograd_mini.engine import Value, gradients
+from autograd_mini.functions import relu, sigmoid, tanh
 from autograd_mini.model_files import (
     FORMAT_NAME,
     FORMAT_VERSION,

@@ -20,6 +20,7 @@ handed to :meth:`Op.compile_rules` by the engine.
 
 from __future__ import annotations
 
+import ast
 import math
 import numbers
 from collections.abc import Callable, Mapping, Sequence
@@ -115,6 +116,9 @@ class Op:
         self.function_name = (
             call.func.id if hasattr(call, "func") and self.notation.precedence == ATOM else ""
         )
+        self.dunders = _dunders(call, self.function_name)
+        """The Value methods Python's syntax calls for this op: ``a - b`` is
+        ``a.__sub__(b)`` and, reflected, ``b.__rsub__(a)``; ``abs(x)`` is ``x.__abs__()``."""
         # Forward: formula text (compiled like the rules) or a float function.
         if forward is None and not self.function_name:
             forward = notation
@@ -245,6 +249,24 @@ class Op:
 
     def __repr__(self) -> str:
         return f"<op {self.name}>"
+
+
+# Python's protocol names: the operator or builtin an op's notation uses -> its method.
+_OPERATOR_METHODS = {ast.Add: "add", ast.Sub: "sub", ast.Mult: "mul", ast.Div: "truediv",
+                     ast.Pow: "pow"}
+_FUNCTION_METHODS = {"abs": "__abs__", "round": "__round__", "floor": "__floor__",
+                     "ceil": "__ceil__", "trunc": "__trunc__"}
+
+
+def _dunders(notation: ast.expr, function_name: str) -> tuple[tuple[str, bool], ...]:
+    if isinstance(notation, ast.BinOp) and type(notation.op) in _OPERATOR_METHODS:
+        name = _OPERATOR_METHODS[type(notation.op)]
+        return (f"__{name}__", False), (f"__r{name}__", True)
+    if isinstance(notation, ast.UnaryOp) and isinstance(notation.op, ast.USub):
+        return (("__neg__", False),)
+    if function_name in _FUNCTION_METHODS:
+        return ((_FUNCTION_METHODS[function_name], False),)
+    return ()
 
 
 def _not_compiled(*args: float) -> float:

@@ -13,7 +13,8 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any
 
-from autograd_mini.engine import Value, contributions, restore_gradients, start_backward
+from autograd_mini.engine import Value, contributions
+from autograd_mini.fastpath import restore_gradients, start_backward
 from autograd_mini.ops import Op
 
 __all__ = ["ParentUpdate", "Step", "backward_steps"]

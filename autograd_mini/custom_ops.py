@@ -1,0 +1,67 @@
+"""Ops written by hand, micrograd's way: a node with its own ``_backward`` closure.
+
+The lecture that introduces micrograd teaches new ops like this::
+
+    def exp(self):
+        out = Value(math.exp(self.data), (self,), 'exp')
+        def _backward():
+            self.grad += out.data * out.grad
+        out._backward = _backward
+        return out
+
+Such a node is not in the op table: its op (:func:`autograd_mini.ops.custom`) names it and
+counts its inputs, and ``backward()`` calls the closure in its turn, as micrograd does.
+The closure refers back to its own node, so these nodes keep micrograd's reference cycle
+(the cyclic garbage collector frees them, later than reference counting would).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from typing import Any
+
+from autograd_mini import ops
+
+__all__ = ["contributions", "make_node"]
+
+
+def make_node(node: Any, children: Iterable[Any], name: str, recording: bool) -> None:
+    """Make ``node`` (a new Value) a node of the hand-written op ``name`` over ``children``."""
+    given: Any = children  # typed loosely: text is a mistake to catch at run time
+    if isinstance(given, str | bytes):
+        raise TypeError(
+            f"Value: the second argument is _children (micrograd's signature), got the text"
+            f" {given!r}; pass a label by name: Value(data, label={given!r})"
+        )
+    parents = tuple(children)
+    for child in parents:
+        if not (hasattr(child, "parents") and hasattr(child, "grad")):
+            raise TypeError(f"Value: _children must be Values, got {type(child).__name__} {child!r:.60}")
+    if not recording:
+        return  # inside no_grad: a leaf, as every result is
+    op = ops.custom(str(name) or "custom", len(parents))
+    node._opdef = op
+    node._a, node._b = (parents[0], parents[1] if op.arity == 2 else None) if op.arity <= 2 else (parents, None)
+
+
+def contributions(node: Any, upstream: Any) -> list[tuple[Any, Any, Any]]:
+    """What a hand-written node's closure adds to each input, run on scratch gradients.
+
+    The inputs' ``.grad`` (and the node's) are put back afterwards, so callers that keep
+    their sums elsewhere (``gradients()``) see the contributions without side effects.
+    """
+    closure = node.__dict__.get("_backward")
+    unique = list(dict.fromkeys(node.parents))
+    if closure is None:
+        return [(p, 0.0, 0.0) for p in unique]  # no closure was assigned: micrograd's no-op
+    saved = [p.grad for p in unique], node.grad
+    try:
+        for p in unique:
+            p.grad = 0.0
+        node.grad = upstream
+        closure()
+        return [(p, p.grad / upstream if upstream else 0.0, p.grad) for p in unique]
+    finally:
+        for p, g in zip(unique, saved[0]):
+            p.grad = g
+        node.grad = saved[1]
