@@ -66,6 +66,9 @@ COLORS: dict[str, str] = {
 """The colour legend of :func:`draw_dot` (fill colours unless named an outline)."""
 
 _RANKDIRS = ("LR", "RL", "TB", "BT")
+# Edges from computed Values (not leaves) pull harder: a chain of ops stays straight and
+# constants sit beside it, instead of every op shifting the rest of the chain sideways.
+_CHAIN_WEIGHT = "4"
 SUFFIXES = (".dot", ".gv", ".svg", ".png")
 """The file suffixes :meth:`GraphDrawing.save` writes (DOT text, SVG, PNG)."""
 
@@ -134,7 +137,7 @@ def draw_dot(
     v1 [label="{ b | data -3.0000 | grad 0.0000 }" fillcolor="#dbeafe" shape=record style=filled]
     v2 [label="{ c | data -6.0000 | grad 0.0000 }" fillcolor="#bbf7d0" shape=record style=filled]
     v2_op [label="*" fontsize=11 height=0.3 margin="0.02,0.02" shape=ellipse]
-    v2_op -> v2
+    v2_op -> v2 [weight=4]
     v0 -> v2_op [label=a fontsize=10]
     v1 -> v2_op [label=b fontsize=10]
     }
@@ -216,13 +219,15 @@ def draw_dot(
         elif node in unreached:
             op_attrs.update(color=COLORS["unreached"], fontcolor=COLORS["unreached"])
         dot.node(f"{vid}_op", label=op.name, **op_attrs)
-        dot.edge(f"{vid}_op", vid)
+        dot.edge(f"{vid}_op", vid, weight=_CHAIN_WEIGHT)
         lost_input = False
         for k, parent in enumerate(node.parents):
             if drawn_set is not None and parent not in drawn_set:
                 lost_input = True
                 continue
             edge_attrs: dict[str, str] = {}
+            if parent.opdef is not None:
+                edge_attrs["weight"] = _CHAIN_WEIGHT
             if op.arity > 1:
                 edge_attrs.update(label=op.inputs[k], fontsize="10")
             if step is not None and node is step.node:
