@@ -15,9 +15,7 @@ updates and names), ``Value.data``, ``.label``, ``.parents``, and
 from __future__ import annotations
 
 import html
-import itertools
 import json
-import secrets
 import xml.etree.ElementTree as ET
 from collections.abc import Iterable
 from operator import attrgetter
@@ -27,7 +25,14 @@ from typing import Any
 from autograd_mini.engine import Value
 from autograd_mini.graph import topological_order
 from autograd_mini.steps import Step, backward_steps
-from autograd_mini.viz import COLORS, _number, _shown_label, draw_dot, inline_svg
+from autograd_mini.viz import (
+    COLORS,
+    _number,
+    _shown_label,
+    draw_dot,
+    inline_svg,
+    unique_id_prefix,
+)
 
 __all__ = ["RANKDIRS", "Stepper", "stepper"]
 
@@ -42,7 +47,6 @@ _READABLE_SCALE = 0.6
 
 _SVG_NS = "{http://www.w3.org/2000/svg}"
 _parents_of = attrgetter("parents")
-_page_numbers = itertools.count(1)
 
 
 def stepper(
@@ -263,8 +267,8 @@ class Stepper:
     # -------------------------------------------------------------------------- pages
 
     def _fragment(self, standalone: bool) -> str:
-        token = f"{next(_page_numbers)}-{secrets.token_hex(4)}"
-        element_id = f"am-stepper-{token}"
+        prefix = unique_id_prefix()
+        element_id = f"{prefix}stepper"
         order = self._order
         payload = {
             "data": [f"data {_number(node.data)}" for node in order],
@@ -296,7 +300,7 @@ class Stepper:
             '<div class="am-phase">the whole pass</div>'
             f'<pre class="am-text" aria-live="polite">'
             f"{_html_text(self.texts[-1])}</pre>"
-            f'<div class="am-graph-box">{inline_svg(self._svg, f"am{token}-", "am-graph")}</div>'
+            f'<div class="am-graph-box">{inline_svg(self._svg, prefix, "am-graph")}</div>'
             '<p class="am-legend">'
             '<span class="am-key am-key-current">red</span> the node whose turn it is,'
             ' <span class="am-key am-key-receiving">orange</span> its inputs receiving'

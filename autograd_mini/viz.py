@@ -305,9 +305,10 @@ class GraphDrawing:
         """The SVG inline, scaled to the width of the cell or page (never enlarged)."""
         return self._html(self.svg())
 
-    def _html(self, svg: str) -> str:
-        prefix = f"agm{next(_drawing_numbers)}-{secrets.token_hex(3)}-"
-        return f'<div style="overflow-x:auto">{inline_svg(svg, prefix)}</div>'
+    def _html(self, svg: str, id_prefix: str | None = None) -> str:
+        if id_prefix is None:
+            id_prefix = unique_id_prefix()
+        return f'<div style="overflow-x:auto">{inline_svg(svg, id_prefix)}</div>'
 
     def _repr_mimebundle_(
         self, include: Any = None, exclude: Any = None
@@ -524,6 +525,16 @@ def _fallback_font() -> dict[str, Any]:
 
 
 # ------------------------------------------------------------------ inline in HTML
+
+
+def unique_id_prefix() -> str:
+    """A prefix for the ids of one drawing, unique on any page it is shown in.
+
+    A counter for this process and a random part for pages that mix outputs of several
+    processes (a notebook run twice, cells from different kernels).
+    """
+    return f"agm{next(_drawing_numbers)}-{secrets.token_hex(3)}-"
+
 
 _XML_PROLOGUE = re.compile(r"\A(?:\s*(?:<\?xml[^>]*\?>|<!DOCTYPE[^>]*>|<!--.*?-->))*\s*", re.S)
 _SVG_ROOT = re.compile(r"<svg\b([^>]*)>")

@@ -45,7 +45,7 @@ def chain(length: int) -> Value:
 
 def payload(html: str) -> dict:  # type: ignore[type-arg]
     """The JSON the page's script plays, read back out of the HTML."""
-    match = re.search(r"\}\)\((\{.*\}), \"am-stepper-[^\"]+\"\);</script>", html, re.S)
+    match = re.search(r"\}\)\((\{.*\}), \"[^\"]+stepper\"\);</script>", html, re.S)
     assert match, "no stepper script in the HTML"
     return json.loads(match.group(1))  # type: ignore[no-any-return]
 
