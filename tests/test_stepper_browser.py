@@ -15,8 +15,6 @@ never used. Without either, every test here is skipped, saying which is missing.
 from __future__ import annotations
 
 import json
-import os
-import shutil
 import sys
 from collections.abc import Iterator
 from operator import attrgetter
@@ -26,80 +24,30 @@ from typing import Any
 import pytest
 
 pytest.importorskip("graphviz", reason='the stepper draws with the "viz" extra')
-pytest.importorskip(
-    "playwright.sync_api",
-    reason='browser tests need Playwright: pip install "autograd-mini[browser]"',
-)
 
-from playwright.sync_api import sync_playwright
+import chromium
 
 from autograd_mini import Value, tanh
 from autograd_mini.graph import topological_order
 from autograd_mini.stepper import Stepper, stepper
 from autograd_mini.steps import backward_steps
 
-CHROMIUM_ARGS = [
-    "--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
-    "--disable-component-update", "--disable-sync", "--no-first-run",
-]
 WIDTH, HEIGHT = 1200, 900
-
-
-def _chromium() -> str | None:
-    named = os.environ.get("AUTOGRAD_MINI_CHROMIUM")
-    if named:
-        return named
-    for candidate in ("chromium", "chromium-browser"):
-        found = shutil.which(candidate)
-        if found:
-            return found
-    return "/usr/bin/chromium" if Path("/usr/bin/chromium").exists() else None
 
 
 @pytest.fixture(scope="module")
 def browser() -> Iterator[Any]:
-    path = _chromium()
-    if path is None:
-        pytest.skip("no Chromium binary: apt-get install chromium, or set AUTOGRAD_MINI_CHROMIUM")
-    with sync_playwright() as playwright:
-        try:
-            chromium = playwright.chromium.launch(executable_path=path, args=CHROMIUM_ARGS)
-        except Exception as exc:  # a binary that does not start here: say why
-            pytest.skip(f"Chromium at {path} could not be started: {exc}")
-        yield chromium
-        chromium.close()
-
-
-class Opened:
-    """A browser page and what it asked of the network."""
-
-    def __init__(self, page: Any) -> None:
-        self.page = page
-        self.requests: list[str] = []
-        self.errors: list[str] = []
+    with chromium.launched() as launched:
+        yield launched
 
 
 @pytest.fixture
 def open_page(browser: Any) -> Iterator[Any]:
     contexts: list[Any] = []
 
-    def open_(path: Path, javascript: bool = True) -> Opened:
-        context = browser.new_context(viewport={"width": WIDTH, "height": HEIGHT},
-                                      java_script_enabled=javascript)
+    def open_(path: Path, javascript: bool = True) -> chromium.Opened:
+        context, opened = chromium.open_offline(browser, path, WIDTH, HEIGHT, javascript)
         contexts.append(context)
-        opened = Opened(context.new_page())
-
-        def route(route: Any) -> None:
-            url = route.request.url
-            if url.startswith(("file:", "data:", "about:")):
-                route.continue_()
-            else:  # nothing may come from the network: record it and refuse it
-                opened.requests.append(url)
-                route.abort()
-
-        opened.page.route("**/*", route)
-        opened.page.on("pageerror", lambda error: opened.errors.append(str(error)))
-        opened.page.goto(path.as_uri())
         return opened
 
     yield open_
