@@ -4,7 +4,7 @@ Build it (offline, in strict mode: any warning, a broken reference included, fai
 
     pip install -e ".[docs]"
     sphinx-build -W --keep-going -n -b html docs build/docs/html
-    python -m webbrowser build/docs/html/index.html
+    # then open build/docs/html/index.html in a browser
 
 Sphinx rather than MkDocs because the docstrings are written with Sphinx roles
 (``:func:``, ``:class:``, ``:data:``) that autodoc resolves and nitpicky mode checks;
