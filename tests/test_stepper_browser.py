@@ -351,3 +351,28 @@ def test_screenshot_of_a_step_has_the_graph_in_it(open_page: Any, tmp_path: Path
         box.press("ArrowLeft")
     png = box.screenshot()
     assert png.startswith(b"\x89PNG") and int.from_bytes(png[16:20], "big") > 800
+
+
+def test_draw_dot_in_a_page_fits_1200_pixels_with_the_highlighted_node_in_view(
+    open_page: Any, tmp_path: Path
+) -> None:
+    from autograd_mini.viz import COLORS, draw_dot
+
+    o, leaves = neuron()
+    steps = list(backward_steps(o))
+    cells = "".join(draw_dot(o, params=leaves[2:], highlight=step)._repr_html_()
+                    for step in steps[:2])  # notebook 02's first two steps, one after the other
+    path = tmp_path / "cells.html"
+    path.write_text(f'<!DOCTYPE html><meta charset="utf-8"><body>{cells}</body>',
+                    encoding="utf-8")
+    opened = open_page(path)
+    svgs = opened.page.locator("svg")
+    assert svgs.count() == 2
+    for k in range(2):
+        svg = svgs.nth(k)
+        box = svg.bounding_box()
+        assert box is not None and box["x"] + box["width"] <= WIDTH  # scaled to the page
+        red = svg.locator(f'g.node > polygon[stroke="{COLORS["highlight"]}"]')
+        assert red.count() == 1
+        node = red.bounding_box()
+        assert node is not None and node["x"] >= 0 and node["x"] + node["width"] <= WIDTH
