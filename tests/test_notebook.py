@@ -69,6 +69,26 @@ def test_slider_steps_through_the_pass_and_ends_at_backwards_result() -> None:
     assert "grad -1.5000" in explorer.graph.value.replace("&#45;", "-")  # x1's gradient
 
 
+def test_position_0_of_a_value_used_twice_in_the_first_step_shows_its_start() -> None:
+    x = Value(3.0, label="x")
+    x.grad = 0.5  # a leaf holding a gradient: the pass accumulates onto it
+    y = x * x
+    y.label = "y"
+    explorer = explore(y)
+    first = explorer.steps[0]
+    assert [u.grad_before for u in first.updates] == [0.5, 3.5]  # the second sees the first
+    assert explorer.gradients()[x] == 0.5  # before the step, not half-way through it
+    assert "grad 0.5000" in explorer.graph.value
+
+
+def test_the_graph_scales_to_the_cell() -> None:
+    o, _ = neuron()
+    explorer = explore(o)
+    svg = ET.fromstring(explorer.graph.value).find(f"{SVG}svg")
+    assert svg is not None and svg.get("width") == "100%"
+    assert (svg.get("style") or "").startswith("max-width:")
+
+
 def test_buttons_move_one_step_and_stop_at_the_ends() -> None:
     o, _ = neuron()
     explorer = explore(o)

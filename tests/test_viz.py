@@ -316,11 +316,31 @@ def test_colours_reach_the_svg(no_system_dot: None) -> None:
     assert fills["v0"] == COLORS["input"]  # x1
 
 
-def test_jupyter_display_is_svg(no_system_dot: None) -> None:
-    bundle = draw_dot(_chain(2))._repr_mimebundle_()
-    assert set(bundle) == {"image/svg+xml", "text/plain"}
+def test_jupyter_display_is_html_that_fits_the_cell_and_svg(no_system_dot: None) -> None:
+    drawing = draw_dot(_chain(2))
+    bundle = drawing._repr_mimebundle_()
+    assert set(bundle) == {"text/html", "image/svg+xml", "text/plain"}
     assert ET.fromstring(bundle["image/svg+xml"]).tag == f"{SVG}svg"
     assert bundle["text/plain"] == "<GraphDrawing of 3 values>"
+    html = bundle["text/html"]
+    svg = ET.fromstring(html)[0]  # the <div> holds the inline <svg>
+    assert svg.tag == f"{SVG}svg" and svg.get("width") == "100%"
+    assert "height" not in svg.attrib and svg.get("viewBox")
+    natural = float(ET.fromstring(bundle["image/svg+xml"]).get("width", "").removesuffix("pt"))
+    assert svg.get("style") == f"max-width:{natural * 96 / 72:.0f}px"  # scaled down, never up
+    # Two displays on one page share no id (Graphviz numbers its groups node1, node2, ...).
+    ids = [set(re.findall(r'id="([^"]+)"', drawing._repr_html_())) for _ in range(2)]
+    assert ids[0] and not ids[0] & ids[1]
+
+
+def test_inline_svg_prefixes_ids_and_references() -> None:
+    svg = ('<svg width="10px" height="5px"><defs><clipPath id="c"/></defs>'
+           '<use href="#c"/><g clip-path="url(#c)"/></svg>')
+    inline = viz.inline_svg(svg, "p-")
+    assert 'id="p-c"' in inline and 'href="#p-c"' in inline and "url(#p-c)" in inline
+    assert 'style="max-width:10px"' in inline
+    with pytest.raises(ValueError, match="no <svg> element"):
+        viz.inline_svg("<html/>", "p-")
 
 
 # --------------------------------------------------------------------------- save
@@ -444,3 +464,142 @@ def test_highlight_step_of_another_graph_is_refused() -> None:
     step = next(backward_steps(other))
     with pytest.raises(ValueError, match="not part of this graph"):
         draw_dot(o, highlight=step)
+
+
+# ------------------------------------------------------------------ record fields
+
+
+def test_fields_column_stacks_label_data_and_grad() -> None:
+    o, _ = neuron()
+    for rankdir, braced in (("LR", False), ("TB", True)):
+        nodes, _ = parse_dot(draw_dot(o, rankdir=rankdir, fields="column").source)
+        assert nodes["v0"]["label"].startswith("{") is braced
+    with pytest.raises(ValueError, match="fields 'diagonal' is not one of row, column"):
+        draw_dot(o, fields="diagonal")
+
+
+# ------------------------------------------------------------- labels that must draw
+
+RENDERERS = [
+    pytest.param("system", marks=pytest.mark.skipif(
+        not HAVE_DOT, reason="the system Graphviz `dot` program is not installed")),
+    "wasm",
+]
+
+# label -> the text the drawing must show for it
+HOSTILE_LABELS = {
+    "nul": ("a\x00b", "a\\x00b"),
+    "control": ("bell\x07\x1b[31m", "bell\\x07\\x1b[31m"),
+    "noncharacter_fffe": ("x\ufffe", "x\\ufffe"),
+    "noncharacter_ffff": ("\uffffy", "\\uffffy"),
+    "lone_high_surrogate": ("s\ud800", "s\\ud800"),
+    "lone_low_surrogate": ("\udfffs", "\\udfffs"),
+    "bidi_override": ("abc\u202edef", "abc\\u202edef"),
+    "newline_and_tab": ("two\nlines\tand tab", "two lines and tab"),
+    "graphviz_escapes": ("\\N\\G\\l", "\\N\\G\\l"),
+    "html_like": ("<b>bold</b>", "<b>bold</b>"),
+    "just_over_16384": ("q" * 16_385, "q" * viz.MAX_LABEL_LENGTH + "... (+16185 characters)"),
+    "100k": ("é" * 100_000, "é" * viz.MAX_LABEL_LENGTH + "... (+99800 characters)"),
+}
+
+
+@pytest.mark.parametrize("renderer", RENDERERS)
+@pytest.mark.parametrize("case", sorted(HOSTILE_LABELS))
+def test_every_label_draws_escaped_or_shortened_visibly(
+    case: str, renderer: str, tmp_path: Path
+) -> None:
+    label, shown = HOSTILE_LABELS[case]
+    x = Value(1.0, label=label)
+    y = x * 2
+    y.label = label  # as a record's label, and as a name in the same graph twice
+    drawing = draw_dot(y)
+    svg = drawing.svg(renderer=renderer)
+    texts = _svg_texts(svg)  # parses: the SVG is well-formed XML
+    assert texts.count(shown) == 2
+    assert "data 1.0000" in texts
+    # The files too: .dot and .svg encode (no lone surrogate reaches UTF-8), and .png.
+    drawing.save(tmp_path / "g.dot")
+    assert shown in _record_labels(drawing.source)
+    (tmp_path / "g.svg").write_text(svg, encoding="utf-8")
+    ET.parse(tmp_path / "g.svg")
+    if renderer == "system" or importlib.util.find_spec("resvg_py") is not None:
+        assert drawing.png(renderer=renderer).startswith(PNG_MAGIC)
+
+
+def _record_labels(source: str) -> list[str]:
+    """The first field of every record label in a DOT text, with DOT's escapes undone."""
+    nodes, _ = parse_dot(source)
+    firsts = []
+    for attrs in nodes.values():
+        if attrs.get("shape") == "record":
+            first = re.split(r"(?<!\\) \| ", attrs["label"].strip("{} "))[0]
+            firsts.append(re.sub(r"\\(.)", r"\1", first))
+    return firsts
+
+
+# ------------------------------------------------------------------ text in PNGs
+
+_FONT_PROBE = """
+import io
+from PIL import Image, ImageChops
+from autograd_mini import Value, tanh, viz
+from autograd_mini.viz import draw_dot
+
+x = Value(0.5, label="x"); w = Value(-2.0, label="w")
+y = tanh(x * w); y.label = "y"
+svg = draw_dot(y).svg(renderer="wasm").encode()
+blank = viz.re.sub(rb"<text[^>]*>[^<]*</text>", b"", svg)  # the same picture, no text
+
+def image(png):
+    return Image.open(io.BytesIO(png)).convert("L")
+
+def text_pixels():
+    with_text, without = image(viz._svg_to_png(svg)), image(viz._svg_to_png(blank))
+    return sum(1 for p in ImageChops.difference(with_text, without).tobytes() if p > 96)
+
+drawn = text_pixels()
+viz._fallback_font = dict  # resvg's own defaults, as before the fix
+plain = text_pixels()  # 0 shows that this machine really hides its fonts
+print(drawn, plain)
+"""
+
+
+def _dejavu_font() -> Path | None:
+    for folder in (Path("/usr/share/fonts/truetype/dejavu"), Path("/usr/share/fonts/TTF")):
+        if (folder / "DejaVuSans.ttf").is_file():
+            return folder / "DejaVuSans.ttf"
+    spec = importlib.util.find_spec("matplotlib")  # matplotlib ships DejaVu Sans
+    if spec is not None and spec.origin is not None:
+        font = Path(spec.origin).parent / "mpl-data" / "fonts" / "ttf" / "DejaVuSans.ttf"
+        if font.is_file():
+            return font
+    return None
+
+
+@pytest.mark.parametrize("fonts", ["only_dejavu", "no_fonts"])
+def test_png_without_system_graphviz_draws_the_labels(fonts: str, tmp_path: Path) -> None:
+    pytest.importorskip("resvg_py", reason="resvg-py (the in-process PNG rasteriser) is absent")
+    pytest.importorskip("PIL", reason="the test reads the PNG's pixels with Pillow")
+    folder = tmp_path / "fonts"
+    folder.mkdir()
+    if fonts == "only_dejavu":
+        font = _dejavu_font()
+        if font is None:
+            pytest.skip("no DejaVu Sans file on this machine to build the fonts folder from")
+        shutil.copy(font, folder)
+    # resvg finds system fonts through fontconfig's configuration: this one names the
+    # folder above and nothing else; an empty HOME hides the user's font folders too.
+    config = tmp_path / "fonts.conf"
+    config.write_text(
+        '<?xml version="1.0"?><!DOCTYPE fontconfig SYSTEM "fonts.dtd"><fontconfig>'
+        f"<dir>{folder}</dir><cachedir>{tmp_path / 'cache'}</cachedir></fontconfig>"
+    )
+    home = tmp_path / "home"
+    home.mkdir()
+    env = {**os.environ, "FONTCONFIG_FILE": str(config), "HOME": str(home),
+           "XDG_DATA_HOME": str(home), "XDG_CONFIG_HOME": str(home)}
+    result = subprocess.run([sys.executable, "-c", _FONT_PROBE], capture_output=True,
+                            text=True, env=env, timeout=300, check=True)
+    drawn, plain = map(int, result.stdout.split())
+    assert plain == 0, "this machine did not hide its fonts: the test would prove nothing"
+    assert drawn > 200  # "x", "w", "y", "data ...", "grad ...", "*", "tanh" in ink
