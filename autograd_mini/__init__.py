@@ -26,6 +26,7 @@ from autograd_mini.engine import (
 from autograd_mini.functional import grad, value_and_grad
 from autograd_mini.primitives import Primitive, primitive
 from autograd_mini.steps import backward_steps
+from autograd_mini.stepper import stepper
 from autograd_mini.viz import draw_dot
 
 __version__ = "0.1.0"
@@ -53,6 +54,7 @@ __all__ = [
     "no_grad",
     "ops",
     "primitive",
+    "stepper",
     "value_and_grad",
 ]
 __all__ += _FUNCTIONS  # exp, log, tanh, ...: one per row of the op table
