@@ -15,8 +15,8 @@ from collections.abc import Callable
 from typing import Any
 
 __all__ = [
-    "NEVER_NUMBERS", "NumberProtocol", "as_float", "comparison_observers", "is_number",
-    "is_real", "refuse",
+    "NEVER_NUMBERS", "NumberProtocol", "as_float", "comparison_observers",
+    "conversion_observers", "is_number", "is_real", "refuse",
 ]
 
 
@@ -93,6 +93,9 @@ def refuse(op_name: str, x: Any, reflected: bool) -> Any:
 comparison_observers: list[Callable[[Any, Any, str, bool], None]] = []
 """Functions told of every comparison of a Value (the compiled mode records them as guards)."""
 
+conversion_observers: list[Callable[[Any], None]] = []
+"""Functions told of every ``float(v)`` of a Value (the compiled mode guards on the number)."""
+
 
 class NumberProtocol:
     """How a Value acts as a Python number (a base of :class:`~autograd_mini.Value`).
@@ -122,6 +125,8 @@ class NumberProtocol:
     __hash__ = object.__hash__
 
     def __float__(self) -> float:
+        for observe in conversion_observers:
+            observe(self)
         return self.data
 
     def __format__(self, spec: str) -> str:  # f"{v:.3f}" formats the data, as floats do

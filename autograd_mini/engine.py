@@ -41,7 +41,7 @@ from autograd_mini.graph import topological_order
 from autograd_mini.ops import ADD, MUL, Op
 
 __all__ = [
-    "Value", "apply", "contributions", "detach", "enable_grad", "gradients",
+    "Value", "apply", "contributions", "creation_mark", "detach", "enable_grad", "gradients",
     "is_grad_enabled", "no_grad", "value_rules",
 ]
 
@@ -86,7 +86,7 @@ class Value(NumberProtocol):
         self._opdef: Op | None = None
         self._a: Any = None
         self._b: Value | None = None
-        self._mark: object = None
+        self._mark: object = creation_mark
         if _children:
             custom_ops.make_node(self, _children, _op, recording=is_grad_enabled())
 
@@ -198,6 +198,10 @@ class Value(NumberProtocol):
 
 _new_value = object.__new__  # makes a Value without __init__'s input checks
 
+creation_mark: object = None
+"""What every new Value's ``_mark`` starts as: the compiled mode's tracer sets it to a
+token of its own, to tell the nodes made while tracing from those made before."""
+
 
 def _node(data: float, op: Op, a: Any, b: Value | None = None) -> Value:
     """Record one op: a new Value holding its result, its op and its inputs.
@@ -209,7 +213,7 @@ def _node(data: float, op: Op, a: Any, b: Value | None = None) -> Value:
     out.data = data
     out.grad = 0.0
     out.label = ""
-    out._mark = None
+    out._mark = creation_mark
     if _disabled_modes and not _grad_mode.get().enabled:
         out._opdef = out._a = out._b = None
     else:

@@ -204,6 +204,16 @@ class Op:
         return tuple(rules)
 
     @property
+    def domain_formulas(self) -> tuple[Formula, ...]:
+        """The row's domain conditions as formulas (one per :class:`Domain`)."""
+        return self._domain_formulas
+
+    @property
+    def user_check(self) -> Callable[..., None] | None:
+        """A user primitive's own domain check, if it gave one (it replaces ``domain``)."""
+        return self._check_given
+
+    @property
     def user_partials(self) -> tuple[Callable[..., Any] | None, ...]:
         """The callables a user primitive gave (``None`` where a formula was given)."""
         return self._partials
@@ -234,6 +244,11 @@ class Op:
     def derivative_text(self, i: int) -> str:
         """The rule for input ``i`` as text, e.g. ``d(a * b)/da = b``."""
         return f"d({self.format(*self.inputs)})/d{self.inputs[i]} = {self.formulas[i]}"
+
+    @property
+    def text(self) -> str:
+        """The op applied to its inputs' names, as in the table: ``a * b``, ``tanh(x)``."""
+        return self.format(*self.inputs)
 
     def describe(self, *args: float) -> str:
         """The inputs, by name, for messages: ``a=1.0, b=0.0``."""

@@ -1,0 +1,916 @@
+"""Compiled mode: trace a function once, replay it as generated Python at plain-float speed.
+
+``compile(f)`` runs ``f`` once on Values, as the eager engine does, and turns the recorded
+graph into straight-line Python over local float variables: the forward pass, then the
+backward pass with each op's derivative formula from the op table inlined. It performs
+the same float operations in the same order as the eager engine, so its results are the
+same, bit for bit, while no graph of Python objects is built on later calls.
+
+Two forms:
+
+* ``compile(f, argnums=0)``: the call and results of ``value_and_grad(f, argnums)``;
+  numbers in, ``(value, gradients)`` out.
+* ``compile(loss_fn, params=model.parameters())``: the training form. ``step(*args)``
+  runs ``loss_fn(*args)``'s forward and backward, reads every leaf's current ``.data``
+  (parameters, and any other Value ``loss_fn`` uses that existed before the call), adds
+  each leaf's gradient into its ``.grad`` exactly as ``loss_fn(*args).backward()`` would,
+  and returns the loss as a float.
+
+A trace holds only for what it saw, so it is never replayed where it would be wrong:
+
+* arguments are inputs of the trace: floats are its variables; ints, bools, strings and
+  ``None``, and the lengths of lists and tuples, are its structure (an int may be an index
+  or a class label). Another structure traces again; traces are cached per structure;
+* comparisons of Values made while tracing (``x > 0``, ``max()`` over Values) and
+  ``float(v)`` of a Value are recorded as guards; a call that would take another branch, or
+  give ``float(v)`` another value, traces again instead of replaying the wrong branch;
+* an error during a replay (``log`` of a negative number, division by zero, an overflow)
+  runs the eager engine on the same arguments, which raises its own error, word for word.
+
+What a trace cannot see: a branch on ``.data`` (use the Value: ``if x > 0``), a leaf built
+from ``.data`` (``Value(x.data)``, ``x.detach()``: a constant of the trace), results made under
+``no_grad`` (constants too), random numbers drawn inside ``f`` (drawn once, at tracing), and
+side effects of ``f`` (they happen when it is traced). ``compile(..., check=True)`` also runs
+the eager engine on every call and raises :class:`CompileMismatchError` naming the first
+value that differs.
+
+>>> from autograd_mini import Value, tanh
+>>> f = compile(lambda x, w: tanh(x * w), argnums=(0, 1))
+>>> f(0.5, -2.0)
+(-0.7615941559557649, (-0.8399486832280524, 0.2099871708070131))
+>>> print(f.source.splitlines()[0])
+def traced(inputs):
+"""
+
+from __future__ import annotations
+
+import builtins
+import itertools
+import keyword
+import linecache
+import math
+import numbers
+import re
+import threading
+from collections.abc import Callable, Iterable, Sequence
+from typing import Any
+
+from autograd_mini import engine, ops
+from autograd_mini.coercion import comparison_observers, conversion_observers, is_real
+from autograd_mini.engine import Value, enable_grad
+from autograd_mini.formulas import ARITH, ATOM, TERM, number_literal
+from autograd_mini.graph import topological_order
+
+__all__ = ["CompileError", "CompileMismatchError", "Compiled", "Trace", "compile"]
+
+MAX_TRACES = 64
+"""Traces kept per argument structure (each guard outcome seen needs its own)."""
+MAX_STRUCTURES = 256
+"""Argument structures kept (the least recently used go first)."""
+_INLINE_DEPTH = 40  # longest chain merged into one expression (the compiler recurses on it)
+
+
+class CompileError(TypeError):
+    """``f`` does something the compiled mode cannot replay faithfully; the message says what."""
+
+
+class CompileMismatchError(AssertionError):
+    """``check=True`` found a value where the compiled replay and the eager engine differ."""
+
+
+_MISS = object()  # what a replay returns when a guard fails: trace again
+
+
+# ------------------------------------------------------------------------ the API
+
+
+def compile(  # noqa: A001 - the name of the operation, as torch.compile and jax.jit use it
+    f: Callable[..., Any],
+    argnums: int | tuple[int, ...] = 0,
+    *,
+    params: Iterable[Any] | None = None,
+    has_aux: bool = False,
+    check: bool = False,
+) -> Compiled:
+    """Compile ``f``: trace it on the first call (and on each new structure), then replay.
+
+    Without ``params`` the result is called like ``value_and_grad(f, argnums)`` and gives
+    the same ``(value, gradients)``. With ``params`` (``model.parameters()``, or
+    ``(name, Value)`` pairs from ``named_parameters()`` to name them in the source) it is a
+    training step: it adds into ``.grad`` as ``f(*args).backward()`` would and returns the
+    loss. ``has_aux=True``: ``f`` returns ``(loss, aux)``, and ``aux`` (Values, numbers,
+    lists of them) comes back as numbers. ``check=True`` runs the eager engine too and
+    raises :class:`CompileMismatchError` at the first value that differs.
+
+    >>> from autograd_mini import Value
+    >>> w = Value(3.0, label="w")
+    >>> step = compile(lambda x: (w * x - 1.0) ** 2, params=[w])
+    >>> step(2.0), w.grad
+    (25.0, 20.0)
+    """
+    if not callable(f):
+        raise TypeError(f"compile: expected a function, got {type(f).__name__} {f!r:.60}")
+    positions = (argnums,) if isinstance(argnums, int) and not isinstance(argnums, bool) else argnums
+    if not isinstance(positions, tuple) or not positions or not all(
+        isinstance(i, int) and not isinstance(i, bool) for i in positions
+    ):
+        raise TypeError(f"compile: argnums must be an int or a non-empty tuple of ints, got {argnums!r}")
+    named: list[tuple[str, Value]] | None = None
+    if params is not None:
+        named = []
+        for i, item in enumerate(params):
+            name, value = item if isinstance(item, tuple) and len(item) == 2 else ("", item)
+            if not isinstance(value, Value):
+                raise TypeError(
+                    f"compile: params[{i}] is {type(value).__name__} {value!r:.60}; pass"
+                    " model.parameters() (Values) or model.named_parameters()"
+                )
+            named.append((str(name), value))
+    return Compiled(f, positions, named, has_aux=bool(has_aux), check=bool(check),
+                    single=isinstance(argnums, int))
+
+
+class Compiled:
+    """A compiled function: call it like ``f``. ``.source`` is the Python it replays.
+
+    ``traces`` holds every trace made so far (the newest last); ``.source`` is the newest
+    one's generated code.
+    """
+
+    def __init__(self, f: Callable[..., Any], argnums: tuple[int, ...],
+                 params: list[tuple[str, Value]] | None, *, has_aux: bool, check: bool,
+                 single: bool) -> None:
+        self.f = f
+        self.argnums = argnums
+        self.params = params
+        self.has_aux = has_aux
+        self.check = check
+        self._single = single
+        self._cache: dict[Any, list[Trace]] = {}
+        self.traces: list[Trace] = []
+        self.__name__ = getattr(f, "__name__", "compiled")
+        self.__doc__ = getattr(f, "__doc__", None)
+
+    @property
+    def training(self) -> bool:
+        """Whether this is the training form (``params`` given)."""
+        return self.params is not None
+
+    @property
+    def source(self) -> str:
+        """The generated Python of the newest trace (trace by calling the function first)."""
+        if not self.traces:
+            raise ValueError(f"compile: {self.__name__} has not been traced yet; call it once first")
+        return self.traces[-1].source
+
+    def __call__(self, *args: Any) -> Any:
+        return self._run(args, 1.0)
+
+    def call_with_seed(self, seed: float, *args: Any) -> Any:
+        """Like calling it, with the backward pass started from ``seed`` instead of 1.0.
+
+        The gradients are those of ``seed * f(*args)``, computed as the eager engine does
+        when ``f(*args)`` is part of a larger sum scaled by ``seed`` (as ``fit`` averages
+        a batch). The value returned is still ``f(*args)``.
+        """
+        return self._run(args, float(seed))
+
+    # --------------------------------------------------------------- running
+    def _run(self, args: tuple[Any, ...], seed: float) -> Any:
+        key, numbers = _arguments(args, self.argnums if not self.training else ())
+        if self.check:
+            return self._checked(args, key, numbers, seed)
+        return self._replay(args, key, numbers, seed)
+
+    def _replay(self, args: tuple[Any, ...], key: Any, numbers: list[float], seed: float) -> Any:
+        traces = self._cache.get(key)
+        if traces is not None:
+            self._cache[key] = self._cache.pop(key)  # most recently used last
+            for trace in reversed(traces):
+                try:
+                    result = trace.run(numbers, seed)
+                except Exception:
+                    return self._eager(args, seed)  # the eager engine raises its own error
+                if result is not _MISS:
+                    return self._finish(result)
+        trace = self._trace(args, key)
+        try:
+            result = trace.run(numbers, seed)
+        except Exception:
+            return self._eager(args, seed)
+        if result is _MISS:  # a guard the trace itself cannot meet (a nan compared): eager
+            return self._eager(args, seed)
+        return self._finish(result)
+
+    def _finish(self, result: Any) -> Any:
+        if self.training:
+            return result
+        value, grads, *aux = result
+        derivatives = grads[0] if self._single else tuple(grads)
+        return ((value, *aux), derivatives) if self.has_aux else (value, derivatives)
+
+    def _trace(self, args: tuple[Any, ...], key: Any) -> Trace:
+        with _TRACING:
+            trace = Trace(self, args, key)
+        traces = self._cache.setdefault(key, [])
+        traces.append(trace)
+        if len(traces) > MAX_TRACES:
+            traces.pop(0)
+        if len(self._cache) > MAX_STRUCTURES:
+            self._cache.pop(next(iter(self._cache)))
+        self.traces = [*self.traces[-(MAX_TRACES - 1):], trace]
+        return trace
+
+    def _eager(self, args: tuple[Any, ...], seed: float) -> Any:
+        """The eager engine on the same arguments: what every replay must equal."""
+        with enable_grad():
+            if self.training:
+                out = self.f(*args)
+                root, aux = out if self.has_aux else (out, None)
+                value = _number_of(root, self.__name__)
+                if isinstance(root, Value):
+                    (root * seed if seed != 1.0 else root).backward()
+                return (value, _numbers(aux)) if self.has_aux else value
+            inputs = list(args)
+            wrt = []
+            for i in self.argnums:
+                leaf = Value(args[i])
+                wrt.append(leaf)
+                inputs[i] = leaf
+            out = self.f(*inputs)
+            root, aux = out if self.has_aux else (out, None)
+            value = _number_of(root, self.__name__)
+            grads = engine.gradients(root) if isinstance(root, Value) else {}
+            if seed != 1.0:
+                grads = engine.gradients(root * seed)
+            derivatives = [float(grads.get(x, 0.0)) for x in wrt]
+            result: Any = derivatives[0] if self._single else tuple(derivatives)
+            return ((value, _numbers(aux)), result) if self.has_aux else (value, result)
+
+    def _checked(self, args: tuple[Any, ...], key: Any, numbers: list[float], seed: float) -> Any:
+        leaves = [value for _, value in self.params] if self.params is not None else []
+        before = {id(v): v.grad for v in leaves}
+        compiled = self._replay(args, key, numbers, seed)
+        got = {id(v): v.grad for v in leaves}
+        for v in leaves:
+            v.grad = before[id(v)]
+        expected = self._eager(args, seed)
+        _compare_results(self.__name__, compiled, expected)
+        for name, v in self.params or []:
+            if not _same(got[id(v)], v.grad):
+                raise CompileMismatchError(
+                    f"compile(check=True): {self.__name__}: the gradient of parameter"
+                    f" {name or repr(v)} is {v.grad!r} in the eager engine but"
+                    f" {got[id(v)]!r} in the compiled replay; f likely branches on .data or"
+                    " draws random numbers: see autograd_mini.compiled"
+                )
+        return compiled
+
+    def __repr__(self) -> str:
+        form = "training step" if self.training else f"value_and_grad, argnums={self.argnums}"
+        return f"<compiled {self.__name__} ({form}), {len(self.traces)} trace(s)>"
+
+
+# ------------------------------------------------------------------- the arguments
+
+
+def _arguments(args: tuple[Any, ...], argnums: tuple[int, ...],
+               names: Sequence[str] = ()) -> tuple[Any, list[float]]:
+    """The structure key of ``args`` and the numbers that are the trace's inputs.
+
+    With ``names`` (f's parameter names), also the name of each number, in a list that
+    replaces ``names``' contents: ``x``, ``xs_0``, ``X_3_1``.
+    """
+    for i in argnums:
+        if not -len(args) <= i < len(args):
+            raise TypeError(f"compile: argnums names argument {i}, but the function was called"
+                            f" with {len(args)} argument(s)")
+    wrt = {i % len(args) for i in argnums} if args else set()
+    numbers: list[float] = []
+    paths: list[str] = []
+
+    def key_of(x: Any, where: str, path: str, differentiated: bool) -> Any:
+        if isinstance(x, Value):
+            raise TypeError(
+                f"compile: {where} is a Value; a compiled function takes numbers (and lists"
+                " of them). Pass its .data, or close over the Value in f (leaves that exist"
+                " before the call are read live)"
+            )
+        if _is_input(x, differentiated):
+            numbers.append(float(x))
+            paths.append(path)
+            return "f"
+        if is_real(x):  # an int or a bool: structure (an index, a class, a flag)
+            return ("int", int(x))
+        if isinstance(x, str) or x is None:
+            return ("static", x)
+        if isinstance(x, list | tuple):
+            if differentiated:
+                raise TypeError(
+                    f"compile: {where} is a {type(x).__name__}; derivatives are taken with"
+                    " respect to numbers, as value_and_grad takes them: pass its entries as"
+                    " arguments, or use the training form, compile(f, params=...)"
+                )
+            return (type(x).__name__, tuple(key_of(item, f"{where}[{j}]", f"{path}_{j}", False)
+                                            for j, item in enumerate(x)))
+        raise TypeError(
+            f"compile: {where} is {type(x).__name__} {x!r:.60}; pass numbers, strings, None"
+            " and lists or tuples of them, and close over other objects (a model) in f"
+        )
+
+    key = tuple(key_of(x, f"argument {i}", names[i] if i < len(names) else f"arg{i}", i in wrt)
+                for i, x in enumerate(args))
+    if isinstance(names, list):
+        names[:] = paths
+    return key, numbers
+
+
+def _is_input(x: Any, differentiated: bool) -> bool:
+    """Whether an argument is a number the trace takes as input (not part of its structure).
+
+    Floats are inputs; ints and bools are structure (an index, a class label), unless
+    they are differentiated.
+    """
+    if isinstance(x, numbers.Integral) or (is_real(x) and not isinstance(x, numbers.Real)):
+        return differentiated
+    return is_real(x)
+
+
+def _rebuild(args: tuple[Any, ...], leaves: Iterable[Value], argnums: set[int]) -> list[Any]:
+    """``args`` with each input number replaced by its leaf, in the order numbers were read."""
+    supply = iter(leaves)
+
+    def build(x: Any, differentiated: bool) -> Any:
+        if _is_input(x, differentiated):
+            return next(supply)
+        if isinstance(x, list | tuple):
+            return type(x)(build(item, False) for item in x)
+        return x
+
+    return [build(x, i in argnums) for i, x in enumerate(args)]
+
+
+def _number_of(x: Any, where: str) -> float:
+    if isinstance(x, Value):
+        return x.data
+    if is_real(x):
+        return float(x)
+    raise TypeError(f"compile: {where} must return a scalar Value or a real number, got"
+                    f" {type(x).__name__} {x!r:.60}")
+
+
+def _numbers(x: Any) -> Any:
+    """``x`` with every Value replaced by its number (lists and tuples kept)."""
+    if isinstance(x, Value):
+        return x.data
+    if isinstance(x, list | tuple):
+        return type(x)(_numbers(item) for item in x)
+    return x
+
+
+def _same(a: Any, b: Any) -> bool:
+    if isinstance(a, float) and isinstance(b, float):
+        return (a == b and math.copysign(1.0, a) == math.copysign(1.0, b)) or (a != a and b != b)
+    if isinstance(a, list | tuple) and isinstance(b, list | tuple):
+        return len(a) == len(b) and all(_same(x, y) for x, y in zip(a, b))
+    return bool(a == b)
+
+
+def _compare_results(name: str, compiled: Any, eager: Any, where: str = "the result") -> None:
+    if isinstance(compiled, list | tuple) and isinstance(eager, list | tuple) and len(compiled) == len(eager):
+        for i, (c, e) in enumerate(zip(compiled, eager)):
+            _compare_results(name, c, e, f"{where}[{i}]")
+        return
+    if not _same(compiled, eager):
+        raise CompileMismatchError(
+            f"compile(check=True): {name}: {where} is {eager!r} in the eager engine but"
+            f" {compiled!r} in the compiled replay; f likely branches on .data, builds a"
+            " leaf from .data or draws random numbers: see autograd_mini.compiled"
+        )
+
+
+# ------------------------------------------------------------------------ tracing
+
+_TRACING = threading.RLock()  # Values made while tracing are told apart by a module-wide mark
+
+
+class Trace:
+    """One trace of ``f``: the recorded graph turned into a Python function.
+
+    ``source`` is its generated code; ``guards`` the comparisons (and ``float()``
+    conversions) it depends on; ``nodes`` how many Values its graph has.
+    """
+
+    def __init__(self, owner: Compiled, args: tuple[Any, ...], key: Any) -> None:
+        self.key = key
+        self.training = owner.training
+        argnums = owner.argnums if not owner.training else ()
+        wrt = {i % len(args) for i in argnums} if args else set()
+        names: list[str] = _parameter_names(owner.f)
+        _, numbers = _arguments(args, argnums, names)
+        mark = object()
+        compared: list[tuple[Value, Any, str, bool]] = []
+        converted: list[tuple[Value, float]] = []
+
+        def observe_comparison(a: Any, b: Any, symbol: str, result: bool) -> None:
+            compared.append((a, b, symbol, result))
+
+        def observe_conversion(v: Any) -> None:
+            converted.append((v, v.data))
+
+        comparison_observers.append(observe_comparison)
+        conversion_observers.append(observe_conversion)
+        engine.creation_mark = mark
+        try:
+            inputs = [Value(x) for x in numbers]
+            with enable_grad():
+                out = owner.f(*_rebuild(args, inputs, wrt))
+        finally:
+            engine.creation_mark = None
+            comparison_observers.remove(observe_comparison)
+            conversion_observers.remove(observe_conversion)
+        if owner.has_aux and not (isinstance(out, tuple) and len(out) == 2):
+            raise TypeError(f"compile(has_aux=True): {owner.__name__} must return (loss, aux)")
+        root, aux = out if owner.has_aux else (out, None)
+        _number_of(root, owner.__name__)
+        # The differentiated inputs, in argnums order: argument i's number is the count of
+        # input numbers in the arguments before it.
+        counts = [sum(1 for _ in _input_numbers(x, j in wrt)) for j, x in enumerate(args)]
+        targets = [inputs[sum(counts[:i % len(args)])] for i in argnums]
+        self.program = _Program(
+            root, aux, inputs, targets, compared, converted, mark,
+            {id(v): name for name, v in owner.params or [] if name},
+            training=owner.training, where=owner.__name__, argnames=names,
+        )
+        self.source = self.program.generate()
+        self.guards = len(compared) + len(converted)
+        """How many comparisons and float() conversions this trace depends on."""
+        self.nodes = self.program.size
+        """How many Values the traced graph has."""
+        filename = f"<autograd_mini.compile {owner.__name__} #{next(_COUNTER)}>"
+        # Registered with linecache, so a traceback through the replay shows its lines.
+        linecache.cache[filename] = (len(self.source), None, self.source.splitlines(True), filename)
+        namespace = dict(self.program.namespace)
+        exec(builtins.compile(self.source, filename, "exec"), namespace)
+        self._function = namespace["traced"]
+        self._leaves = tuple(self.program.live)
+
+    def run(self, numbers: list[float], seed: float) -> Any:
+        """Replay on ``numbers`` (the call's inputs): the result, or ``_MISS`` if a guard fails."""
+        if self.training:
+            return self._function(numbers, self._leaves, seed)
+        return self._function(numbers, self._leaves) if self._leaves else self._function(numbers)
+
+
+_COUNTER = itertools.count(1)
+
+
+def _input_numbers(x: Any, differentiated: bool) -> Iterable[Any]:
+    if _is_input(x, differentiated):
+        yield x
+    elif isinstance(x, list | tuple):
+        for item in x:
+            yield from _input_numbers(item, False)
+
+
+def _parameter_names(f: Callable[..., Any]) -> list[str]:
+    """f's positional parameter names, to name the inputs in the generated code."""
+    try:
+        import inspect
+
+        return [p.name for p in inspect.signature(f).parameters.values()
+                if p.kind in (p.POSITIONAL_ONLY, p.POSITIONAL_OR_KEYWORD)]
+    except (TypeError, ValueError):
+        return []
+
+
+# --------------------------------------------------------------- generating code
+
+
+class _OpCode:
+    """What the generator needs of one op, worked out once: its templates and texts."""
+
+    def __init__(self, op: ops.Op, program: _Program) -> None:
+        self.text = op.text
+        if op.forward_formula is not None:
+            self.forward = op.forward_formula.filler(op.inputs)
+            self.forward_precedence = op.forward_formula.precedence
+            twice = op.forward_formula.uses
+        else:
+            name = program.function_name(op)
+            self.forward = lambda args: f"{name}({', '.join(t for t, _ in args)})"
+            self.forward_precedence = ATOM
+            twice = {}
+        # Inputs a formula mentions twice (or a check reads) must be variables: otherwise
+        # they would be computed twice.
+        self.keep_inputs = tuple(range(op.arity)) if op.check is not None else tuple(
+            i for i, name in enumerate(op.inputs) if twice.get(name, 0) > 1)
+        variables = ("out", *op.inputs)
+        # Per input: how its contribution is written, and which values (0 = out) it reads.
+        self.rules: list[tuple[str, Any, int, tuple[int, ...]]] = []
+        for i, formula in enumerate(op.derivative_formulas):
+            if formula is None:  # a user's Python function, called with out and the inputs
+                rule = program.callable_name(f"d_{_identifier(op.name)}_d{op.inputs[i]}", op.rules[i])
+                self.rules.append(("call", rule, ATOM, tuple(range(op.arity + 1))))
+            elif formula.text == "1":
+                self.rules.append(("one", None, ATOM, ()))  # g * 1 is g, exactly
+            else:
+                read = tuple(variables.index(name) for name in formula.uses)
+                self.rules.append(("formula", formula.filler(variables), formula.precedence, read))
+        self.comments = [f"  # {op.derivative_text(i)}" for i in range(op.arity)]
+        self.check: Callable[[list[tuple[str, int]]], list[str]] | None = None
+        if op.user_check is not None:
+            check = program.callable_name(f"check_{_identifier(op.name)}", op.user_check)
+            self.check = lambda args: [f"{check}({', '.join(t for t, _ in args)})"
+                                       f"  # {op.name}'s own domain check"]
+        elif op.domain:
+            fills = [(f.filler(op.inputs), d.condition) for f, d in zip(op.domain_formulas, op.domain)]
+            self.check = lambda args: [f"if not ({fill(args)}): raise ArithmeticError"
+                                       f"  # {op.name} needs {condition}" for fill, condition in fills]
+
+
+class _Program:
+    """A traced graph and the Python that replays it (see :meth:`generate`)."""
+
+    def __init__(self, root: Any, aux: Any, inputs: list[Value], targets: list[Value],
+                 compared: list[tuple[Value, Any, str, bool]], converted: list[tuple[Value, float]],
+                 mark: object, param_names: dict[int, str], *, training: bool, where: str,
+                 argnames: list[str]) -> None:
+        self.root = root
+        self.aux = aux
+        self.inputs = inputs
+        self.targets = targets
+        self.compared = compared
+        self.converted = converted
+        self.training = training
+        self.where = where
+        roots = [root] if isinstance(root, Value) else []
+        roots += _values_in(aux)
+        roots += [v for a, b, _, _ in compared for v in (a, b) if isinstance(v, Value)]
+        roots += [v for v, _ in converted]
+        roots += inputs  # after the others, so an unused input changes no one's order
+        self.order: list[Value] = _order_of(roots)
+        self.size = len(self.order)
+        input_set = set(inputs)
+        self.live: list[Value] = []
+        for node in self.order:
+            made_here = node._mark is mark
+            if node._opdef is None:
+                if node not in input_set and not made_here:
+                    self.live.append(node)  # a parameter, or any leaf made before the call
+            elif not made_here:
+                raise CompileError(
+                    f"compile: {where} uses a Value computed before the call ({node!r}, made by"
+                    f" the op {node.op!r}); eager mode would use its old data. Compute it"
+                    " inside the function, pass its inputs as arguments, or .detach() it to"
+                    " make it a constant"
+                )
+            elif node._opdef.custom:
+                raise CompileError(
+                    f"compile: {where} uses a node whose _backward was written by hand (op"
+                    f" {node.op!r}, made micrograd's way); the compiled mode needs the op's"
+                    " derivative in the op table: define it with autograd_mini.primitive"
+                )
+        self.param_names = param_names
+        self.argnames = argnames
+        self.namespace: dict[str, Any] = {"MISS": _MISS, "inf": math.inf, "nan": math.nan}
+        self._float_functions = ops.float_functions()
+
+    # ---------------------------------------------------------------- naming
+    def function_name(self, op: ops.Op) -> str:
+        """The name the generated code calls ``op``'s float forward by (``tanh``)."""
+        if op.function_name and self._float_functions.get(op.function_name) is op.forward:
+            self.namespace[op.function_name] = op.forward
+            return op.function_name
+        return self.callable_name(f"forward_{_identifier(op.name)}", op.forward)
+
+    def callable_name(self, base: str, function: Any) -> str:
+        """A name for ``function`` in the generated code's namespace."""
+        name = base
+        for k in itertools.count(2):
+            if self.namespace.get(name, function) is function:
+                break
+            name = f"{base}_{k}"
+        self.namespace[name] = function
+        return name
+
+    # -------------------------------------------------------------- generating
+    def generate(self) -> str:
+        """The replay as Python source: inputs, forward and guards, backward, results."""
+        order, root = self.order, self.root
+        n = len(order)
+        position = {node: i for i, node in enumerate(order)}
+        code: dict[ops.Op, _OpCode] = {}
+        opcodes: list[_OpCode | None] = [None] * n
+        parents: list[tuple[int, ...]] = [()] * n
+        for i, node in enumerate(order):
+            op = node._opdef
+            if op is not None:
+                opcode = code.get(op)
+                if opcode is None:
+                    opcode = code[op] = _OpCode(op, self)
+                opcodes[i] = opcode
+                parents[i] = tuple([position[p] for p in node.parents])
+        names = _Names(self, position)
+        root_index = position[root] if isinstance(root, Value) else -1
+
+        uses = [0] * n
+        for inputs in parents:
+            for p in inputs:
+                uses[p] += 1
+        # The backward pass visits the nodes the loss depends on (guards and aux may add
+        # others to the forward) that lie on a path to a differentiated leaf.
+        targets = {position[v] for v in (self.live if self.training else self.targets)}
+        in_loss = [False] * n
+        if root_index >= 0:
+            in_loss[root_index] = True
+            for i in range(root_index, -1, -1):
+                if in_loss[i]:
+                    for p in parents[i]:
+                        in_loss[p] = True
+        reaches = [False] * n
+        for i in range(n):
+            reaches[i] = i in targets if opcodes[i] is None else any(reaches[p] for p in parents[i])
+        backward = [in_loss[i] and reaches[i] and opcodes[i] is not None for i in range(n)]
+
+        # Values that must live in a variable: used twice, read by a derivative or a check,
+        # compared, returned, or mentioned twice by a formula. The others merge into the
+        # expression of their one consumer, so a whole neuron becomes one line.
+        keep = [False] * n
+        for v in [root, *_values_in(self.aux), *(v for v, _ in self.converted),
+                  *(v for a, b, _, _ in self.compared for v in (a, b))]:
+            if isinstance(v, Value):
+                keep[position[v]] = True
+        for i in range(n):
+            opcode = opcodes[i]
+            if opcode is None:
+                continue
+            if uses[i] > 1:
+                keep[i] = True
+            inputs = parents[i]
+            for k in opcode.keep_inputs:
+                keep[inputs[k]] = True
+            if backward[i]:
+                for k, p in enumerate(inputs):
+                    if reaches[p]:
+                        for read in opcode.rules[k][3]:
+                            keep[i if read == 0 else inputs[read - 1]] = True
+
+        code_lines = _Code()
+        text: list[tuple[str, int]] = [("", ATOM)] * n
+        depth = [0] * n
+        header = []
+        if self.inputs:
+            header.append("# the inputs: this call's numbers")
+            header.append(f"{_unpack([names[position[v]] for v in self.inputs])} = inputs")
+        if self.live:
+            header.append("# leaves made before the call (parameters): their current data")
+            header.append(f"{_unpack([names[position[v]] for v in self.live])}"
+                          " = [leaf.data for leaf in leaves]")
+        for v in [*self.inputs, *self.live]:
+            text[position[v]] = (names[position[v]], ATOM)
+        code_lines.header(header)
+
+        def operand(x: Any) -> tuple[str, int]:
+            return text[position[x]] if isinstance(x, Value) else number_literal(float(x))
+
+        guards_at: dict[int, list[tuple[Any, Any, str, bool]]] = {}
+        for a, b, symbol, result in self.compared:
+            at = max((position[v] for v in (a, b) if isinstance(v, Value)), default=-1)
+            guards_at.setdefault(at, []).append((a, b, symbol, result))
+        for v, seen in self.converted:
+            guards_at.setdefault(position[v], []).append((v, seen, "==", True))
+
+        def guard_lines(at: int) -> None:
+            for a, b, symbol, result in guards_at.get(at, ()):
+                test = f"{_wrap(operand(a), ARITH)} {symbol} {_wrap(operand(b), ARITH)}"
+                why = "float() of a Value" if symbol == "==" else "a comparison"
+                code_lines.add(f"if {'not ' if result else ''}({test}): return MISS"
+                               f"  # {why} made while tracing")
+
+        code_lines.comment("# forward: each op's formula from its row of the op table")
+        guard_lines(-1)
+        for i in range(n):
+            opcode = opcodes[i]
+            if opcode is None:
+                if not text[i][0]:  # a constant made while tracing
+                    text[i] = number_literal(order[i].data)
+            else:
+                inputs = parents[i]
+                args = [text[p] for p in inputs]
+                if opcode.check is not None:
+                    for line in opcode.check(args):
+                        code_lines.add(line)
+                expression = opcode.forward(args)
+                level = 0 if keep[i] else 1 + max([depth[p] for p in inputs])
+                if keep[i] or level > _INLINE_DEPTH:
+                    name = names[i]
+                    code_lines.add(f"{name} = {expression}  # {opcode.text}")
+                    text[i] = (name, ATOM)
+                else:
+                    text[i] = (expression, opcode.forward_precedence)
+                    depth[i] = level
+            if i in guards_at:
+                guard_lines(i)
+
+        grads = self._backward(code_lines, opcodes, parents, names, text, reaches,
+                               backward, root_index, position)
+        value_text = operand(root)[0] if isinstance(root, Value) else repr(float(root))
+        aux_text = _structure_text(self.aux, operand) if self.aux is not None else None
+        if self.training:
+            if grads:
+                bars = [grads[position[v]] for v in self.live]
+                code_lines.comment("# each leaf's gradient, added into as backward() adds into it")
+                code_lines.add(f"for leaf, g in zip(leaves, ({', '.join(bars)},)):\n"
+                               "        leaf.grad = g")
+            returned = value_text if aux_text is None else f"({value_text}, {aux_text})"
+        else:
+            derivatives = [grads.get(position[v], "0.0") for v in self.targets]
+            extra = f", {aux_text}" if aux_text is not None else ""
+            returned = f"{value_text}, ({', '.join(derivatives)},){extra}"
+        code_lines.add(f"return {returned}")
+        signature = ("inputs, leaves, seed" if self.training else
+                     "inputs, leaves" if self.live else "inputs")
+        docstring = f"{self.where}, traced: {n} Values. Made by autograd_mini.compile."
+        return code_lines.source(signature, docstring)
+
+    def _backward(self, code: _Code, opcodes: list[_OpCode | None],
+                  parents: list[tuple[int, ...]], names: _Names, text: list[tuple[str, int]],
+                  reaches: list[bool], backward: list[bool],
+                  root_index: int, position: dict[Value, int]) -> dict[int, str]:
+        """Emit the chain rule node by node from the last, in the eager engine's order.
+
+        Returns the gradient variable of each differentiated leaf (by position).
+        """
+        grads: dict[int, str] = {}
+        if root_index < 0 or not reaches[root_index]:
+            return grads  # nothing differentiated depends on the loss
+        code.comment("# backward: the chain rule, last node first; x_bar is d loss / d x")
+        if self.training:
+            bars = [names[position[v]] + "_bar" for v in self.live]
+            code.add(f"{_unpack(bars)} = [leaf.grad for leaf in leaves]")
+            for v, name in zip(self.live, bars):
+                grads[position[v]] = name
+        else:
+            for v in self.targets:
+                i = position[v]
+                if reaches[i] and i not in grads:
+                    grads[i] = f"{names[i]}_bar"
+                    code.add(f"{grads[i]} = 0.0")
+        seed = "seed" if self.training else "1.0"
+        if opcodes[root_index] is None:  # the loss is a leaf itself
+            name = grads[root_index]
+            code.add(f"{name} += {seed}")
+            return grads
+        # How many contributions each node receives, and how often its gradient is read.
+        incoming = [0] * len(opcodes)
+        reads = [0] * len(opcodes)
+        for i, inputs in enumerate(parents):
+            if backward[i]:
+                for p in inputs:
+                    if reaches[p]:
+                        incoming[p] += 1
+                        reads[i] += 1
+        bar: dict[int, tuple[str, int]] = {root_index: (seed, ATOM)}
+        received = [0] * len(opcodes)
+        add = code.add
+        for i in range(len(opcodes) - 1, -1, -1):
+            if not backward[i]:
+                continue
+            opcode = opcodes[i]
+            assert opcode is not None
+            upstream = bar.pop(i)
+            inputs = parents[i]
+            values = [text[i], *(text[p] for p in inputs)]
+            for k, p in enumerate(inputs):
+                if not reaches[p]:
+                    continue
+                kind, rule, precedence, _ = opcode.rules[k]
+                if kind == "one":
+                    share = upstream  # + passes it on as it is
+                else:
+                    if kind == "formula":
+                        local = _wrap((rule(values), precedence), TERM + 1)
+                    else:
+                        local = f"{rule}({', '.join(t for t, _ in values)})"
+                    share = (f"{_wrap(upstream, TERM)} * {local}", TERM)
+                if p in grads:  # a differentiated leaf: it accumulates, as backward() does
+                    name = grads[p]
+                    add(f"{name} += {share[0]}{opcode.comments[k]}")
+                    continue
+                received[p] += 1
+                if received[p] > 1:
+                    name = f"{names[p]}_bar"
+                    add(f"{name} += {share[0]}{opcode.comments[k]}")
+                elif incoming[p] == 1 and (share[1] == ATOM or reads[p] <= 1):
+                    bar[p] = share  # its only contribution, merged where it is read
+                else:
+                    name = f"{names[p]}_bar"
+                    add(f"{name} = {share[0]}{opcode.comments[k]}")
+                    bar[p] = (name, ATOM)
+        return grads
+
+
+class _Names:
+    """Variable names, made when first asked for: a label, an argument's or parameter's
+    name, or v<i> (the node's index in topological order, as draw_dot numbers it)."""
+
+    def __init__(self, program: _Program, position: dict[Value, int]) -> None:
+        self.order = program.order
+        self.taken = set(program.namespace) | set(keyword.kwlist) | set(dir(builtins)) | {
+            "inputs", "leaves", "seed", "traced", "leaf", "g", "S", "state"}
+        self.taken.update(op.function_name for op in ops.OPS.values() if op.function_name)
+        self.chosen: dict[int, str] = {}
+        for i, node in enumerate(program.inputs):
+            self.chosen[position[node]] = self._claim(
+                program.argnames[i] if i < len(program.argnames) else f"x{i}")
+        for k, node in enumerate(program.live):
+            label = node.label or program.param_names.get(id(node), "") or f"p{k}"
+            self.chosen[position[node]] = self._claim(label)
+
+    def _claim(self, base: str) -> str:
+        base = _identifier(base)
+        name = base
+        for k in itertools.count(2):
+            if name not in self.taken:
+                break
+            name = f"{base}_{k}"
+        self.taken.add(name)
+        return name
+
+    def __getitem__(self, i: int) -> str:
+        name = self.chosen.get(i)
+        if name is None:
+            label = self.order[i].label
+            name = self.chosen[i] = self._claim(label) if label else f"v{i}"
+            self.taken.add(name)
+        return name
+
+
+class _Code:
+    """The lines of a replay, written into one function."""
+
+    def __init__(self) -> None:
+        self.lines: list[str] = []
+        self.head: list[str] = []
+
+    def header(self, lines: list[str]) -> None:
+        self.head = lines
+
+    def comment(self, text: str) -> None:
+        self.lines.append(text)
+
+    def add(self, line: str) -> None:
+        self.lines.append(line)
+
+    def source(self, signature: str, docstring: str) -> str:
+        body = [*self.head, *self.lines]
+        return "\n".join([f"def traced({signature}):", f'    """{docstring}"""',
+                          *(f"    {line}" for line in body)]) + "\n"
+
+
+def _order_of(roots: list[Value]) -> list[Value]:
+    """Every node the roots depend on, in topological order (the eager engine's, for one root)."""
+    if len(roots) == 1:
+        return topological_order(roots[0], _parents_of)
+    anchor: Any = object()
+    order: list[Any] = topological_order(anchor, lambda node: roots if node is anchor else node.parents)
+    return order[:-1]
+
+
+def _parents_of(node: Value) -> tuple[Value, ...]:
+    return node.parents
+
+
+def _values_in(x: Any) -> list[Value]:
+    if isinstance(x, Value):
+        return [x]
+    if isinstance(x, list | tuple):
+        return [v for item in x for v in _values_in(item)]
+    return []
+
+
+def _structure_text(x: Any, operand: Callable[[Any], tuple[str, int]]) -> str:
+    if isinstance(x, Value):
+        return operand(x)[0]
+    if isinstance(x, list | tuple):
+        items = ", ".join(_structure_text(item, operand) for item in x)
+        return f"[{items}]" if isinstance(x, list) else f"({items}{',' if len(x) == 1 else ''})"
+    if is_real(x):
+        return repr(float(x)) if not isinstance(x, int | bool) else repr(x)
+    return repr(x)
+
+
+def _wrap(expression: tuple[str, int], needed: int) -> str:
+    text, precedence = expression
+    return f"({text})" if precedence < needed else text
+
+
+def _unpack(names: Sequence[str]) -> str:
+    return f"{names[0]}," if len(names) == 1 else ", ".join(names)
+
+
+def _identifier(label: str) -> str:
+    name = re.sub(r"\W+", "_", label).strip("_") or "v"
+    return f"v_{name}" if name[0].isdigit() else name
+

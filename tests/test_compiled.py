@@ -1,0 +1,317 @@
+"""The compiled mode: a replay equals the eager engine bit for bit, or it is not used.
+
+Equality is checked with ``repr`` (which tells -0.0 from 0.0 and keeps every digit), on
+random programs drawn from the op table, on MLPs trained step by step, and on functions
+that branch, change shape, fail, or hide things from the trace.
+"""
+
+from __future__ import annotations
+
+import math
+import random
+from typing import Any
+
+import pytest
+from hypothesis import given, settings
+
+from autograd_mini import Value, log, nn, primitive, relu, sigmoid, sqrt, tanh, value_and_grad
+from autograd_mini import ops as op_table
+from autograd_mini.compiled import CompileError, CompileMismatchError, compile
+from autograd_mini.testing import expressions, points
+
+
+def bits(x: Any) -> str:
+    """Every digit and the sign of zero: what 'bit for bit' compares."""
+    if isinstance(x, tuple | list):
+        return "(" + ", ".join(bits(item) for item in x) + ")"
+    return repr(float(x))
+
+
+# ------------------------------------------------------------ the functional form
+
+
+@settings(max_examples=60, deadline=None)
+@given(expressions(max_depth=4))
+def test_random_programs_replay_value_and_grad_bit_for_bit(expr: Any) -> None:
+    argnums = tuple(range(expr.n_inputs))
+    eager = value_and_grad(expr, argnums=argnums)
+    compiled = compile(expr, argnums=argnums)
+    assert bits(compiled(*expr.point)) == bits(eager(*expr.point))
+    # A replay at another point (the trace is reused unless a guard says otherwise).
+    moved = tuple(x * 0.9 + 0.01 for x in expr.point)
+    try:
+        expected = eager(*moved)
+    except (ArithmeticError, ValueError):
+        with pytest.raises((ArithmeticError, ValueError)):
+            compiled(*moved)
+        return
+    assert bits(compiled(*moved)) == bits(expected)
+
+
+def test_argnums_int_gives_one_derivative_and_names_the_inputs() -> None:
+    f = compile(lambda x, y: x * y + tanh(y), argnums=1)
+    assert f(2.0, 0.5) == value_and_grad(lambda x, y: x * y + tanh(y), argnums=1)(2.0, 0.5)
+    assert "x, y = inputs" in f.source
+
+
+def test_a_function_of_no_differentiated_input_gives_zero() -> None:
+    f = compile(lambda x: 3.0)
+    assert f(1.0) == (3.0, 0.0)
+    g = compile(lambda x: x)
+    assert g(2.5) == (2.5, 1.0)
+
+
+# ------------------------------------------------------------- the training form
+
+
+def _demo(n: int, seed: int = 1337, activation: str = "relu") -> tuple[Any, Any, list[Any]]:
+    random.seed(seed)
+    model = nn.MLP(2, [8, 8, 1], activation=activation)
+    rng = random.Random(0)
+    data = [([rng.uniform(-2, 2), rng.uniform(-2, 2)], rng.choice([-1.0, 1.0])) for _ in range(n)]
+
+    def loss() -> Value:
+        inputs = [list(map(Value, x)) for x, _ in data]
+        scores = list(map(model, inputs))
+        losses = [(1 + -t * s).relu() for (_, t), s in zip(data, scores)]
+        return sum(losses) * (1.0 / len(losses)) + 1e-4 * sum(p * p for p in model.parameters())
+
+    return model, loss, data
+
+
+@pytest.mark.parametrize("activation", ["relu", "tanh", "sigmoid"])
+def test_training_steps_equal_eager_steps_bit_for_bit(activation: str) -> None:
+    eager_model, eager_loss, _ = _demo(12, activation=activation)
+    model, loss, _ = _demo(12, activation=activation)
+    step = compile(loss, params=model.parameters())
+    for k in range(6):
+        eager_model.zero_grad()
+        expected = eager_loss()
+        expected.backward()
+        model.zero_grad()
+        got = step()
+        assert bits(got) == bits(expected.data)
+        assert [bits(p.grad) for p in model.parameters()] == [
+            bits(p.grad) for p in eager_model.parameters()]
+        for m in (eager_model, model):
+            for p in m.parameters():
+                p.data -= (0.5 - 0.01 * k) * p.grad
+    assert len(step.traces) == 1  # the same structure every step: one trace, replayed
+
+
+def test_gradients_add_into_grad_as_backward_does() -> None:
+    w = Value(0.5, label="w")
+    w.grad = 0.25  # leaves accumulate: the compiled step adds to what is there
+    step = compile(lambda x: w * x * x, params=[w])
+    assert step(3.0) == 4.5
+    assert w.grad == 0.25 + 9.0
+    other = Value(2.0)  # a leaf made before the call but not in params: read live too
+    step2 = compile(lambda: w * other, params=[w])
+    step2()
+    assert other.grad == 0.5 and w.grad == 0.25 + 9.0 + 2.0
+    other.data = 3.0
+    assert step2() == 1.5  # its current data, not the data when traced
+
+
+def test_call_with_seed_scales_the_backward_as_a_weighted_sum_would() -> None:
+    w = Value(0.7)
+    step = compile(lambda x: tanh(w * x), params=[w])
+    step.call_with_seed(0.25, 2.0)
+    compiled = w.grad
+    w.grad = 0.0
+    (tanh(w * 2.0) * 0.25).backward()
+    assert bits(compiled) == bits(w.grad)
+
+
+def test_has_aux_returns_the_extra_values_as_numbers() -> None:
+    w = Value(2.0)
+    step = compile(lambda x: (w * x, [w * 2, 3]), params=[w], has_aux=True)
+    assert step(1.5) == (3.0, [4.0, 3])
+    f = compile(lambda x: (x * x, x + 1), has_aux=True)
+    assert f(3.0) == ((9.0, 4.0), 6.0)
+
+
+# ------------------------------------------------------ never silently wrong
+
+
+def test_a_branch_on_a_comparison_traces_again_when_it_would_change() -> None:
+    def f(x: Any) -> Any:
+        return x * x if x > 0 else -x * 3.0
+
+    compiled = compile(f)
+    assert compiled(2.0) == (4.0, 4.0)
+    assert compiled(-1.0) == (3.0, -3.0)  # the other branch: traced again, not replayed
+    assert compiled(5.0) == (25.0, 10.0)  # and back: the first trace still serves
+    assert len(compiled.traces) == 2
+
+
+def test_max_over_values_is_guarded() -> None:
+    def f(a: Any, b: Any) -> Any:
+        return max(a, b) * 2.0
+
+    compiled = compile(f, argnums=(0, 1))
+    assert compiled(1.0, 3.0) == (6.0, (0.0, 2.0))
+    assert compiled(4.0, 3.0) == (8.0, (2.0, 0.0))
+
+
+def test_float_of_a_value_is_guarded_on_its_number() -> None:
+    def f(x: Any) -> Any:
+        return x * math.exp(x)  # math.exp reads float(x): a constant of the trace
+
+    compiled = compile(f)
+    first = compiled(1.0)
+    assert compiled(2.0)[0] == 2.0 * math.exp(2.0)  # traced again, not replayed stale
+    assert first == compiled(1.0)
+
+
+def test_another_structure_traces_again_and_ints_are_structure() -> None:
+    w = Value(1.5)
+
+    def f(xs: Any, k: int) -> Any:
+        return sum((x * w for x in xs), Value(0.0)) * k
+
+    step = compile(f, params=[w])
+    assert step([1.0, 2.0], 2) == 9.0
+    assert step([1.0, 2.0, 3.0], 2) == 18.0  # another length
+    assert step([1.0, 2.0], 3) == 13.5  # another int
+    assert step([4.0, 2.0], 2) == 18.0  # same structure, other numbers: replayed
+    assert len(step.traces) == 3
+
+
+def test_domain_errors_are_the_eager_engines_word_for_word() -> None:
+    compiled = compile(lambda x, y: log(x) / y, argnums=(0, 1))
+    assert compiled(2.0, 4.0) == value_and_grad(lambda x, y: log(x) / y, argnums=(0, 1))(2.0, 4.0)
+    for point in [(-1.0, 2.0), (2.0, 0.0)]:
+        with pytest.raises((ValueError, ZeroDivisionError)) as eager:
+            value_and_grad(lambda x, y: log(x) / y, argnums=(0, 1))(*point)
+        with pytest.raises(type(eager.value)) as replayed:
+            compiled(*point)
+        assert str(replayed.value) == str(eager.value)
+    backward = compile(lambda x: sqrt(x))
+    backward(4.0)
+    with pytest.raises(ZeroDivisionError, match=r"backward through sqrt at input 0\.0"):
+        backward(0.0)
+
+
+def test_a_failed_training_step_changes_no_gradient() -> None:
+    w = Value(1.0)
+    step = compile(lambda x: log(w * x), params=[w])
+    step(2.0)
+    before = w.grad
+    with pytest.raises(ValueError, match="log"):
+        step(-2.0)
+    assert w.grad == before
+
+
+def test_check_catches_what_the_trace_cannot_see() -> None:
+    def branches_on_data(x: Any) -> Any:
+        return x * 2.0 if x.data > 0 else x * -2.0  # .data: invisible to the trace
+
+    quiet = compile(branches_on_data)
+    assert quiet(1.0) == (2.0, 2.0)
+    checked = compile(branches_on_data, check=True)
+    checked(1.0)
+    with pytest.raises(CompileMismatchError, match="branches on .data"):
+        checked(-1.0)
+    w = Value(1.0)
+    rng = random.Random(0)
+    noisy = compile(lambda: w * rng.random(), params=[w], check=True)
+    with pytest.raises(CompileMismatchError):
+        noisy()
+        noisy()
+
+
+def test_values_computed_outside_and_hand_written_nodes_are_refused() -> None:
+    w = Value(2.0)
+    h = w * 3.0  # computed before the call
+    with pytest.raises(CompileError, match="computed before the call"):
+        compile(lambda x: h * x, params=[w])(1.0)
+    constant = h.detach()
+    assert compile(lambda x: constant * x)(2.0) == (12.0, 6.0)
+
+    def exp(v: Value) -> Value:
+        out = Value(math.exp(v.data), (v,), "exp")
+
+        def _backward() -> None:
+            v.grad += out.data * out.grad
+
+        out._backward = _backward  # type: ignore[method-assign]
+        return out
+
+    with pytest.raises(CompileError, match="written by hand"):
+        compile(lambda x: exp(x))(1.0)
+
+
+def test_bad_arguments_are_refused_clearly() -> None:
+    f = compile(lambda x: x * x)
+    with pytest.raises(TypeError, match="argument 0 is a Value"):
+        f(Value(1.0))
+    with pytest.raises(TypeError, match="respect to numbers"):
+        f([1.0, 2.0])
+    with pytest.raises(TypeError, match="argnums names argument 3"):
+        compile(lambda x: x, argnums=3)(1.0)
+    with pytest.raises(TypeError, match="argument 0 is MLP"):
+        compile(lambda m: m([1.0])[0], params=[])(nn.MLP(1, [1], seed=0))
+    with pytest.raises(TypeError, match="expected a function"):
+        compile(3)  # type: ignore[arg-type]
+    with pytest.raises(TypeError, match=r"params\[0\]"):
+        compile(lambda: 1.0, params=[1.0])  # type: ignore[list-item]
+
+
+# ------------------------------------------------------------------ user ops
+
+
+def test_user_primitives_replay_whether_their_rules_are_functions_or_formulas() -> None:
+    as_function = primitive("softplus_fn_test", lambda x: math.log1p(math.exp(x)), sigmoid)
+    as_formula = primitive("softplus_text_test", lambda x: math.log1p(math.exp(x)), "sigmoid(x)")
+    try:
+        for op in (as_function, as_formula):
+            f = lambda x, op=op: op(x * x) * relu(x)  # noqa: E731
+            assert bits(compile(f)(0.7)) == bits(value_and_grad(f)(0.7))
+        inlined = compile(lambda x: as_formula(x))
+        inlined(0.3)
+        assert "x_bar += 1.0 * sigmoid(x)" in inlined.source  # the formula, inlined
+        called = compile(lambda x: as_function(x))
+        called(0.3)
+        assert "d_softplus_fn_test_dx(" in called.source  # a Python rule is called
+    finally:
+        op_table.unregister("softplus_fn_test")
+        op_table.unregister("softplus_text_test")
+
+
+# -------------------------------------------------------------- readable code
+
+
+def test_the_source_reads_as_the_backward_pass() -> None:
+    x1, w1 = Value(2.0, label="x1"), Value(-3.0, label="w1")
+    b = Value(6.88, label="b")
+
+    def neuron() -> Value:
+        n = x1 * w1 + b
+        n.label = "n"
+        o = tanh(n)
+        o.label = "o"
+        return o
+
+    step = compile(neuron, params=[w1, b])
+    step()
+    source = step.source
+    assert "o = tanh(x1 * w1 + b)" in source  # a node used once merges into its consumer
+    assert "n_bar = seed * (1 - o ** 2)  # d(tanh(x))/dx = 1 - out ** 2" in source
+    assert "w1_bar += n_bar * x1  # d(a * b)/db = a" in source
+    assert "b_bar += n_bar  # d(a + b)/db = 1" in source  # + passes its gradient on
+    names = compile(lambda x: x * x, params=[("weight", w1)])
+    names(1.0)
+    assert "traced" in names.source
+    assert repr(names).startswith("<compiled <lambda> (training step), 1 trace")
+    fresh = compile(lambda x: x)
+    with pytest.raises(ValueError, match="not been traced yet"):
+        fresh.source  # noqa: B018
+
+
+@settings(max_examples=20, deadline=None)
+@given(points(2, 0.2, 3.0))
+def test_the_replay_matches_at_random_points(point: tuple[float, float]) -> None:
+    f = compile(lambda x, y: sigmoid(x * y) / (1.0 + y * y) - x ** 3, argnums=(0, 1))
+    g = value_and_grad(lambda x, y: sigmoid(x * y) / (1.0 + y * y) - x ** 3, argnums=(0, 1))
+    assert bits(f(*point)) == bits(g(*point))
