@@ -21,7 +21,7 @@ those lines.
 >>> legend = figure.axes[0].get_legend()
 >>> [text.get_text() for text in legend.get_texts()]
 ['class 0 (score < 0)', 'class 1 (score > 0)', 'decision boundary (score = 0)']
->>> print(figure.axes[1].get_ylabel())  # the colour bar
+>>> print(figure.axes[0].child_axes[0].get_ylabel())  # the colour bar, beside the plot
 the model's score, clipped to ±3
 (its sign is the class, its size the confidence)
 """
@@ -46,7 +46,7 @@ try:
 except ImportError as error:
     raise ImportError(
         'autograd_mini.plots needs matplotlib: pip install "autograd-mini[plot]"',
-        name=error.name or "matplotlib",
+        name=(error.name or "matplotlib").split(".")[0],
     ) from error
 
 from autograd_mini import no_grad
@@ -70,6 +70,7 @@ _NEGATIVE, _POSITIVE = "#1d4ed8", "#b91c1c"  # the points of each class: the end
 _CLASS_COLORS = ("#1f77b4", "#ff7f0e", "#2ca02c", "#d62728", "#9467bd",
                  "#8c564b", "#e377c2", "#7f7f7f", "#bcbd22", "#17becf")  # matplotlib's tab10
 _FORMATS = (".png", ".svg", ".pdf")
+_BOUNDARY_WIDTH = 6.8  # inches: room for the colour bar's two-line label beside the plot
 
 
 def new_figure(width: float = 6.4, height: float = 4.8, dpi: int = 100) -> Any:
@@ -213,7 +214,7 @@ def _draw_boundary(
         filled = ax.contourf(plane.xs, plane.ys, field, cmap=_SCORE_COLORS, alpha=0.8,
                              levels=[SCORE_CLIP * (k / 12 - 1) for k in range(25)],
                              norm=Normalize(-SCORE_CLIP, SCORE_CLIP))
-        bar = figure.colorbar(filled, ax=ax, ticks=[-3, -2, -1, 0, 1, 2, 3], shrink=0.9)
+        bar = figure.colorbar(filled, cax=_colorbar_axes(ax), ticks=[-3, -2, -1, 0, 1, 2, 3])
         bar.set_label(f"the model's score, clipped to ±{SCORE_CLIP:g}\n"
                       "(its sign is the class, its size the confidence)")
         ax.contour(plane.xs, plane.ys, field, levels=[0.0], colors="black", linewidths=1.6)
@@ -228,7 +229,7 @@ def _draw_boundary(
         colors = ListedColormap([classes.color(label) for label in classes.labels])
         filled = ax.contourf(plane.xs, plane.ys, field, cmap=colors, alpha=0.35,
                              levels=[k - 0.5 for k in range(count + 1)])
-        bar = figure.colorbar(filled, ax=ax, ticks=list(range(count)), shrink=0.9)
+        bar = figure.colorbar(filled, cax=_colorbar_axes(ax), ticks=list(range(count)))
         bar.set_ticklabels([classes.name(label, class_names) for label in classes.labels])
         bar.set_label("the class the model predicts there (largest logit)")
         lines = []
@@ -240,14 +241,25 @@ def _draw_boundary(
         for label in classes.labels
         if label in y
     ]
-    ax.legend(handles=[*points, *lines], loc="upper center", bbox_to_anchor=(0.5, -0.13),
-              ncol=2, fontsize="small", frameon=False)
+    _legend_below(ax, [*points, *lines], columns=2)
     ax.set_xlim(plane.xs[0], plane.xs[-1])
     ax.set_ylim(plane.ys[0], plane.ys[-1])
     ax.set_aspect("equal")
     ax.set_xlabel("x[0], the first input")
     ax.set_ylabel("x[1], the second input")
     ax.set_title(title, fontsize="medium")
+
+
+def _colorbar_axes(ax: Any) -> Any:
+    # An inset of the plot's own axes: as tall as the plot whatever its aspect or its figure.
+    return ax.inset_axes([1.04, 0.0, 0.045, 1.0])
+
+
+def _legend_below(ax: Any, handles: list[Any], columns: int) -> None:
+    # Below the x label (the pad is in font sizes, so it holds for small plots too), where
+    # it hides neither the points nor the colours.
+    ax.legend(handles=handles, loc="upper center", bbox_to_anchor=(0.5, 0.0), ncol=columns,
+              fontsize="small", frameon=False, borderaxespad=4.0)
 
 
 def decision_boundary(
@@ -276,23 +288,23 @@ def decision_boundary(
     >>> X, y = datasets.spirals(30)
     >>> figure = decision_boundary(nn.MLP(2, [8, 3], seed=0), X, y, resolution=6,
     ...                            class_names={0: "arm 0"})
-    >>> [t.get_text() for t in figure.axes[1].get_yticklabels()]
+    >>> [t.get_text() for t in figure.axes[0].child_axes[0].get_yticklabels()]
     ['arm 0', 'class 1', 'class 2']
     """
     where = "decision_boundary"
     classes = _Classes.of(model, X, y, where)
     plane = _Plane.around(X, pad, resolution, where)
-    figure, ax = _figure_and_axes(ax)
+    figure, ax = _figure_and_axes(ax, _BOUNDARY_WIDTH)
     _draw_boundary(ax, plane, classes, classes.field(model, plane), X, y,
                    title or "decision boundary: what the model decides over the plane",
                    margin, class_names)
     return figure
 
 
-def _figure_and_axes(ax: Any) -> tuple[Any, Any]:
+def _figure_and_axes(ax: Any, width: float = 6.4) -> tuple[Any, Any]:
     if ax is not None:
         return ax.figure, ax
-    figure = new_figure()
+    figure = new_figure(width)
     return figure, figure.add_subplot()
 
 
@@ -347,8 +359,7 @@ def training_curves(
                               label=f"training accuracy during each {unit}")
         right.set_ylabel("accuracy", color="#d62728")
         right.set_ylim(0.0, 1.05)
-    ax.legend(handles=handles, loc="upper center", bbox_to_anchor=(0.5, -0.13),
-              fontsize="small", frameon=False)
+    _legend_below(ax, handles, columns=1)
     ax.set_title(title or f"loss{' and accuracy' if len(handles) > 2 else ''} during training",
                  fontsize="medium")
     return figure
@@ -498,7 +509,7 @@ class BoundaryAnimation:
             return self._gifs[key]
         images = []
         for frame in self._frames:
-            figure = new_figure(6.4, 5.6, dpi)
+            figure = new_figure(_BOUNDARY_WIDTH, 5.0, dpi)
             _draw_boundary(figure.add_subplot(), self._plane, self._classes, frame.field,
                            self._X, self._y, self._caption(frame), self._margin,
                            self._class_names)
