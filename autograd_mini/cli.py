@@ -11,9 +11,10 @@ Subcommands:
   gradient and draw the graph (``--steps`` explains the backward pass node by node);
 * ``check``: compare the expression's derivatives with finite differences (``gradcheck``).
 
-This module is the command line only: parsing and small handlers. The pictures come from
-:mod:`autograd_mini.plots`, the data and its defaults from :mod:`autograd_mini.datasets`,
-training from :mod:`autograd_mini.training`, file writing from :mod:`autograd_mini.files`.
+This module is the command line only: parsing and small handlers. A training run, its
+summary and pictures, and micrograd's demo come from :mod:`autograd_mini.runs`; the
+pictures from :mod:`autograd_mini.plots`; the data and its defaults from
+:mod:`autograd_mini.datasets`; file writing from :mod:`autograd_mini.files`.
 
 Exit status: 0 on success; 1 when ``check`` finds a derivative that disagrees with finite
 differences (the report is printed; it is a finding, not a usage error); 2 for every user
@@ -42,9 +43,8 @@ import json
 import math
 import os
 import sys
-import time
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 from typing import IO, Any, NoReturn
 
@@ -410,19 +410,19 @@ def _graph(args: argparse.Namespace) -> int:
     if args.steps:
         lines.append(f"backward pass, {len(steps)} step{'s' if len(steps) != 1 else ''}:")
         lines += steps
-    for line in lines:  # with --out -, stdout is the DOT's alone: these become messages
-        _say(args, line) if to_stdout else _out(line)
+    # With --out -, stdout is the DOT's alone: the results become messages, on stderr.
+    show = (lambda line: _say(args, line)) if to_stdout else _out
+    for line in lines:
+        show(line)
     try:
         drawing = drawing_module.draw_dot(root)
-        if out is None:
-            # Graphviz reads &#233; back as the character the encoding could not show.
-            _write(sys.stdout, drawing.source, errors="xmlcharrefreplace")
-            return 0
-        drawing.save(out)
-    except ImportError as error:  # no graphviz, or PNG without a renderer: says what to install
+    except ImportError as error:  # no graphviz package: the message says what to install
         raise UsageError(str(error)) from None
-    except OSError as error:
-        raise UsageError(f"cannot write {str(out)!r}: {_reason(error)}") from None
+    if out is None:
+        # Graphviz reads &#233; back as the character the encoding could not show.
+        _write(sys.stdout, drawing.source, errors="xmlcharrefreplace")
+        return 0
+    _saved(out, drawing.save)
     _say(args, f"graph written to {out}")
     return 0
 
@@ -432,7 +432,7 @@ def _graph_target(text: str) -> Path:
 
     if Path(text).suffix.lower() not in SUFFIXES:
         raise UsageError(
-            f"--out {text!r}: the suffix picks the format; use one of"
+            f"--out {_short(text)}: the suffix picks the format; use one of"
             f" {', '.join(SUFFIXES)} (or '-' for DOT on stdout)"
         )
     return _output_file("--out", text, instead=" (or '-' for DOT on stdout)")
@@ -528,30 +528,19 @@ def _demo(args: argparse.Namespace) -> int:
     folder = _output_folder("--out", args.out, _DEMO_FILES)
     plots = _import_plots()
     _require_svg_renderer("drawing the neuron")
-    from autograd_mini import datasets, nn, optim
+    from autograd_mini import runs
+    from autograd_mini.viz import draw_dot
 
-    # micrograd's demo.ipynb: make_moons(n_samples=100, noise=0.1), labels -1/+1,
-    # MLP(2, [16, 16, 1]), loss = mean hinge + 1e-4 * sum(p*p), lr = 1.0 - 0.9*k/100.
-    features, labels = datasets.moons(100, noise=0.1, seed=args.seed)
-    targets = datasets.signed_labels(labels)
-    model = nn.MLP(2, [16, 16, 1], seed=args.seed)
-    optimizer = optim.SGD(model.parameters(), lr=1.0)
-    steps = args.steps
-    _say(args, f"training a 2-16-16-1 relu MLP on 100 two-moons points for {steps} steps")
-    run = _Run("moons", "binary", features, targets, model, "hinge", _class_names(
-        PRESETS["moons"], targets), l2=1e-4,
-        settings={"optimizer": "sgd", "lr": "1.0 - 0.9 * step / steps", "l2": 1e-4})
-    animation = plots.BoundaryAnimation(
-        model, features, targets, steps, frames=10, resolution=30, margin=1.0,
-        title="moons: the decision boundary while training", unit="step",
-        class_names=run.class_names)
-    _fit(args, run, optimizer, steps, callback=animation, regularization=1e-4,
-         lr_schedule=lambda k: 1.0 - 0.9 * k / steps)
+    run = runs.micrograd_demo(steps=args.steps, seed=args.seed)
+    _say(args, f"training a 2-16-16-1 relu MLP on 100 two-moons points for {run.steps} steps")
+    animation = run.animation()
+    _train_run(args, run, callback=animation)
+    o, parameters = runs.micrograd_neuron()
     written = {
-        "decision boundary": _saved(folder / "moons.png", _figure_saver(plots, _boundary(plots, run))),
+        "decision boundary": _saved(folder / "moons.png", _figure_saver(plots, run.picture())),
         "its evolution": _saved(folder / "training.gif", animation.save),
-        "loss curve": _saved(folder / "loss.png", _figure_saver(plots, _curves(plots, run))),
-        "graph of one neuron": _saved(folder / "neuron.svg", _micrograd_neuron().save),
+        "loss curve": _saved(folder / "loss.png", _figure_saver(plots, run.curves())),
+        "graph of one neuron": _saved(folder / "neuron.svg", draw_dot(o, params=parameters).save),
         "summary": _saved(folder / "summary.json", _summary_saver(run)),
     }
     _report(run, written)
@@ -567,7 +556,7 @@ def _train(args: argparse.Namespace) -> int:
         raise UsageError(
             f"--dataset {_short(args.dataset)} is not a dataset; choose from {', '.join(PRESETS)}"
         )
-    from autograd_mini import datasets, nn, optim, training
+    from autograd_mini import datasets, nn, optim, runs
 
     choice = _TrainChoices.read(args, preset)
     save_to = None if args.save is None else _output_file(
@@ -590,37 +579,47 @@ def _train(args: argparse.Namespace) -> int:
                    init="micrograd" if choice.activation == "relu" else "xavier")
     optimizer = (optim.SGD if choice.optimizer == "sgd" else optim.Adam)(
         model.parameters(), lr=choice.lr)
+    run = runs.Run(preset.name, preset.kind, features, targets, model, choice.loss, optimizer,
+                   choice.steps, runs.class_names(preset, targets), batch_size=args.batch_size,
+                   seed=args.seed,
+                   settings={"optimizer": choice.optimizer, "lr": choice.lr,
+                             "activation": choice.activation, "batch_size": args.batch_size,
+                             "seed": args.seed})
     _say(args, f"training MLP {sizes} ({choice.activation}) on {preset.name}"
                f" ({len(features)} examples) with {choice.loss} and {choice.optimizer}"
                f" lr={choice.lr:g} for {choice.steps} steps")
-    run = _Run(preset.name, preset.kind, features, targets, model, choice.loss,
-               _class_names(preset, targets), batch_size=args.batch_size,
-               settings={"optimizer": choice.optimizer, "lr": choice.lr,
-                         "activation": choice.activation, "batch_size": args.batch_size,
-                         "seed": args.seed})
-    try:
-        _fit(args, run, optimizer, choice.steps, batch_size=args.batch_size)
-    except training.DivergedError as error:  # from fit, or from measuring the trained model
-        when = "after step" if error.epoch is None else "in step"
-        step = choice.steps if error.epoch is None else error.epoch + 1
-        raise UsageError(f"training diverged {when} {step} of {choice.steps}: {error.reason};"
-                         f" try a smaller --lr than {choice.lr:g}") from None
-    except (ArithmeticError, optim.NonFiniteGradientError) as error:
-        # fit turns divergence into DivergedError; this is for anything that still slips by.
-        raise UsageError(f"training diverged: {error}; try a smaller --lr than {choice.lr:g}") from None
+    _train_run(args, run)
 
     written: dict[str, Path] = {}
     if save_to is not None:
         written["model"] = _saved(save_to, model.save)
     if folder is not None:
-        regression = preset.kind == "regression"
-        figure = _predictions(plots, run) if regression else _boundary(plots, run)
-        written["predictions" if regression else "decision boundary"] = _saved(
-            folder / picture, _figure_saver(plots, figure))
-        written["loss curve"] = _saved(folder / "loss.png", _figure_saver(plots, _curves(plots, run)))
+        what = "predictions" if preset.kind == "regression" else "decision boundary"
+        written[what] = _saved(folder / picture, _figure_saver(plots, run.picture()))
+        written["loss curve"] = _saved(folder / "loss.png", _figure_saver(plots, run.curves()))
         written["summary"] = _saved(folder / "summary.json", _summary_saver(run))
     _report(run, written)
     return 0
+
+
+def _train_run(args: argparse.Namespace, run: Any, callback: Any = None) -> None:
+    """:meth:`Run.train <autograd_mini.runs.Run.train>`, a divergence as a one-line error."""
+    from autograd_mini import optim, training
+
+    progress = _show_progress(args)
+    if progress:
+        _import_optional("tqdm", "progress", "the progress bar (or pass --quiet)")
+    lr = f"{run.optimizer.lr:g}"
+    try:
+        run.train(progress=progress, callback=callback)
+    except training.DivergedError as error:  # from fit, or from measuring the trained model
+        when = "after step" if error.epoch is None else "in step"
+        step = run.steps if error.epoch is None else error.epoch + 1
+        raise UsageError(f"training diverged {when} {step} of {run.steps}: {error.reason};"
+                         f" try a smaller --lr than {lr}") from None
+    except (ArithmeticError, optim.NonFiniteGradientError) as error:
+        # fit turns divergence into DivergedError; this is for anything that still slips by.
+        raise UsageError(f"training diverged: {error}; try a smaller --lr than {lr}") from None
 
 
 @dataclass(frozen=True)
@@ -638,6 +637,7 @@ class _TrainChoices:
     @classmethod
     def read(cls, args: argparse.Namespace, preset: Preset) -> _TrainChoices:
         from autograd_mini.nn import ACTIVATIONS
+        from autograd_mini.runs import LOSSES
 
         hidden = list(preset.hidden) if args.hidden is None else _parse_hidden(args.hidden)
         activation = preset.activation if args.activation is None else args.activation
@@ -648,7 +648,7 @@ class _TrainChoices:
             raise UsageError(
                 f"--loss {_short(loss)}"
                 + (f" does not fit the {preset.kind} dataset {preset.name}"
-                   if loss in _LOSS_FUNCTIONS else " is not a loss")
+                   if loss in LOSSES else " is not a loss")
                 + f"; choose from {', '.join(preset.losses)}"
             )
         optimizer = (preset.optimizer if args.optimizer is None else args.optimizer).lower()
@@ -661,10 +661,6 @@ class _TrainChoices:
         return cls(hidden, activation, loss, optimizer,
                    preset.lr if args.lr is None else args.lr,
                    preset.steps if args.steps is None else args.steps, samples)
-
-
-_LOSS_FUNCTIONS = {"hinge": "hinge", "bce": "binary_cross_entropy",
-                   "cross_entropy": "cross_entropy", "mse": "mse"}
 
 
 def _parse_hidden(text: str) -> list[int]:
@@ -695,109 +691,7 @@ def _check_model_size(sizes: list[int]) -> None:
         )
 
 
-# ------------------------------------------------------------------- the run record
-
-
-@dataclass
-class _Run:
-    """One training run: what was trained on what, how it went, and what its numbers mean."""
-
-    dataset: str
-    kind: str  # a Preset's: "binary", "multiclass" or "regression"
-    features: list[list[float]]
-    targets: list[Any]
-    model: Any
-    loss_name: str
-    class_names: dict[int, str]
-    l2: float | None = None
-    batch_size: int | None = None
-    settings: dict[str, Any] = field(default_factory=dict)
-    history: Any = None
-    seconds: float = 0.0
-    final_loss: float | None = None
-    final_accuracy: float | None = None
-
-    @property
-    def loss_during(self) -> str:
-        """The loss recorded in each step, as a legend says it."""
-        penalty = f" + {self.l2:g}·L2" if self.l2 else ""
-        return f"mean {self.loss_name} loss{penalty}, during each step (before its update)"
-
-    @property
-    def loss_after(self) -> str:
-        """The final loss, as a legend says it."""
-        penalty = " (no L2)" if self.l2 else ""
-        return f"mean {self.loss_name} loss after the last update{penalty}"
-
-    def summary(self) -> dict[str, Any]:
-        return {
-            "dataset": self.dataset,
-            "model": self.model.architecture(),
-            "loss_function": self.loss_name,
-            **self.settings,
-            "steps": self.history.epochs,
-            "final_loss": self.final_loss,
-            "final_accuracy": self.final_accuracy,
-            "loss_history": self.history.loss,
-            "accuracy_history": self.history.accuracy,
-            "seconds": round(self.seconds, 3),
-            "meaning": self.meaning(),
-        }
-
-    def meaning(self) -> dict[str, str | None]:
-        """What each number of the summary is: the two losses are measured differently."""
-        penalty = f" plus {self.l2:g} times the L2 penalty" if self.l2 else ""
-        when = ("on the weights before that step's update" if self.batch_size is None else
-                "each batch's on the weights before that batch's update, averaged over the step")
-        return {
-            "final_loss": f"mean {self.loss_name} loss over all {len(self.features)} examples,"
-                          " evaluated after the last update"
-                          + (" (without the L2 penalty)" if self.l2 else ""),
-            "final_accuracy": None if self.final_accuracy is None else
-            "fraction of the examples the model classifies right after the last update",
-            "loss_history": f"one number per step: the mean {self.loss_name} loss{penalty}"
-                            f" measured during the step, {when}; the last entry is therefore"
-                            " one update behind final_loss",
-            "accuracy_history": "one number per step: the fraction classified right during the"
-                                " step, before its update (null for regression)",
-        }
-
-
-def _fit(args: argparse.Namespace, run: _Run, optimizer: Any, steps: int, **options: Any) -> None:
-    """Train with :func:`autograd_mini.training.fit`, then measure the trained model."""
-    from autograd_mini import losses, training
-
-    loss = getattr(losses, _LOSS_FUNCTIONS[run.loss_name])
-    progress = _show_progress(args)
-    if progress:
-        _import_optional("tqdm", "progress", "the progress bar (or pass --quiet)")
-    callback, watching = options.pop("callback", None), [0.0]
-    if callback is not None:  # drawing the animation's frames is not training: not timed
-
-        def timed(epoch: int, history: Any) -> Any:
-            started = time.perf_counter()
-            try:
-                return callback(epoch, history)
-            finally:
-                watching[0] += time.perf_counter() - started
-
-        options["callback"] = timed
-    started = time.perf_counter()
-    run.history = training.fit(run.model, run.features, run.targets, loss, optimizer,
-                               epochs=steps, progress=progress, seed=args.seed, **options)
-    run.seconds = time.perf_counter() - started - watching[0]
-    run.final_loss, run.final_accuracy = training.evaluate(run.model, run.features,
-                                                           run.targets, loss)
-
-
-def _class_names(preset: Preset, targets: list[Any]) -> dict[int, str]:
-    """The preset's class names, keyed by the labels in use (0/1 or, signed, -1/+1)."""
-    signed = -1 in targets
-    return {(2 * k - 1 if signed else k): f"{name}, label {2 * k - 1 if signed else k}"
-            for k, name in enumerate(preset.class_names)}
-
-
-def _report(run: _Run, written: dict[str, Path]) -> None:
+def _report(run: Any, written: dict[str, Path]) -> None:
     loss = "n/a" if run.final_loss is None else _loss_text(run.final_loss)
     accuracy = "" if run.final_accuracy is None else f", accuracy {run.final_accuracy:.1%}"
     _out(f"{run.dataset}: {run.history.epochs} steps in {run.seconds:.1f} s;"
@@ -809,53 +703,6 @@ def _report(run: _Run, written: dict[str, Path]) -> None:
 def _loss_text(loss: float) -> str:
     """Four significant digits: a diverging loss of 1e300 is one short word, not 300 digits."""
     return f"{loss:.4g}"
-
-
-# ------------------------------------------------------------------------- pictures
-
-
-def _boundary(plots: Any, run: _Run) -> Any:
-    accuracy = "" if run.final_accuracy is None else f", training accuracy {run.final_accuracy:.0%}"
-    return plots.decision_boundary(
-        run.model, run.features, run.targets, class_names=run.class_names,
-        margin=1.0 if run.loss_name == "hinge" else None,
-        title=f"{run.dataset}: the decision boundary after {run.history.epochs} steps{accuracy}")
-
-
-def _curves(plots: Any, run: _Run) -> Any:
-    return plots.training_curves(
-        run.history, unit="step", loss_label=run.loss_during, final_loss=run.final_loss,
-        final_label=run.loss_after,
-        title=f"training on {run.dataset}: {run.loss_name} loss"
-              + (" and accuracy" if run.final_accuracy is not None else "") + " per step")
-
-
-def _predictions(plots: Any, run: _Run) -> Any:
-    loss = "" if run.final_loss is None else f", MSE {_loss_text(run.final_loss)}"
-    return plots.predictions(
-        run.model, run.features, run.targets,
-        title=f"{run.dataset}: predictions after {run.history.epochs} steps{loss}")
-
-
-def _micrograd_neuron() -> Any:
-    """micrograd's README neuron, o = tanh(x1*w1 + x2*w2 + b), after o.backward(), drawn."""
-    from autograd_mini.viz import draw_dot
-
-    x1, x2 = Value(2.0, label="x1"), Value(0.0, label="x2")
-    w1, w2 = Value(-3.0, label="w1"), Value(1.0, label="w2")
-    b = Value(6.8813735870195432, label="b")
-    x1w1 = x1 * w1
-    x1w1.label = "x1*w1"
-    x2w2 = x2 * w2
-    x2w2.label = "x2*w2"
-    total = x1w1 + x2w2
-    total.label = "x1*w1 + x2*w2"
-    n = total + b
-    n.label = "n"
-    o = n.tanh()
-    o.label = "o"
-    o.backward()
-    return draw_dot(o, params=[w1, w2, b])
 
 
 # ---------------------------------------------------------------------- output files
@@ -909,7 +756,7 @@ def _figure_saver(plots: Any, figure: Any) -> Callable[[Path], object]:
     return lambda path: plots.save(figure, path)
 
 
-def _summary_saver(run: _Run) -> Callable[[Path], object]:
+def _summary_saver(run: Any) -> Callable[[Path], object]:
     from autograd_mini.files import write_atomically
 
     text = json.dumps(run.summary(), indent=2, allow_nan=False, ensure_ascii=False) + "\n"
