@@ -72,6 +72,27 @@ def test_a_socket_and_a_symlink_to_a_fifo_are_refused(tmp_path: Path) -> None:
     assert stat.S_ISFIFO(os.lstat(tmp_path / "pipe").st_mode)
 
 
+@posix_only
+def test_every_writer_of_the_package_refuses_a_fifo(tmp_path: Path) -> None:
+    # model.save, a drawing's save and a plot's save all write through write_atomically.
+    from autograd_mini import Value, nn
+    from autograd_mini.viz import draw_dot
+
+    writers = {"m.json": nn.MLP(2, [1], seed=0).save, "g.dot": draw_dot(Value(1.0) * 2).save}
+    try:
+        from autograd_mini import plots
+    except ImportError:
+        pass  # without the plot extra, two writers are enough to show it
+    else:
+        writers["p.png"] = lambda path: plots.save(plots.new_figure(), path)
+    for name, save in writers.items():
+        fifo = tmp_path / name
+        os.mkfifo(fifo)
+        with pytest.raises(NotARegularFileError):
+            save(fifo)
+        assert stat.S_ISFIFO(os.lstat(fifo).st_mode)
+
+
 @pytest.mark.skipif(not is_root, reason="making a device node needs root")
 def test_a_device_node_behind_a_symlink_is_not_replaced(tmp_path: Path) -> None:
     # The issue: as root, saving to /dev/null (or a link to it) replaced the system's
