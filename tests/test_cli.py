@@ -1,4 +1,9 @@
-"""The ``autograd-mini`` command, run in-process through ``main(argv)`` (plus two real processes)."""
+"""The ``autograd-mini`` command, run in-process through ``main(argv)`` and as real processes.
+
+The corpus of hostile argument lists (``HOSTILE``, ``HOSTILE_PATHS``) holds every input an
+adversarial run found to crash the command or to do something unsafe, with the error it
+must give now: exit 2, exactly one line on stderr, nothing on stdout, nothing written.
+"""
 
 from __future__ import annotations
 
@@ -7,6 +12,7 @@ import json
 import math
 import os
 import shutil
+import stat
 import subprocess
 import sys
 import xml.etree.ElementTree as ElementTree
@@ -14,11 +20,17 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+import test_files
 
 from autograd_mini import Value, nn, tanh
-from autograd_mini.cli import DATASETS, build_parser, main
+from autograd_mini.cli import DATASETS, EXIT_OUTPUT_CLOSED, build_parser, main
+from autograd_mini.datasets import PRESETS
 
 PNG_MAGIC = b"\x89PNG\r\n\x1a\n"
+
+# Acting as a normal user, and a folder such a user may write (shared with test_files).
+is_root, unprivileged = test_files.is_root, test_files.unprivileged
+shared_folder = test_files.shared_folder
 
 
 def run(capsys: pytest.CaptureFixture[str], *argv: str) -> tuple[int, str, str]:
@@ -53,8 +65,13 @@ def test_help_of_every_command_has_examples(
 
 def test_train_help_lists_every_dataset_with_its_defaults(capsys: pytest.CaptureFixture[str]) -> None:
     _, out, _ = run(capsys, "train", "--help")
-    for name, spec in DATASETS.items():
-        assert f"{name:<11} {spec.describe()}" in out
+    assert ("moons       --hidden 16,16 --activation relu --loss hinge --optimizer sgd --lr 0.5"
+            " --steps 100 --samples 100") in out
+    assert "xor         --hidden 4 --activation tanh --loss bce --optimizer adam --lr 0.1 --steps 150\n" in out
+    for name, preset in PRESETS.items():
+        line = next(line for line in out.splitlines() if line.startswith(f"  {name:<11} "))
+        assert f"--loss {preset.loss} " in line and f"--lr {preset.lr:g} " in line
+    assert DATASETS is PRESETS  # the old name of the table still works
 
 
 def test_check_help_documents_the_exit_status(capsys: pytest.CaptureFixture[str]) -> None:
@@ -90,15 +107,37 @@ def test_graph_prints_value_and_every_gradient(
     assert str(target) in err  # "graph written to ..." is a message, on stderr
 
 
-def test_graph_dot_to_stdout_and_dot_file(capsys: pytest.CaptureFixture[str], tmp_path: Path) -> None:
-    status, out, _ = run(capsys, "graph", "x*y + y", "--at", "x=2", "--at", "y=3", "--out", "-")
+def test_graph_dot_to_stdout_is_the_dot_alone(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path
+) -> None:
+    # The help's own example, --out - > graph.dot, used to mix the value lines into the DOT.
+    status, out, err = run(capsys, "graph", "x*y + y", "--at", "x=2", "--at", "y=3", "--out", "-")
     assert status == 0
-    assert "digraph {" in out and 'label="*"' in out
+    assert out.startswith("digraph {") and out.rstrip().endswith("}")
+    assert 'label="*"' in out and "d/dx" not in out
+    assert err.splitlines() == ["x * y + y = 9.0", "  d/dx = 3.0", "  d/dy = 3.0"]
+    status, quiet_out, quiet_err = run(capsys, "graph", "x*y + y", "--at", "x=2", "--at", "y=3",
+                                       "--out", "-", "-q", "--steps")
+    assert status == 0 and quiet_out == out and quiet_err == ""
+    status, _, err = run(capsys, "graph", "x*y + y", "--at", "x=2", "--at", "y=3", "--out", "-",
+                         "--steps")
+    assert "backward pass, 2 steps:" in err and "step 1/2" in err  # the steps: stderr too
     dot_file = tmp_path / "g.dot"
-    status, _, _ = run(capsys, "graph", "x*y + y", "--at", "x=2", "--at", "y=3", "-q",
-                       "--out", str(dot_file))
+    status, file_out, _ = run(capsys, "graph", "x*y + y", "--at", "x=2", "--at", "y=3", "-q",
+                              "--out", str(dot_file))
     assert status == 0
-    assert dot_file.read_text().strip() == out[out.index("digraph"):].strip()
+    assert dot_file.read_text() == out
+    assert file_out.splitlines()[0] == "x * y + y = 9.0"  # with a file, results are on stdout
+
+
+@pytest.mark.skipif(shutil.which("dot") is None, reason="needs the system Graphviz dot")
+def test_graph_dot_on_stdout_is_accepted_by_graphviz(capsys: pytest.CaptureFixture[str]) -> None:
+    _, out, _ = run(capsys, "graph", "sigmoid(a) / b", "--at", "a=0.5", "--at", "b=2", "--out", "-")
+    done = subprocess.run(["dot", "-Tsvg"], input=out, capture_output=True, text=True,
+                          timeout=60, check=False)
+    assert done.returncode == 0, done.stderr
+    assert done.stderr == ""
+    ElementTree.fromstring(done.stdout)
 
 
 def test_graph_png(capsys: pytest.CaptureFixture[str], tmp_path: Path) -> None:
@@ -125,9 +164,9 @@ def test_graph_steps_explain_every_interior_node(
 
 
 def test_expression_without_variables(capsys: pytest.CaptureFixture[str]) -> None:
-    status, out, _ = run(capsys, "graph", "2 * 3 + 1", "--out", "-")
+    status, _, err = run(capsys, "graph", "2 * 3 + 1", "--out", "-")
     assert status == 0
-    assert out.startswith("2 * 3 + 1 = 7.0\n")
+    assert err.startswith("2 * 3 + 1 = 7.0\n")
 
 
 # ----------------------------------------------------------------------------- check
@@ -219,6 +258,134 @@ def test_user_errors_exit_2_with_one_line(
     assert out == ""
 
 
+# The corpus: argument lists an adversarial run tried, and the one-line error each must give.
+HOSTILE: list[tuple[list[str], list[str]]] = [
+    # Too few samples for the dataset's classes used to crash inside the generators.
+    (["train", "-q", "--dataset", "circles", "--samples", "1"],
+     ["--samples 1: circles: needs at least 2 samples (one for each of its 2 classes)"]),
+    (["train", "-q", "--dataset", "spirals", "--samples", "1"], ["spirals: needs at least 3"]),
+    (["train", "-q", "--dataset", "spirals", "--samples", "2"], ["spirals: needs at least 3"]),
+    (["train", "-q", "--dataset", "moons", "--samples", "1"], ["moons: needs at least 2"]),
+    (["train", "-q", "--dataset", "moons", "--samples", "100001"], ["at most 100000"]),
+    # A model of 10^11 neurons used to be built (and the machine run out of memory).
+    (["train", "-q", "--dataset", "xor", "--hidden", "111111111111"],
+     ["has 444,444,444,445 parameters", "at most 1,000,000"]),
+    (["train", "-q", "--dataset", "moons", "--hidden", "2000,2000"], ["at most 1,000,000"]),
+    # Empty values used to fall back to the default silently (--save '' wrote nothing).
+    (["train", "-q", "--dataset", "xor", "--save", ""], ["--save '': the path is empty"]),
+    (["train", "-q", "--dataset", "xor", "--activation", ""], ["--activation '': choose from"]),
+    (["train", "-q", "--dataset", "xor", "--loss", ""], ["--loss '' is not a loss"]),
+    (["train", "-q", "--dataset", "xor", "--optimizer", ""], ["--optimizer '': choose sgd"]),
+    (["train", "-q", "--dataset", "xor", "--out", ""], ["--out '': give a folder"]),
+    (["train", "-q", "--dataset", ""], ["--dataset '' is not a dataset"]),
+    (["demo", "-q", "--out", ""], ["--out '': give a folder"]),
+    (["demo", "-q", "--out", "-"], ["--out '-': give a folder"]),
+    # '-' is stdout only where a command offers it.
+    (["train", "-q", "--dataset", "xor", "--save", "-"], ["--save '-': a model is saved to a file"]),
+    # Paths the system refuses: one line, not an OSError traceback.
+    (["graph", "x", "--at", "x=1", "--out", "x" * 300 + ".svg"], ["File name too long"]),
+    (["train", "-q", "--dataset", "xor", "--save", "x" * 300 + ".json"], ["File name too long"]),
+    (["train", "-q", "--dataset", "xor", "--out", "x" * 300], ["cannot create the folder"]),
+    (["graph", "x", "--at", "x=1", "--out", "a\x00b.svg"], ["contains a NUL character"]),
+    (["train", "-q", "--dataset", "xor", "--save", "a\x00b"], ["contains a NUL character"]),
+    (["graph", "x", "--at", "x=1", "--out", ""], ["suffix picks the format"]),
+    # Odd text in expressions and points.
+    (["graph", ""], ["expression is empty"]),
+    (["graph", "x\x00", "--at", "x=1"], ["null bytes"]),
+    (["graph", "\udce9", "--at", "x=1"], ["expression '\\udce9'"]),
+    (["graph", "x", "--at", "x=1", "--at", "x=nan"], ["given twice"]),
+    (["graph", "x", "--at", "x=nan"], ["finite"]),
+    (["graph", "x", "--at", "x=" + "9" * 5000], ["finite"]),
+    (["graph", "x", "--at", "y" * 5000 + "=1"], ["no variable", "..."]),
+    (["check", "x", "--at", "x=1", "--eps", "inf"], ["positive finite"]),
+    (["check", "x", "--at", "x=1", "--atol", "nan"], ["finite number >= 0"]),
+    (["train", "--dataset", "xor", "--steps", "1.5"], ["'1.5' is not a whole number"]),
+    (["train", "--dataset", "xor", "--seed", "abc"], ["invalid int value"]),
+]
+
+
+@pytest.mark.parametrize(("argv", "fragments"), HOSTILE,
+                         ids=[" ".join(a)[:60] for a, _ in HOSTILE])
+def test_hostile_arguments_give_their_one_line_error(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+    argv: list[str], fragments: list[str],
+) -> None:
+    monkeypatch.chdir(tmp_path)
+    status, out, err = run(capsys, *argv)
+    assert_one_line_error(status, err, *fragments)
+    assert len(err) < 400, err  # a 5000-character argument is shortened, not echoed
+    assert out == ""
+    assert list(tmp_path.iterdir()) == []  # nothing written, not even a temporary
+
+
+def test_hostile_arguments_in_a_real_process_print_one_line(tmp_path: Path) -> None:
+    # In a process, with nothing in between: no warning, no traceback, one line.
+    chosen = ("circles: needs", "spirals: needs", "File name too long", "the path is empty",
+              "expression is empty")
+    for argv, fragments in HOSTILE:
+        if not any(key in fragments[0] for key in chosen):
+            continue
+        done = subprocess.run([sys.executable, "-m", "autograd_mini", *argv], cwd=tmp_path,
+                              capture_output=True, text=True, timeout=120, check=False)
+        assert done.returncode == 2, (argv, done.stderr)
+        assert done.stdout == ""
+        assert done.stderr.count("\n") == 1 and fragments[0] in done.stderr, done.stderr
+    assert list(tmp_path.iterdir()) == []
+
+
+@pytest.fixture
+def fifo(tmp_path: Path) -> Path:
+    if not hasattr(os, "mkfifo"):
+        pytest.skip("named pipes are POSIX")
+    path = tmp_path / "pipe.svg"
+    os.mkfifo(path)
+    return path
+
+
+def test_special_files_are_never_replaced(capsys: pytest.CaptureFixture[str], fifo: Path) -> None:
+    # model.save, train --save and graph --out replaced FIFOs and devices by regular files.
+    for argv in (["graph", "x", "--at", "x=1", "--out", str(fifo)],
+                 ["train", "-q", "--dataset", "xor", "--save", str(fifo)]):
+        status, out, err = run(capsys, *argv)
+        assert_one_line_error(status, err, "is a named pipe (FIFO), not a regular file",
+                              "refusing to replace it")
+        assert out == ""  # refused before training, not after
+        assert stat.S_ISFIFO(os.lstat(fifo).st_mode)
+    status, _, err = run(capsys, "graph", "x", "--at", "x=1", "--out", str(fifo))
+    assert "or '-' for DOT on stdout" in err
+    (fifo.parent / "loss.png").symlink_to(fifo)  # one of the files train --out writes
+    status, out, err = run(capsys, "train", "-q", "--dataset", "xor", "--out", str(fifo.parent))
+    assert_one_line_error(status, err, "loss.png", "the link leads to", "named pipe")
+    assert out == "" and sorted(p.name for p in fifo.parent.iterdir()) == ["loss.png", "pipe.svg"]
+
+
+@pytest.mark.skipif(not is_root, reason="making a device node needs root")
+def test_a_device_node_is_not_replaced(capsys: pytest.CaptureFixture[str], tmp_path: Path) -> None:
+    # As root, train --save /dev/null replaced the system's /dev/null. A private node with
+    # its numbers stands in for it, so a regression cannot break the machine running tests.
+    node = tmp_path / "null"
+    os.mknod(node, 0o666 | stat.S_IFCHR, os.makedev(1, 3))
+    for argv in (["train", "-q", "--dataset", "xor", "--save", str(node)],
+                 ["graph", "x", "--at", "x=1", "--out", str(node) + ".svg"]):
+        if argv[0] == "graph":
+            Path(argv[-1]).symlink_to(node)
+        status, _, err = run(capsys, *argv)
+        assert_one_line_error(status, err, "is a character device")
+        assert stat.S_ISCHR(os.lstat(node).st_mode)
+
+
+def test_a_read_only_model_file_is_refused_before_training(
+    capsys: pytest.CaptureFixture[str], shared_folder: Path
+) -> None:
+    target = shared_folder / "model.json"
+    target.write_text("old")
+    target.chmod(0o444)
+    with unprivileged():
+        status, out, err = run(capsys, "train", "-q", "--dataset", "xor", "--save", str(target))
+    assert_one_line_error(status, err, "--save", "you may not write this file (mode 0444)")
+    assert out == "" and target.read_text() == "old"
+
+
 def test_unwritable_output_paths(capsys: pytest.CaptureFixture[str], tmp_path: Path) -> None:
     a_file = tmp_path / "file.txt"
     a_file.write_text("not a folder")
@@ -233,32 +400,92 @@ def test_unwritable_output_paths(capsys: pytest.CaptureFixture[str], tmp_path: P
     assert_one_line_error(status, err, "is a folder")
     status, _, err = run(capsys, "train", "--dataset", "xor", "--save", str(tmp_path))
     assert_one_line_error(status, err, "--save", "is a folder")
+    status, _, err = run(capsys, "train", "--dataset", "xor", "--save", str(tmp_path / "new") + "/")
+    assert_one_line_error(status, err, "--save", "ends with a slash")
 
 
-@pytest.mark.skipif(hasattr(os, "geteuid") and os.geteuid() == 0,
-                    reason="root may write into read-only folders")
-def test_read_only_output_folder(capsys: pytest.CaptureFixture[str], tmp_path: Path) -> None:
-    locked = tmp_path / "locked"
+def test_read_only_output_folder(capsys: pytest.CaptureFixture[str], shared_folder: Path) -> None:
+    locked = shared_folder / "locked"
     locked.mkdir()
-    locked.chmod(0o500)
-    try:
+    locked.chmod(0o555)
+    with unprivileged():
         status, _, err = run(capsys, "demo", "--out", str(locked))
-    finally:
-        locked.chmod(0o700)
-    assert_one_line_error(status, err, "cannot write")
+    assert_one_line_error(status, err, "--out", "cannot create a file in the folder")
+    assert list(locked.iterdir()) == []
 
 
 def test_missing_optional_dependency_names_the_extra(
     capsys: pytest.CaptureFixture[str], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    for module in [name for name in sys.modules if name.split(".")[0] == "matplotlib"]:
+    for module in [name for name in sys.modules
+                   if name.split(".")[0] == "matplotlib" or name == "autograd_mini.plots"]:
         monkeypatch.delitem(sys.modules, module)
     monkeypatch.setitem(sys.modules, "matplotlib", None)  # import matplotlib -> ImportError
     status, _, err = run(capsys, "demo", "--out", str(tmp_path))
     assert_one_line_error(status, err, 'pip install "autograd-mini[plot]"')
+    status, _, err = run(capsys, "train", "--dataset", "xor", "--out", str(tmp_path))
+    assert_one_line_error(status, err, 'pip install "autograd-mini[plot]"')
     monkeypatch.setitem(sys.modules, "graphviz", None)
     status, _, err = run(capsys, "graph", "x", "--at", "x=1", "--out", str(tmp_path / "g.svg"))
     assert_one_line_error(status, err, 'pip install "autograd-mini[viz]"')
+
+
+# ---------------------------------------------------------- encodings and closed pipes
+
+
+def _process(*argv: str, **env: str) -> subprocess.CompletedProcess[bytes]:
+    return subprocess.run([sys.executable, "-m", "autograd_mini", *argv], capture_output=True,
+                          timeout=120, check=False, env={**os.environ, **env})
+
+
+def test_an_output_encoding_that_cannot_show_a_character(tmp_path: Path) -> None:
+    # PYTHONIOENCODING=ascii used to end in UnicodeEncodeError.
+    done = _process("graph", "é*2", "--at", "é=1", "--out", "-", PYTHONIOENCODING="ascii")
+    assert done.returncode == 0, done.stderr
+    dot = done.stdout.decode("ascii")  # pure ASCII: the DOT says é as &#233;
+    assert "&#233;" in dot and dot.startswith("digraph")
+    assert done.stderr.decode("ascii").splitlines() == ["\\xe9 * 2 = 2.0", "  d/d\\xe9 = 2.0"]
+    if shutil.which("dot"):  # and Graphviz draws it as é again
+        svg = subprocess.run(["dot", "-Tsvg"], input=done.stdout, capture_output=True,
+                             timeout=60, check=True).stdout.decode("utf-8")
+        assert ">é</text>" in svg
+    done = _process("graph", "é*2", "--at", "é=1", "--out", str(tmp_path / "g.dot"),
+                    PYTHONIOENCODING="ascii")
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.decode("ascii").splitlines()[0] == "\\xe9 * 2 = 2.0"
+    assert "é" in (tmp_path / "g.dot").read_text(encoding="utf-8")  # files are UTF-8
+    done = _process("graph", "é*", PYTHONIOENCODING="ascii")
+    assert done.returncode == 2 and done.stderr.count(b"\n") == 1, done.stderr
+
+
+@pytest.mark.skipif(sys.platform == "win32", reason="POSIX pipes")
+@pytest.mark.parametrize("argv", [
+    ["graph", "x*y + y", "--at", "x=2", "--at", "y=3", "--out", "-", "-q"],
+    ["check", "x*y", "--at", "x=2", "--at", "y=3"],
+    ["train", "--help"],
+])
+def test_a_closed_pipe_ends_the_command_quietly(argv: list[str]) -> None:
+    # As `... | head -1` does once it has its line: the reader goes away. The read end is
+    # closed before the command writes anything, so the write always meets a closed pipe.
+    process = subprocess.Popen([sys.executable, "-m", "autograd_mini", *argv],
+                               stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    assert process.stdout is not None and process.stderr is not None
+    process.stdout.close()
+    err = process.stderr.read()
+    assert process.wait(timeout=120) == EXIT_OUTPUT_CLOSED
+    assert err == b""  # no traceback, no "Exception ignored" at exit
+
+
+@pytest.mark.skipif(shutil.which("head") is None or shutil.which("bash") is None,
+                    reason="needs bash and head")
+def test_piped_into_head_prints_one_line_and_no_error() -> None:
+    done = subprocess.run(
+        ["bash", "-c", f"'{sys.executable}' -m autograd_mini graph 'tanh(x*w + b)' --at x=2"
+                       " --at w=-3 --at b=6.88 --out - -q | head -1"],
+        capture_output=True, text=True, timeout=120, check=False)
+    assert done.returncode == 0
+    assert done.stdout == "digraph {\n"
+    assert done.stderr == ""
 
 
 # ------------------------------------------------------------------------ demo, train
@@ -282,7 +509,7 @@ def test_default_demo_writes_every_file_and_learns_the_moons(
     default_demo: tuple[Path, str, str]
 ) -> None:
     folder, out, err = default_demo
-    for name in ("moons.png", "loss.png", "neuron.svg", "summary.json"):
+    for name in ("moons.png", "training.gif", "loss.png", "neuron.svg", "summary.json"):
         assert str(folder / name) in out
     assert (folder / "moons.png").read_bytes().startswith(PNG_MAGIC)
     assert (folder / "loss.png").read_bytes().startswith(PNG_MAGIC)
@@ -296,10 +523,36 @@ def test_default_demo_writes_every_file_and_learns_the_moons(
     assert summary["final_loss"] < 0.1
     assert summary["seconds"] > 0
     assert summary["model"]["nouts"] == [16, 16, 1]
-    assert len(summary["loss_history"]) == 100
+    assert len(summary["loss_history"]) == len(summary["accuracy_history"]) == 100
     assert summary["loss_history"][-1] < summary["loss_history"][0]
     assert "two-moons" in err  # the message; no progress bar: stderr is not a terminal
     assert "\r" not in err
+
+
+def test_the_demo_summary_says_what_each_loss_is(default_demo: tuple[Path, str, str]) -> None:
+    # The issue: final_loss 0.004859 while the loss curve ends at 0.01634, unexplained.
+    summary = json.loads((default_demo[0] / "summary.json").read_text())
+    meaning = summary["meaning"]
+    assert set(meaning) == {"final_loss", "final_accuracy", "loss_history", "accuracy_history"}
+    assert "evaluated after the last update (without the L2 penalty)" in meaning["final_loss"]
+    assert "plus 0.0001 times the L2 penalty measured during the step" in meaning["loss_history"]
+    assert "one update behind final_loss" in meaning["loss_history"]
+    assert summary["final_loss"] != summary["loss_history"][-1]
+
+
+def test_the_demo_animates_the_decision_boundary(default_demo: tuple[Path, str, str]) -> None:
+    from PIL import Image
+
+    gif = default_demo[0] / "training.gif"
+    assert gif.read_bytes().startswith(b"GIF89a")
+    with Image.open(gif) as animation:
+        assert animation.n_frames == 11  # the untrained model, then 10 frames up to step 100
+        assert animation.info["loop"] == 0
+        sizes = set()
+        for k in range(animation.n_frames):
+            animation.seek(k)
+            sizes.add(animation.size)
+        assert len(sizes) == 1
 
 
 def test_demo_steps_and_quiet(capsys: pytest.CaptureFixture[str], tmp_path: Path) -> None:
@@ -308,6 +561,10 @@ def test_demo_steps_and_quiet(capsys: pytest.CaptureFixture[str], tmp_path: Path
     assert err == ""
     assert json.loads((tmp_path / "summary.json").read_text())["steps"] == 3
     assert out.startswith("moons: 3 steps in")
+    from PIL import Image
+
+    with Image.open(tmp_path / "training.gif") as animation:
+        assert animation.n_frames == 4  # steps 0 (untrained) to 3: one frame each
 
 
 def test_progress_bar_on_a_terminal(
@@ -362,6 +619,8 @@ def test_train_multiclass_boundary_and_options(
     summary = json.loads((tmp_path / "summary.json").read_text())
     assert summary["model"]["nouts"] == [8, 3]
     assert summary["batch_size"] == 10 and summary["optimizer"] == "sgd"
+    assert "each batch's on the weights before that batch's update" in summary["meaning"]["loss_history"]
+    assert "L2" not in json.dumps(summary["meaning"])  # no penalty in this run
     assert (tmp_path / "spirals.png").read_bytes().startswith(PNG_MAGIC)
 
 
@@ -400,7 +659,8 @@ def test_console_script_graph_and_error(tmp_path: Path) -> None:
     done = subprocess.run([script, "graph", "x * y", "--at", "x=2", "--at", "y=5", "--out", "-"],
                           capture_output=True, text=True, timeout=60, check=False)
     assert done.returncode == 0, done.stderr
-    assert done.stdout.splitlines()[:3] == ["x * y = 10.0", "  d/dx = 5.0", "  d/dy = 2.0"]
+    assert done.stderr.splitlines() == ["x * y = 10.0", "  d/dx = 5.0", "  d/dy = 2.0"]
+    assert done.stdout.startswith("digraph {")
     done = subprocess.run([script, "graph", "log(x)", "--at", "x=-1"],
                           capture_output=True, text=True, timeout=60, check=False)
     assert done.returncode == 2
