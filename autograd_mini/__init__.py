@@ -25,8 +25,8 @@ from autograd_mini.engine import (
 )
 from autograd_mini.functional import grad, value_and_grad
 from autograd_mini.primitives import Primitive, primitive
-from autograd_mini.steps import backward_steps
 from autograd_mini.stepper import stepper
+from autograd_mini.steps import backward_steps
 from autograd_mini.viz import draw_dot
 
 __version__ = "0.1.0"

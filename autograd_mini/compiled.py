@@ -37,7 +37,7 @@ value that differs.
 >>> from autograd_mini import Value, tanh
 >>> f = compile(lambda x, w: tanh(x * w), argnums=(0, 1))
 >>> f(0.5, -2.0)
-(-0.7615941559557649, (-0.8399486832280524, 0.2099871708070131))
+(-0.7615941559557649, (-0.8399486832280523, 0.20998717080701307))
 >>> print(f.source.splitlines()[0])
 def traced(inputs):
 """
@@ -53,6 +53,7 @@ import numbers
 import re
 import threading
 from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass
 from typing import Any
 
 from autograd_mini import engine, ops
@@ -61,7 +62,7 @@ from autograd_mini.engine import Value, enable_grad
 from autograd_mini.formulas import ARITH, ATOM, TERM, number_literal
 from autograd_mini.graph import topological_order
 
-__all__ = ["CompileError", "CompileMismatchError", "Compiled", "Trace", "compile"]
+__all__ = ["Batched", "CompileError", "CompileMismatchError", "Compiled", "Trace", "compile"]
 
 MAX_TRACES = 64
 """Traces kept per argument structure (each guard outcome seen needs its own)."""
@@ -210,8 +211,7 @@ class Compiled:
         return ((value, *aux), derivatives) if self.has_aux else (value, derivatives)
 
     def _trace(self, args: tuple[Any, ...], key: Any) -> Trace:
-        with _TRACING:
-            trace = Trace(self, args, key)
+        trace = Trace(self, args, key)
         traces = self._cache.setdefault(key, [])
         traces.append(trace)
         if len(traces) > MAX_TRACES:
@@ -269,6 +269,164 @@ class Compiled:
     def __repr__(self) -> str:
         form = "training step" if self.training else f"value_and_grad, argnums={self.argnums}"
         return f"<compiled {self.__name__} ({form}), {len(self.traces)} trace(s)>"
+
+
+# ------------------------------------------------------------ a batch of examples
+
+
+class Batched:
+    """A per-example function, compiled into one loop over a batch of examples.
+
+    ``f(*example)`` returns ``(loss, aux)`` for one example (``aux``: what the example's
+    prediction was, say). :meth:`run` replays, for a batch, what the eager engine does with
+    ``seed * (loss_1 + loss_2 + ...)``: the forward pass of every example in order, then
+    the backward pass of each, last example first, adding into every leaf's ``.grad``, bit
+    for bit as ``backward()`` would. Parameters stay in local variables for the whole
+    batch, so a batch costs one read and one write of each ``.grad``.
+
+    Each structure of example (the numbers' shapes, and ints such as a class label) is
+    traced once, on the first example that has it; the loop dispatches on it. This is what
+    ``fit(..., compiled=True)`` runs. A guard that fails, or an error, makes :meth:`run`
+    return ``None``: run that batch with the eager engine instead.
+
+    >>> from autograd_mini import Value, losses
+    >>> w = Value(0.5)
+    >>> batch = Batched(lambda x, t: (losses.mse(w * x, t), w * x), params=[w])
+    >>> prepared = batch.prepare([(1.0, 2.0), (3.0, 1.0)])
+    >>> batch.run(prepared, seed=0.5), w.grad
+    ([(2.25, 0.5), (0.25, 1.5)], 0.0)
+    """
+
+    MAX_VARIANTS = 16
+    """Traces kept per structure, one per outcome of its guards (a branch on the sign of a
+    logit needs two)."""
+
+    def __init__(self, f: Callable[..., Any], params: Iterable[Any]) -> None:
+        self.f = f
+        self.params = compile(f, params=params).params or []
+        self.__name__ = getattr(f, "__name__", "example")
+        self._programs: list[_Program] = []  # every trace: each structure's variants
+        self._keys: dict[Any, int] = {}  # structure -> its number in the loop's dispatch
+        self._variants: list[list[int]] = []  # structure -> its traces
+        self._function: Callable[..., Any] | None = None
+        self._leaves: tuple[Value, ...] = ()
+        self.source = ""
+        """The generated loop (after the first :meth:`run`)."""
+
+    def prepare(self, examples: Iterable[Sequence[Any]]) -> list[tuple[int, list[float]]]:
+        """Each example as (its structure's number, its input numbers), tracing new ones."""
+        prepared = []
+        for example in examples:
+            args = tuple(example)
+            key, numbers = _arguments(args, ())
+            index = self._keys.get(key)
+            if index is None:
+                index = self._keys[key] = len(self._variants)
+                self._variants.append([])
+                self._add(args, index)
+            prepared.append((index, numbers))
+        return prepared
+
+    def learn(self, examples: Iterable[Sequence[Any]]) -> None:
+        """Trace the examples again and keep the variants (guard outcomes) not seen yet.
+
+        Call it after :meth:`run` returned ``None`` for a guard: the next batch then finds
+        a variant for each of these examples.
+        """
+        for example in examples:
+            args = tuple(example)
+            key, _ = _arguments(args, ())
+            index = self._keys.get(key)
+            if index is None:
+                self.prepare([args])
+            elif len(self._variants[index]) < self.MAX_VARIANTS:
+                self._add(args, index)
+
+    def _add(self, args: tuple[Any, ...], index: int) -> None:
+        program = _record(self.f, args, (), self.params, has_aux=True, training=True,
+                          where=self.__name__)
+        outcome = program.outcome()
+        if all(self._programs[i].outcome() != outcome for i in self._variants[index]):
+            self._variants[index].append(len(self._programs))
+            self._programs.append(program)
+            self._function = None  # made again, with the new branch
+
+    def run(self, prepared: Sequence[tuple[int, list[float]]], seed: float) -> list[tuple[float, Any]] | None:
+        """Replay a prepared batch; ``[(loss, aux), ...]``, or ``None`` to run it eagerly."""
+        if self._function is None:
+            self._build()
+        assert self._function is not None
+        try:
+            result = self._function(prepared, self._leaves, float(seed))
+        except Exception:
+            return None
+        return None if result is _MISS else result
+
+    def _build(self) -> None:
+        leaves: dict[Value, str] = {}
+        named = {id(v): name for name, v in self.params if name}
+        for program in self._programs:
+            for leaf in program.live:
+                if leaf not in leaves:
+                    leaves[leaf] = _identifier(leaf.label or named.get(id(leaf), "") or f"p{len(leaves)}")
+        names = list(leaves.values())
+        namespace: dict[str, Any] = {}
+        forward: list[str] = []
+        backward: list[str] = []
+        for key, variants in enumerate(self._variants):
+            forward.append(f"{'if' if key == 0 else 'elif'} key == {key}:")
+            for number in variants:
+                program = self._programs[number]
+                parts = program.sections(leaves)
+                namespace.update(program.namespace)
+                assigned = {line.split(" = ", 1)[0].strip() for line in parts.forward
+                            if " = " in line and not line.startswith(("if ", "#"))}
+                assigned.update(name.strip() for name in parts.inputs.split(",") if name.strip())
+                read = set(re.findall(r"[A-Za-z_]\w*", "\n".join(parts.backward)))
+                kept = sorted(assigned & read)
+                # A variant's guards nest: each holds for the lines after it; an example
+                # that meets them all is recorded, and the next example begins.
+                depth = 1
+                if parts.inputs:
+                    forward.append(f"    {parts.inputs} = inputs")
+                for line in parts.forward:
+                    if isinstance(line, _Guard):
+                        forward.append(f"{'    ' * depth}if {line.holds}:")
+                        depth += 1
+                    else:
+                        forward.append(f"{'    ' * depth}{line}")
+                record = ", ".join([str(number), parts.value, parts.aux or "None", *kept])
+                forward.append(f"{'    ' * depth}keep(({record},))")
+                forward.append(f"{'    ' * depth}continue")
+                backward.append(f"{'if' if number == 0 else 'elif'} record[0] == {number}:")
+                if kept:
+                    backward.append(f"    {_unpack(['_', '_', '_', *kept])} = record")
+                backward += [f"    {line}" for line in parts.backward] or ["    pass"]
+            forward.append("    return MISS  # no variant's guards hold: run this batch eagerly")
+        bars = [name + "_bar" for name in names]
+        body = [
+            "# the parameters' current data and gradients, in local variables for the batch",
+            f"{_unpack(names)} = [leaf.data for leaf in leaves]" if names else "pass",
+            "records = []",
+            "keep = records.append",
+            "# forward: every example, in order",
+            "for key, inputs in examples:",
+            *(f"    {line}" for line in forward),
+            f"{_unpack(bars)} = [leaf.grad for leaf in leaves]" if names else "pass",
+            "# backward: the last example first, as backward() walks a sum of their losses",
+            "for record in reversed(records):",
+            *(f"    {line}" for line in backward),
+        ]
+        if names:
+            body += [f"for leaf, g in zip(leaves, ({', '.join(bars)},)):", "    leaf.grad = g"]
+        body.append("return [(record[1], record[2]) for record in records]")
+        self.source = "\n".join([
+            "def batch(examples, leaves, seed):",
+            f'    """{self.__name__} over a batch: {len(self._programs)} trace(s)."""',
+            *(f"    {line}" for line in body)]) + "\n"
+        namespace.update({"MISS": _MISS, "inf": math.inf, "nan": math.nan})
+        self._function = _load(self.source, "batch", namespace, self.__name__)
+        self._leaves = tuple(leaves)
 
 
 # ------------------------------------------------------------------- the arguments
@@ -404,55 +562,15 @@ class Trace:
     def __init__(self, owner: Compiled, args: tuple[Any, ...], key: Any) -> None:
         self.key = key
         self.training = owner.training
-        argnums = owner.argnums if not owner.training else ()
-        wrt = {i % len(args) for i in argnums} if args else set()
-        names: list[str] = _parameter_names(owner.f)
-        _, numbers = _arguments(args, argnums, names)
-        mark = object()
-        compared: list[tuple[Value, Any, str, bool]] = []
-        converted: list[tuple[Value, float]] = []
-
-        def observe_comparison(a: Any, b: Any, symbol: str, result: bool) -> None:
-            compared.append((a, b, symbol, result))
-
-        def observe_conversion(v: Any) -> None:
-            converted.append((v, v.data))
-
-        comparison_observers.append(observe_comparison)
-        conversion_observers.append(observe_conversion)
-        engine.creation_mark = mark
-        try:
-            inputs = [Value(x) for x in numbers]
-            with enable_grad():
-                out = owner.f(*_rebuild(args, inputs, wrt))
-        finally:
-            engine.creation_mark = None
-            comparison_observers.remove(observe_comparison)
-            conversion_observers.remove(observe_conversion)
-        if owner.has_aux and not (isinstance(out, tuple) and len(out) == 2):
-            raise TypeError(f"compile(has_aux=True): {owner.__name__} must return (loss, aux)")
-        root, aux = out if owner.has_aux else (out, None)
-        _number_of(root, owner.__name__)
-        # The differentiated inputs, in argnums order: argument i's number is the count of
-        # input numbers in the arguments before it.
-        counts = [sum(1 for _ in _input_numbers(x, j in wrt)) for j, x in enumerate(args)]
-        targets = [inputs[sum(counts[:i % len(args)])] for i in argnums]
-        self.program = _Program(
-            root, aux, inputs, targets, compared, converted, mark,
-            {id(v): name for name, v in owner.params or [] if name},
-            training=owner.training, where=owner.__name__, argnames=names,
-        )
+        self.program = _record(owner.f, args, owner.argnums if not owner.training else (),
+                               owner.params, has_aux=owner.has_aux, training=owner.training,
+                               where=owner.__name__)
         self.source = self.program.generate()
-        self.guards = len(compared) + len(converted)
+        self.guards = len(self.program.compared) + len(self.program.converted)
         """How many comparisons and float() conversions this trace depends on."""
         self.nodes = self.program.size
         """How many Values the traced graph has."""
-        filename = f"<autograd_mini.compile {owner.__name__} #{next(_COUNTER)}>"
-        # Registered with linecache, so a traceback through the replay shows its lines.
-        linecache.cache[filename] = (len(self.source), None, self.source.splitlines(True), filename)
-        namespace = dict(self.program.namespace)
-        exec(builtins.compile(self.source, filename, "exec"), namespace)
-        self._function = namespace["traced"]
+        self._function = _load(self.source, "traced", self.program.namespace, owner.__name__)
         self._leaves = tuple(self.program.live)
 
     def run(self, numbers: list[float], seed: float) -> Any:
@@ -463,6 +581,59 @@ class Trace:
 
 
 _COUNTER = itertools.count(1)
+
+
+def _record(f: Callable[..., Any], args: tuple[Any, ...], argnums: tuple[int, ...],
+            params: list[tuple[str, Value]] | None, *, has_aux: bool, training: bool,
+            where: str) -> _Program:
+    """Run ``f`` on Values once, recording its graph, comparisons and conversions."""
+    wrt = {i % len(args) for i in argnums} if args else set()
+    names: list[str] = _parameter_names(f)
+    _, numbers = _arguments(args, argnums, names)
+    mark = object()
+    compared: list[tuple[Value, Any, str, bool]] = []
+    converted: list[tuple[Value, float]] = []
+
+    def observe_comparison(a: Any, b: Any, symbol: str, result: bool) -> None:
+        compared.append((a, b, symbol, result))
+
+    def observe_conversion(v: Any) -> None:
+        converted.append((v, v.data))
+
+    with _TRACING:
+        comparison_observers.append(observe_comparison)
+        conversion_observers.append(observe_conversion)
+        engine.creation_mark = mark
+        try:
+            inputs = [Value(x) for x in numbers]
+            with enable_grad():
+                out = f(*_rebuild(args, inputs, wrt))
+        finally:
+            engine.creation_mark = None
+            comparison_observers.remove(observe_comparison)
+            conversion_observers.remove(observe_conversion)
+    if has_aux and not (isinstance(out, tuple) and len(out) == 2):
+        raise TypeError(f"compile(has_aux=True): {where} must return (loss, aux)")
+    root, aux = out if has_aux else (out, None)
+    _number_of(root, where)
+    # The differentiated inputs, in argnums order: argument i's number is the count of
+    # input numbers in the arguments before it.
+    counts = [sum(1 for _ in _input_numbers(x, j in wrt)) for j, x in enumerate(args)]
+    targets = [inputs[sum(counts[:i % len(args)])] for i in argnums]
+    return _Program(root, aux, inputs, targets, compared, converted, mark,
+                    {id(v): name for name, v in params or [] if name},
+                    training=training, where=where, argnames=names)
+
+
+def _load(source: str, name: str, namespace: dict[str, Any], where: str) -> Callable[..., Any]:
+    """Compile generated source and return the function ``name`` it defines."""
+    filename = f"<autograd_mini.compile {where} #{next(_COUNTER)}>"
+    # Registered with linecache, so a traceback through the replay shows its lines.
+    linecache.cache[filename] = (len(source), None, source.splitlines(True), filename)
+    scope = dict(namespace)
+    exec(builtins.compile(source, filename, "exec"), scope)
+    function: Callable[..., Any] = scope[name]
+    return function
 
 
 def _input_numbers(x: Any, differentiated: bool) -> Iterable[Any]:
@@ -576,6 +747,10 @@ class _Program:
         self.namespace: dict[str, Any] = {"MISS": _MISS, "inf": math.inf, "nan": math.nan}
         self._float_functions = ops.float_functions()
 
+    def outcome(self) -> tuple[Any, ...]:
+        """What this trace's guards saw: the comparisons' results and float() values."""
+        return (tuple(r for _, _, _, r in self.compared), tuple(v for _, v in self.converted))
+
     # ---------------------------------------------------------------- naming
     def function_name(self, op: ops.Op) -> str:
         """The name the generated code calls ``op``'s float forward by (``tanh``)."""
@@ -597,6 +772,44 @@ class _Program:
     # -------------------------------------------------------------- generating
     def generate(self) -> str:
         """The replay as Python source: inputs, forward and guards, backward, results."""
+        parts = self.sections()
+        live = ", ".join(parts.live_names)
+        lines = [f"def traced({'inputs, leaves, seed' if self.training else 'inputs, leaves' if self.live else 'inputs'}):",
+                 f'    """{self.where}, traced: {self.size} Values. Made by autograd_mini.compile."""']
+        body = []
+        if parts.inputs:
+            body += ["# the inputs: this call's numbers", f"{parts.inputs} = inputs"]
+        if self.live:
+            body += ["# leaves made before the call (parameters): their current data",
+                     f"{_unpack(parts.live_names)} = [leaf.data for leaf in leaves]"]
+        body += parts.forward
+        if parts.backward:
+            body.append("# backward: the chain rule, last node first; x_bar is d loss / d x")
+            if self.training:
+                body.append(f"{_unpack([name + '_bar' for name in parts.live_names])}"
+                            " = [leaf.grad for leaf in leaves]")
+            else:
+                body += [f"{name} = 0.0" for name in parts.grads.values()]
+            body += parts.backward
+        if self.training:
+            if parts.backward:
+                body.append("# each leaf's gradient, added into as backward() adds into it")
+                body.append(f"for leaf, g in zip(leaves, ({', '.join(n + '_bar' for n in parts.live_names)},)):")
+                body.append("    leaf.grad = g")
+            body.append(f"return {parts.value if parts.aux is None else f'({parts.value}, {parts.aux})'}")
+        else:
+            derivatives = ", ".join(parts.grads.get(v, "0.0") for v in self.targets)
+            extra = f", {parts.aux}" if parts.aux is not None else ""
+            body.append(f"return {parts.value}, ({derivatives},){extra}")
+        del live
+        return "\n".join([*lines, *(f"    {line}" for line in body)]) + "\n"
+
+    def sections(self, live_names: dict[Value, str] | None = None) -> _Sections:
+        """The replay's pieces: inputs, forward (with guards), backward, results.
+
+        ``live_names`` fixes the names of leaves made before the call (a batch of traces
+        shares its parameters' names).
+        """
         order, root = self.order, self.root
         n = len(order)
         position = {node: i for i, node in enumerate(order)}
@@ -611,7 +824,7 @@ class _Program:
                     opcode = code[op] = _OpCode(op, self)
                 opcodes[i] = opcode
                 parents[i] = tuple([position[p] for p in node.parents])
-        names = _Names(self, position)
+        names = _Names(self, position, live_names or {})
         root_index = position[root] if isinstance(root, Value) else -1
 
         uses = [0] * n
@@ -659,17 +872,8 @@ class _Program:
         code_lines = _Code()
         text: list[tuple[str, int]] = [("", ATOM)] * n
         depth = [0] * n
-        header = []
-        if self.inputs:
-            header.append("# the inputs: this call's numbers")
-            header.append(f"{_unpack([names[position[v]] for v in self.inputs])} = inputs")
-        if self.live:
-            header.append("# leaves made before the call (parameters): their current data")
-            header.append(f"{_unpack([names[position[v]] for v in self.live])}"
-                          " = [leaf.data for leaf in leaves]")
         for v in [*self.inputs, *self.live]:
             text[position[v]] = (names[position[v]], ATOM)
-        code_lines.header(header)
 
         def operand(x: Any) -> tuple[str, int]:
             return text[position[x]] if isinstance(x, Value) else number_literal(float(x))
@@ -685,8 +889,8 @@ class _Program:
             for a, b, symbol, result in guards_at.get(at, ()):
                 test = f"{_wrap(operand(a), ARITH)} {symbol} {_wrap(operand(b), ARITH)}"
                 why = "float() of a Value" if symbol == "==" else "a comparison"
-                code_lines.add(f"if {'not ' if result else ''}({test}): return MISS"
-                               f"  # {why} made while tracing")
+                code_lines.add(_Guard(f"({test})" if result else f"not ({test})",
+                                      f"a {why} made while tracing"))
 
         code_lines.comment("# forward: each op's formula from its row of the op table")
         guard_lines(-1)
@@ -713,26 +917,18 @@ class _Program:
             if i in guards_at:
                 guard_lines(i)
 
+        forward = code_lines.lines
+        code_lines = _Code()
         grads = self._backward(code_lines, opcodes, parents, names, text, reaches,
                                backward, root_index, position)
-        value_text = operand(root)[0] if isinstance(root, Value) else repr(float(root))
-        aux_text = _structure_text(self.aux, operand) if self.aux is not None else None
-        if self.training:
-            if grads:
-                bars = [grads[position[v]] for v in self.live]
-                code_lines.comment("# each leaf's gradient, added into as backward() adds into it")
-                code_lines.add(f"for leaf, g in zip(leaves, ({', '.join(bars)},)):\n"
-                               "        leaf.grad = g")
-            returned = value_text if aux_text is None else f"({value_text}, {aux_text})"
-        else:
-            derivatives = [grads.get(position[v], "0.0") for v in self.targets]
-            extra = f", {aux_text}" if aux_text is not None else ""
-            returned = f"{value_text}, ({', '.join(derivatives)},){extra}"
-        code_lines.add(f"return {returned}")
-        signature = ("inputs, leaves, seed" if self.training else
-                     "inputs, leaves" if self.live else "inputs")
-        docstring = f"{self.where}, traced: {n} Values. Made by autograd_mini.compile."
-        return code_lines.source(signature, docstring)
+        return _Sections(
+            inputs=_unpack([names[position[v]] for v in self.inputs]) if self.inputs else "",
+            live_names=[names[position[v]] for v in self.live],
+            forward=forward, backward=code_lines.lines,
+            grads={order[i]: name for i, name in grads.items()},
+            value=operand(root)[0] if isinstance(root, Value) else repr(float(root)),
+            aux=_structure_text(self.aux, operand) if self.aux is not None else None,
+        )
 
     def _backward(self, code: _Code, opcodes: list[_OpCode | None],
                   parents: list[tuple[int, ...]], names: _Names, text: list[tuple[str, int]],
@@ -745,18 +941,10 @@ class _Program:
         grads: dict[int, str] = {}
         if root_index < 0 or not reaches[root_index]:
             return grads  # nothing differentiated depends on the loss
-        code.comment("# backward: the chain rule, last node first; x_bar is d loss / d x")
-        if self.training:
-            bars = [names[position[v]] + "_bar" for v in self.live]
-            code.add(f"{_unpack(bars)} = [leaf.grad for leaf in leaves]")
-            for v, name in zip(self.live, bars):
-                grads[position[v]] = name
-        else:
-            for v in self.targets:
-                i = position[v]
-                if reaches[i] and i not in grads:
-                    grads[i] = f"{names[i]}_bar"
-                    code.add(f"{grads[i]} = 0.0")
+        for v in (self.live if self.training else self.targets):
+            i = position[v]
+            if self.training or reaches[i]:
+                grads[i] = f"{names[i]}_bar"  # set up by the caller: leaf.grad, or 0.0
         seed = "seed" if self.training else "1.0"
         if opcodes[root_index] is None:  # the loss is a leaf itself
             name = grads[root_index]
@@ -815,16 +1003,23 @@ class _Names:
     """Variable names, made when first asked for: a label, an argument's or parameter's
     name, or v<i> (the node's index in topological order, as draw_dot numbers it)."""
 
-    def __init__(self, program: _Program, position: dict[Value, int]) -> None:
+    def __init__(self, program: _Program, position: dict[Value, int],
+                 fixed: dict[Value, str]) -> None:
         self.order = program.order
         self.taken = set(program.namespace) | set(keyword.kwlist) | set(dir(builtins)) | {
-            "inputs", "leaves", "seed", "traced", "leaf", "g", "S", "state"}
+            "inputs", "leaves", "seed", "traced", "leaf", "g", "examples", "records", "keep",
+            "key", "record", "batch"}
         self.taken.update(op.function_name for op in ops.OPS.values() if op.function_name)
         self.chosen: dict[int, str] = {}
         for i, node in enumerate(program.inputs):
             self.chosen[position[node]] = self._claim(
                 program.argnames[i] if i < len(program.argnames) else f"x{i}")
+        for name in fixed.values():
+            self.taken.add(name)
         for k, node in enumerate(program.live):
+            if node in fixed:
+                self.chosen[position[node]] = fixed[node]
+                continue
             label = node.label or program.param_names.get(id(node), "") or f"p{k}"
             self.chosen[position[node]] = self._claim(label)
 
@@ -845,6 +1040,31 @@ class _Names:
             name = self.chosen[i] = self._claim(label) if label else f"v{i}"
             self.taken.add(name)
         return name
+
+
+class _Guard(str):
+    """A guard line: ``holds`` must be true for the trace to apply (else: trace again)."""
+
+    holds: str
+
+    def __new__(cls, holds: str, why: str) -> _Guard:
+        line = super().__new__(cls, f"if not {holds}: return MISS  # {why}" if holds.startswith("(")
+                               else f"if {holds[4:]}: return MISS  # {why}")
+        line.holds = holds
+        return line
+
+
+@dataclass
+class _Sections:
+    """The pieces of a replay, as lines without indentation."""
+
+    inputs: str  # the names the call's numbers unpack into ("x, w"), or ""
+    live_names: list[str]  # a name per leaf made before the call
+    forward: list[str]
+    backward: list[str]  # starts from `seed`; the leaves' gradients are `<name>_bar`
+    grads: dict[Value, str]  # the gradient variable of each differentiated leaf
+    value: str  # the loss
+    aux: str | None
 
 
 class _Code:

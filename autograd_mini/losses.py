@@ -77,8 +77,15 @@ def _mean_over(where: str, error: Callable[[Any, Any], Value], prediction: Any, 
     return sum(errors[1:], errors[0]) * (1.0 / len(errors))
 
 
+def _target(x: Any, where: str) -> Value | float:
+    """A target: its number is checked; a Value (as the compiled mode traces a number
+    argument) is kept, so that the computation reads it and a trace sees it."""
+    number = _number(x, where, "the target")
+    return x if isinstance(x, Value) else number
+
+
 def _difference(where: str, prediction: Any, target: Any) -> Value:
-    return _as_value(prediction, where) - _number(target, where, "the target")
+    return _as_value(prediction, where) - _target(target, where)
 
 
 def mse(prediction: Any, target: Any) -> Value:
@@ -146,10 +153,10 @@ def binary_cross_entropy(logit: Any, target: Any) -> Value:
     1000.0
     """
     z = _as_value(logit, "binary_cross_entropy")
-    t = _number(target, "binary_cross_entropy", "the target")
-    if not 0.0 <= t <= 1.0:
+    t = _target(target, "binary_cross_entropy")
+    if not 0.0 <= _number(t, "binary_cross_entropy", "the target") <= 1.0:
         raise ValueError(f"binary_cross_entropy: target {t!r} must be in [0, 1] (a class 0 or 1)")
-    if z.data >= 0.0:
+    if z >= 0.0:  # compares the Value, so the compiled mode records the branch taken
         # softplus(z) - z*t = z*(1 - t) + log(1 + exp(-z))
         return z * (1.0 - t) + (1.0 + (-z).exp()).log()
     # softplus(z) - z*t = -z*t + log(1 + exp(z))
@@ -259,8 +266,8 @@ def hinge(score: Any, target: Any) -> Value:
     >>> hinge(Value(3.0), -1).data
     4.0
     """
-    t = _number(target, "hinge", "the target")
-    if t not in (-1.0, 1.0):
+    t = _target(target, "hinge")
+    if _number(t, "hinge", "the target") not in (-1.0, 1.0):
         raise ValueError(
             f"hinge: target {target!r} must be -1 or 1; convert 0/1 labels with"
             " autograd_mini.datasets.signed_labels"

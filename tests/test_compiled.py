@@ -266,7 +266,7 @@ def test_user_primitives_replay_whether_their_rules_are_functions_or_formulas() 
     as_formula = primitive("softplus_text_test", lambda x: math.log1p(math.exp(x)), "sigmoid(x)")
     try:
         for op in (as_function, as_formula):
-            f = lambda x, op=op: op(x * x) * relu(x)  # noqa: E731
+            f = lambda x, op=op: op(x * x) * relu(x)
             assert bits(compile(f)(0.7)) == bits(value_and_grad(f)(0.7))
         inlined = compile(lambda x: as_formula(x))
         inlined(0.3)
@@ -315,3 +315,86 @@ def test_the_replay_matches_at_random_points(point: tuple[float, float]) -> None
     f = compile(lambda x, y: sigmoid(x * y) / (1.0 + y * y) - x ** 3, argnums=(0, 1))
     g = value_and_grad(lambda x, y: sigmoid(x * y) / (1.0 + y * y) - x ** 3, argnums=(0, 1))
     assert bits(f(*point)) == bits(g(*point))
+
+
+# ----------------------------------------------------- fit(compiled=True), Batched
+
+
+def _train(compiled: bool, **options: Any) -> tuple[Any, list[float]]:
+    from autograd_mini import datasets, losses, optim
+    from autograd_mini.training import fit
+
+    X, y = datasets.moons(40, noise=0.1, seed=3)
+    loss = options.pop("loss", losses.hinge)
+    if loss is losses.hinge:
+        y = datasets.signed_labels(y)
+    model = nn.MLP(2, [6, 6, 1], seed=5)
+    optimizer = (optim.Adam(model.parameters(), lr=0.05) if options.pop("adam", False)
+                 else optim.SGD(model.parameters(), lr=0.5, momentum=0.5))
+    history = fit(model, X, y, loss, optimizer, epochs=8, progress=False, compiled=compiled,
+                  **options)
+    return history, [p.data for p in model.parameters()]
+
+
+@pytest.mark.parametrize("options", [
+    {}, {"batch_size": 7}, {"regularization": 1e-3}, {"batch_size": 10, "regularization": 1e-2},
+])
+def test_fit_compiled_gives_the_same_history_and_weights_digit_for_digit(options: dict[str, Any]) -> None:
+    eager, eager_weights = _train(False, **dict(options))
+    compiled, compiled_weights = _train(True, **dict(options))
+    assert bits(compiled.loss) == bits(eager.loss)
+    assert compiled.accuracy == eager.accuracy
+    assert bits(compiled.grad_norm) == bits(eager.grad_norm)
+    assert bits(compiled_weights) == bits(eager_weights)
+
+
+def test_fit_compiled_learns_a_variant_for_each_branch_of_a_loss() -> None:
+    from autograd_mini import losses
+
+    eager, eager_weights = _train(False, loss=losses.binary_cross_entropy, adam=True)
+    compiled, compiled_weights = _train(True, loss=losses.binary_cross_entropy, adam=True)
+    assert bits(compiled.loss) == bits(eager.loss) and bits(compiled_weights) == bits(eager_weights)
+
+
+def test_fit_compiled_refuses_a_model_that_draws_random_numbers() -> None:
+    from autograd_mini import losses, optim
+    from autograd_mini.training import fit
+
+    model = nn.MLP(2, [4, 1], dropout=0.5, seed=0)
+    with pytest.raises(ValueError, match=r"draws random numbers.*dropout"):
+        fit(model, [[0.0, 1.0]], [1.0], losses.mse, optim.SGD(model.parameters(), lr=0.1),
+            epochs=1, progress=False, compiled=True)
+    model.eval()  # no dropout: compiles
+    fit(model, [[0.0, 1.0]], [1.0], losses.mse, optim.SGD(model.parameters(), lr=0.1),
+        epochs=1, progress=False, compiled=True)
+
+
+def test_fit_compiled_diverges_as_eager_does() -> None:
+    from autograd_mini import losses, optim
+    from autograd_mini.training import DivergedError, fit
+
+    for compiled in (False, True):
+        w = Value(1.0)
+        with pytest.raises(DivergedError, match=r"\*\*2: result overflows") as caught:
+            fit(lambda x: w * x[0], [[1e200]], [0.0], losses.mse, optim.SGD([w], lr=1.0),
+                epochs=1, progress=False, compiled=compiled)
+        assert w.grad == 0.0 and caught.value.epoch == 0
+
+
+def test_batched_replays_a_sum_of_example_losses_as_backward_would() -> None:
+    from autograd_mini import losses
+    from autograd_mini.compiled import Batched
+
+    w, b = Value(0.5), Value(-0.25)
+    batch = Batched(lambda x, t: (losses.mse(w * x + b, t), w * x + b), params=[w, b])
+    examples = [(1.0, 2.0), (3.0, 1.0), (-2.0, 0.5)]
+    prepared = batch.prepare(examples)
+    results = batch.run(prepared, seed=1.0 / 3)
+    assert results is not None
+    replayed = (w.grad, b.grad)
+    w.grad = b.grad = 0.0
+    total = sum(losses.mse(w * x + b, t) for x, t in examples) * (1.0 / 3)
+    total.backward()
+    assert bits(replayed) == bits((w.grad, b.grad))
+    assert [value for value, _ in results] == [losses.mse(w * x + b, t).data for x, t in examples]
+    assert "for record in reversed(records):" in batch.source
