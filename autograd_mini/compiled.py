@@ -69,6 +69,7 @@ MAX_TRACES = 64
 MAX_STRUCTURES = 256
 """Argument structures kept (the least recently used go first)."""
 _INLINE_DEPTH = 40  # longest chain merged into one expression (the compiler recurses on it)
+_ROLL_FROM = 1000  # smaller graphs stay straight-line code, the easiest to read
 
 
 class CompileError(TypeError):
@@ -804,11 +805,13 @@ class _Program:
         del live
         return "\n".join([*lines, *(f"    {line}" for line in body)]) + "\n"
 
-    def sections(self, live_names: dict[Value, str] | None = None) -> _Sections:
+    def sections(self, live_names: dict[Value, str] | None = None, seed: str | None = None,
+                 prefix: str = "v") -> _Sections:
         """The replay's pieces: inputs, forward (with guards), backward, results.
 
         ``live_names`` fixes the names of leaves made before the call (a batch of traces
-        shares its parameters' names).
+        shares its parameters' names); ``seed`` names the loss's gradient (``seed`` in the
+        training form, ``1.0`` otherwise); unnamed nodes are called ``prefix<i>``.
         """
         order, root = self.order, self.root
         n = len(order)
@@ -824,7 +827,7 @@ class _Program:
                     opcode = code[op] = _OpCode(op, self)
                 opcodes[i] = opcode
                 parents[i] = tuple([position[p] for p in node.parents])
-        names = _Names(self, position, live_names or {})
+        names = _Names(self, position, live_names or {}, prefix)
         root_index = position[root] if isinstance(root, Value) else -1
 
         uses = [0] * n
@@ -869,11 +872,22 @@ class _Program:
                         for read in opcode.rules[k][3]:
                             keep[i if read == 0 else inputs[read - 1]] = True
 
+        shared = {position[v] for v in [*self.inputs, *self.live]}
+        roll = None
+        if n >= _ROLL_FROM and prefix == "v":
+            pinned = {position[v] for v in [*_values_in(self.aux), *(v for v, _ in self.converted),
+                      *(v for a, b, _, _ in self.compared for v in (a, b))] if isinstance(v, Value)}
+            roll = _find_roll(order, parents, opcodes, uses, shared, pinned)
+            if roll is not None:
+                keep[roll.end] = True
+
         code_lines = _Code()
         text: list[tuple[str, int]] = [("", ATOM)] * n
         depth = [0] * n
         for v in [*self.inputs, *self.live]:
             text[position[v]] = (names[position[v]], ATOM)
+        body: _Sections | None = None
+        body_kept: list[str] = []
 
         def operand(x: Any) -> tuple[str, int]:
             return text[position[x]] if isinstance(x, Value) else number_literal(float(x))
@@ -894,7 +908,14 @@ class _Program:
 
         code_lines.comment("# forward: each op's formula from its row of the op table")
         guard_lines(-1)
-        for i in range(n):
+        i = -1
+        while i < n - 1:
+            i += 1
+            if roll is not None and i == roll.start:
+                body, body_kept = self._roll_forward(roll, position, names, text, code_lines)
+                i = roll.end
+                text[i] = (names[i], ATOM)
+                continue
             opcode = opcodes[i]
             if opcode is None:
                 if not text[i][0]:  # a constant made while tracing
@@ -919,8 +940,8 @@ class _Program:
 
         forward = code_lines.lines
         code_lines = _Code()
-        grads = self._backward(code_lines, opcodes, parents, names, text, reaches,
-                               backward, root_index, position)
+        grads = self._backward(code_lines, opcodes, parents, names, text, reaches, backward,
+                               root_index, position, seed, roll, body, body_kept)
         return _Sections(
             inputs=_unpack([names[position[v]] for v in self.inputs]) if self.inputs else "",
             live_names=[names[position[v]] for v in self.live],
@@ -930,10 +951,61 @@ class _Program:
             aux=_structure_text(self.aux, operand) if self.aux is not None else None,
         )
 
+    def _roll_forward(self, roll: _Roll, position: dict[Value, int], names: _Names,
+                      text: list[tuple[str, int]], code: _Code) -> tuple[_Sections, list[str]]:
+        """Emit the loop over the rolled sum's addends; its body, and what backward reads."""
+        order = self.order
+        first = roll.addends[0]
+        shared = {position[v] for v in [*self.inputs, *self.live]}
+        inside = set(first)
+        used = sorted({p for i in first for p in (position[q] for q in order[i].parents)
+                       if p in shared and p not in inside})
+        constants = [i for i in first if order[i]._opdef is None]
+        targets = set(self.live) if self.training else set(self.targets)
+        example = object.__new__(_Program)
+        example.root = order[first[-1]]
+        example.aux = None
+        example.inputs = [order[i] for i in constants]
+        example.live = [order[i] for i in used]
+        example.targets = [v for v in example.live if v in targets]
+        example.compared, example.converted = [], []
+        example.training = False  # its gradients accumulate into the caller's variables
+        example.where = f"{self.where}, one addend"
+        example.order = sorted((order[i] for i in (*first, *used)), key=position.__getitem__)
+        example.size = len(example.order)
+        example.param_names = {}
+        example.argnames = [f"_c{j}" for j in range(len(constants))]
+        example.namespace = self.namespace
+        example._float_functions = self._float_functions
+        parts = example.sections({order[i]: text[i][0] for i in used}, seed="_t_bar", prefix="_e")
+        assigned = {line.split(" = ", 1)[0].strip() for line in parts.forward
+                    if " = " in line and not line.startswith(("if ", "#"))}
+        assigned.update(example.argnames)
+        read = set(re.findall(r"[A-Za-z_]\w*", "\n".join(parts.backward)))
+        kept = sorted(assigned & read)
+        rows = [tuple(order[i].data for i in addend if order[i]._opdef is None)
+                for addend in roll.addends]
+        table = self.namespace.setdefault("_rows", [])
+        table.append(rows)
+        code.comment(f"# a sum of {len(rows)} addends that are one computation on other numbers"
+                     " (a batch's examples): one addend's code, run for each")
+        code.add(f"_sum = {text[roll.base][0]}")
+        code.add("_records = []")
+        loop_names = _unpack(example.argnames) if constants else "_"
+        code.add(f"for {loop_names} in _rows[{len(table) - 1}]:")
+        for line in parts.forward:
+            code.add(f"    {line}")
+        code.add(f"    _sum = _sum + {parts.value}  # the chain's +")
+        code.add(f"    _records.append(({', '.join(kept)}{',' if kept else ''}))")
+        code.add(f"{names[roll.end]} = _sum")
+        return parts, kept
+
     def _backward(self, code: _Code, opcodes: list[_OpCode | None],
                   parents: list[tuple[int, ...]], names: _Names, text: list[tuple[str, int]],
-                  reaches: list[bool], backward: list[bool],
-                  root_index: int, position: dict[Value, int]) -> dict[int, str]:
+                  reaches: list[bool], backward: list[bool], root_index: int,
+                  position: dict[Value, int], seed_name: str | None = None,
+                  roll: _Roll | None = None, body: _Sections | None = None,
+                  body_kept: Sequence[str] = ()) -> dict[int, str]:
         """Emit the chain rule node by node from the last, in the eager engine's order.
 
         Returns the gradient variable of each differentiated leaf (by position).
@@ -945,7 +1017,7 @@ class _Program:
             i = position[v]
             if self.training or reaches[i]:
                 grads[i] = f"{names[i]}_bar"  # set up by the caller: leaf.grad, or 0.0
-        seed = "seed" if self.training else "1.0"
+        seed = seed_name or ("seed" if self.training else "1.0")
         if opcodes[root_index] is None:  # the loss is a leaf itself
             name = grads[root_index]
             code.add(f"{name} += {seed}")
@@ -962,8 +1034,33 @@ class _Program:
         bar: dict[int, tuple[str, int]] = {root_index: (seed, ATOM)}
         received = [0] * len(opcodes)
         add = code.add
-        for i in range(len(opcodes) - 1, -1, -1):
+        i = len(opcodes)
+        while i > 0:
+            i -= 1
             if not backward[i]:
+                continue
+            if roll is not None and i == roll.end and body is not None:
+                # The rolled sum: every addend gets the chain's gradient, last first; the
+                # base gets it too (d(a + b)/da = 1), as the first + passes it on.
+                upstream = bar.pop(i)
+                code.comment(f"# backward through the {len(roll.chain)} addends, the last first")
+                code.add(f"_t_bar = {upstream[0]}")
+                code.add(f"for {_unpack(list(body_kept)) if body_kept else '_'} in reversed(_records):")
+                for line in body.backward or ["pass"]:
+                    code.add(f"    {line}")
+                base = roll.base
+                if reaches[base]:
+                    received[base] += 1
+                    if base in grads:
+                        code.add(f"{grads[base]} += {upstream[0]}  # d(a + b)/da = 1")
+                    elif received[base] > 1:
+                        code.add(f"{names[base]}_bar += {upstream[0]}  # d(a + b)/da = 1")
+                    elif incoming[base] == 1:
+                        bar[base] = (upstream[0], ATOM)
+                    else:
+                        code.add(f"{names[base]}_bar = {upstream[0]}  # d(a + b)/da = 1")
+                        bar[base] = (f"{names[base]}_bar", ATOM)
+                i = roll.start
                 continue
             opcode = opcodes[i]
             assert opcode is not None
@@ -1004,8 +1101,9 @@ class _Names:
     name, or v<i> (the node's index in topological order, as draw_dot numbers it)."""
 
     def __init__(self, program: _Program, position: dict[Value, int],
-                 fixed: dict[Value, str]) -> None:
+                 fixed: dict[Value, str], prefix: str = "v") -> None:
         self.order = program.order
+        self.prefix = prefix
         self.taken = set(program.namespace) | set(keyword.kwlist) | set(dir(builtins)) | {
             "inputs", "leaves", "seed", "traced", "leaf", "g", "examples", "records", "keep",
             "key", "record", "batch"}
@@ -1024,7 +1122,7 @@ class _Names:
             self.chosen[position[node]] = self._claim(label)
 
     def _claim(self, base: str) -> str:
-        base = _identifier(base)
+        base = base if base.startswith("_") and base.isidentifier() else _identifier(base)
         name = base
         for k in itertools.count(2):
             if name not in self.taken:
@@ -1036,10 +1134,117 @@ class _Names:
     def __getitem__(self, i: int) -> str:
         name = self.chosen.get(i)
         if name is None:
-            label = self.order[i].label
-            name = self.chosen[i] = self._claim(label) if label else f"v{i}"
+            label = self.order[i].label if self.prefix == "v" else ""
+            name = self.chosen[i] = self._claim(label) if label else f"{self.prefix}{i}"
             self.taken.add(name)
         return name
+
+
+class _Roll:
+    """A chain ``((base + t_1) + t_2) + ... + t_n`` whose addends are the same computation on
+    other constants (a batch's per-example losses), replayed as a loop over a table of them.
+
+    The eager engine visits such a sum as a loop would: t_1's nodes then the first +, t_2's
+    nodes then the second, ...; backward, the last addend first, each receiving the chain's
+    gradient unchanged (d(a + b)/db = 1). So one addend's code, run for each row of the
+    table, does the same float operations in the same order.
+    """
+
+    MIN_ADDENDS = 4
+
+    def __init__(self, start: int, end: int, chain: list[int], addends: list[list[int]],
+                 base: int) -> None:
+        self.start, self.end = start, end  # the region of the order the loop replaces
+        self.chain = chain  # the + nodes, first to last (end is the last)
+        self.addends = addends  # each addend's nodes, in order; addends[k][-1] is its root
+        self.base = base
+
+
+def _find_roll(order: list[Value], parents: list[tuple[int, ...]],
+               opcodes: list[_OpCode | None], uses: list[int], shared: set[int],
+               pinned: set[int]) -> _Roll | None:
+    """The longest rollable sum in the graph, or None. ``shared``: leaves that are not
+    constants (inputs, parameters); ``pinned``: nodes a guard or the results name."""
+    n = len(order)
+    # A structure number per node: the same op on the same structures; constants alike.
+    signature = [0] * n
+    table: dict[Any, int] = {}
+    for i in range(n):
+        op = order[i]._opdef
+        key: Any = ("shared", i) if i in shared else ("constant",) if op is None else (
+            op, tuple(signature[p] for p in parents[i]))
+        signature[i] = table.setdefault(key, len(table))
+    best: _Roll | None = None
+    seen: set[int] = set()
+    for end in range(n - 1, -1, -1):
+        if order[end]._opdef is not ops.ADD or end in seen:
+            continue
+        chain = [end]
+        while True:  # walk down the left operands while they are +'s used once
+            left = parents[chain[-1]][0]
+            if order[left]._opdef is ops.ADD and uses[left] == 1:
+                chain.append(left)
+            else:
+                break
+        chain.reverse()
+        seen.update(chain)
+        roots = [parents[c][1] for c in chain]
+        sig = signature[roots[-1]]
+        while roots and signature[roots[0]] != sig:  # the base may differ (sum()'s 0)
+            chain.pop(0)
+            roots.pop(0)
+        if len(roots) < _Roll.MIN_ADDENDS or any(signature[r] != sig for r in roots):
+            continue
+        if best is not None and len(roots) <= len(best.chain):
+            continue
+        roll = _addends(order, parents, opcodes, uses, shared, pinned, chain, roots)
+        if roll is not None:
+            best = roll
+    return best
+
+
+def _addends(order: list[Value], parents: list[tuple[int, ...]], opcodes: list[_OpCode | None],
+             uses: list[int], shared: set[int], pinned: set[int], chain: list[int],
+             roots: list[int]) -> _Roll | None:
+    """Each addend's own nodes, if they are disjoint, used nowhere else, and contiguous."""
+    owned: dict[int, int] = {}
+    addends: list[list[int]] = []
+    for k, root in enumerate(roots):
+        nodes: list[int] = []
+        stack = [root]
+        while stack:
+            i = stack.pop()
+            if i in shared or i in owned:
+                if i in owned and owned[i] != k:
+                    return None  # shared with another addend
+                continue
+            owned[i] = k
+            nodes.append(i)
+            stack.extend(parents[i])
+        nodes.sort()
+        addends.append(nodes)
+    if any(i in pinned for i in owned) or any(len(a) != len(addends[0]) for a in addends):
+        return None
+    # Nothing outside an addend uses its nodes (but the chain, its root).
+    inside = {i: 0 for i in owned}
+    for i in owned:
+        for p in parents[i]:
+            if p in inside:
+                inside[p] += 1
+    for root in roots:
+        inside[root] += 1  # used by its + of the chain
+    if any(uses[i] != count for i, count in inside.items()):
+        return None
+    start = min(addends[0])
+    end = chain[-1]
+    region = set(owned) | set(chain)
+    if any(i not in region and i not in shared for i in range(start, end + 1)):
+        return None  # something else is computed in between: not a plain loop
+    for a, b in itertools.pairwise(addends):
+        if [order[i]._opdef for i in a] != [order[i]._opdef for i in b]:
+            return None
+    del opcodes
+    return _Roll(start, end, chain, addends, parents[chain[0]][0])
 
 
 class _Guard(str):

@@ -402,3 +402,39 @@ def test_batched_replays_a_sum_of_example_losses_as_backward_would() -> None:
     assert bits(replayed) == bits((w.grad, b.grad))
     assert [value for value, _ in results] == [losses.mse(w * x + b, t).data for x, t in examples]
     assert "for record in reversed(records):" in batch.source
+
+
+# ------------------------------------------------------------ rolled sums
+
+
+def test_a_sum_over_a_batch_is_replayed_as_a_loop_bit_for_bit() -> None:
+    eager_model, eager_loss, _ = _demo(30)
+    model, loss, _ = _demo(30)
+    step = compile(loss, params=model.parameters())
+    for k in range(4):
+        eager_model.zero_grad()
+        expected = eager_loss()
+        expected.backward()
+        model.zero_grad()
+        assert bits(step()) == bits(expected.data)
+        assert [bits(p.grad) for p in model.parameters()] == [
+            bits(p.grad) for p in eager_model.parameters()]
+        for m in (eager_model, model):
+            for p in m.parameters():
+                p.data -= 0.3 * p.grad
+    source = step.source
+    assert "in _rows[0]:" in source and "in reversed(_records):" in source
+    assert source.count("\n") < step.traces[0].nodes / 10  # one example's code, not thirty
+
+
+def test_rolled_sums_in_the_functional_form() -> None:
+    rng = random.Random(1)
+    data = [(rng.uniform(-1, 1), rng.uniform(-1, 1)) for _ in range(400)]
+
+    def f(w: Any, b: Any) -> Any:
+        return sum(((w * x + b - t) ** 2 for x, t in data), Value(0.0)) * (1.0 / len(data))
+
+    compiled = compile(f, argnums=(0, 1))
+    assert bits(compiled(0.3, -0.1)) == bits(value_and_grad(f, argnums=(0, 1))(0.3, -0.1))
+    assert "_rows" in compiled.source
+    assert bits(compiled(-0.7, 0.2)) == bits(value_and_grad(f, argnums=(0, 1))(-0.7, 0.2))
