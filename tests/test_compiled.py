@@ -411,7 +411,7 @@ def test_a_sum_over_a_batch_is_replayed_as_a_loop_bit_for_bit() -> None:
     eager_model, eager_loss, _ = _demo(30)
     model, loss, _ = _demo(30)
     step = compile(loss, params=model.parameters())
-    for k in range(4):
+    for _step in range(4):
         eager_model.zero_grad()
         expected = eager_loss()
         expected.backward()
