@@ -248,15 +248,13 @@ def _check_step(where: str, i: int, x: float, eps: float) -> None:
         return
     what = "overflows" if not (math.isfinite(up) and math.isfinite(down)) else (
         f"rounds to a step of {up - x!r}")
+    step = max(1e-6, abs(x) * 1e-6)  # relative: a step rounding cannot swallow
+    fix = (f"pass eps={float(f'{step:.0e}')!r} or larger" if math.isfinite(abs(x) + 2 * step)
+           else "no step fits this close to the largest float: check at a smaller point")
     raise ValueError(
         f"{where}: input {i} = {x!r} is beyond finite differences with eps={eps!r} (x {chr(177)}"
-        f" eps {what}), so no derivative can be checked there; check at a smaller point or"
-        f" pass eps={_suggested_eps(x)!r} or larger"
+        f" eps {what}), so no derivative can be checked there; {fix}"
     )
-
-
-def _suggested_eps(x: float) -> float:
-    return float(f"{max(1e-6, abs(x) * 1e-6):.0e}") if abs(x) < 1e300 else 1e292
 
 
 def _value_of(f: Callable[..., Any], point: list[float]) -> float:

@@ -146,6 +146,8 @@ def build_parser() -> argparse.ArgumentParser:
                       help="folder for the pictures and summary (default: %(default)s)")
     demo.add_argument("--steps", type=_positive_int, default=100, metavar="N",
                       help="training steps (default: %(default)s, as in micrograd)")
+    demo.add_argument("--eager", action="store_true",
+                      help="train with the graph engine, not the compiled mode (same numbers, slower)")
     demo.add_argument("--seed", type=int, default=1337,
                       help="seed of the data and the weights (default: %(default)s)")
     demo.set_defaults(handler=_demo)
@@ -183,6 +185,8 @@ def build_parser() -> argparse.ArgumentParser:
                        help=f"dataset size, at most {MAX_SAMPLES} (ignored by xor, which has 4"
                        " points)")
     train.add_argument("--seed", type=int, default=0, help="seed of data and weights (default: 0)")
+    train.add_argument("--eager", action="store_true",
+                       help="train with the graph engine, not the compiled mode (same numbers, slower)")
     train.add_argument("--save", metavar="FILE", help="save the trained model as JSON")
     train.add_argument("--out", metavar="DIR",
                        help="write loss.png, the decision boundary (or predictions) and summary.json")
@@ -210,6 +214,9 @@ def build_parser() -> argparse.ArgumentParser:
     graph.add_argument("--out", default="graph.svg", metavar="FILE",
                        help="where to draw the graph; the suffix picks the format:"
                        " .svg, .dot/.gv or .png; '-' prints DOT to stdout (default: %(default)s)")
+    graph.add_argument("--html", metavar="FILE",
+                       help="also write a self-contained page (.html) that plays the forward and"
+                       " backward pass step by step in any browser")
     graph.add_argument("--steps", action="store_true",
                        help="explain the backward pass step by step")
     graph.set_defaults(handler=_graph)
@@ -393,10 +400,22 @@ def _graph(args: argparse.Namespace) -> int:
     out = None if to_stdout else _graph_target(args.out)
     drawing_module = _import_optional("autograd_mini.viz", "viz", "drawing the graph")
 
+    page_to = None
+    if args.html is not None:
+        if args.html != "-" and Path(args.html).suffix.lower() not in (".html", ".htm"):
+            raise UsageError(f"--html {_short(args.html)}: the page is HTML; give a name such as"
+                             " steps.html")
+        page_to = _output_file("--html", args.html, stdout="the page is written to a file;"
+                               " give a name such as steps.html")
     leaves = [Value(point[name], label=name) for name in expression.variables]
+    page = None
     try:
         result = expression(*leaves)
         root = result if isinstance(result, Value) else Value(result, label="out")
+        if page_to is not None:  # before backward, so the page shows a fresh pass
+            from autograd_mini.stepper import stepper
+
+            page = stepper(root)
         if args.steps:
             from autograd_mini.steps import backward_steps
 
@@ -405,6 +424,8 @@ def _graph(args: argparse.Namespace) -> int:
             root.backward()
     except (ValueError, ArithmeticError) as error:  # the engine's documented domain errors
         raise UsageError(f"{expression} at {_at(point)}: {error}") from None
+    except ImportError as error:  # the page draws the graph: says what to install
+        raise UsageError(str(error)) from None
 
     lines = [f"{expression} = {root.data!r}", *(f"  d/d{leaf.label} = {leaf.grad!r}" for leaf in leaves)]
     if args.steps:
@@ -424,6 +445,9 @@ def _graph(args: argparse.Namespace) -> int:
         return 0
     _saved(out, drawing.save)
     _say(args, f"graph written to {out}")
+    if page is not None and page_to is not None:
+        _saved(page_to, page.save)
+        _say(args, f"step-through page written to {page_to}")
     return 0
 
 
@@ -532,6 +556,7 @@ def _demo(args: argparse.Namespace) -> int:
     from autograd_mini.viz import draw_dot
 
     run = runs.micrograd_demo(steps=args.steps, seed=args.seed)
+    run.compiled = not args.eager
     _say(args, f"training a 2-16-16-1 relu MLP on 100 two-moons points for {run.steps} steps")
     animation = run.animation()
     _train_run(args, run, callback=animation)
@@ -581,7 +606,7 @@ def _train(args: argparse.Namespace) -> int:
         model.parameters(), lr=choice.lr)
     run = runs.Run(preset.name, preset.kind, features, targets, model, choice.loss, optimizer,
                    choice.steps, runs.class_names(preset, targets), batch_size=args.batch_size,
-                   seed=args.seed,
+                   seed=args.seed, compiled=not args.eager,
                    settings={"optimizer": choice.optimizer, "lr": choice.lr,
                              "activation": choice.activation, "batch_size": args.batch_size,
                              "seed": args.seed})

@@ -302,8 +302,10 @@ class Batched:
     """Traces kept per structure, one per outcome of its guards (a branch on the sign of a
     logit needs two)."""
 
-    def __init__(self, f: Callable[..., Any], params: Iterable[Any]) -> None:
-        self.f = f
+    def __init__(self, f: Callable[..., Any], params: Iterable[Any] = (), *,
+                 gradients: bool = True) -> None:
+        self.f = f if gradients else (lambda *args: (0.0, f(*args)))
+        self.gradients = gradients
         self.params = compile(f, params=params).params or []
         self.__name__ = getattr(f, "__name__", "example")
         self._programs: list[_Program] = []  # every trace: each structure's variants
@@ -352,8 +354,12 @@ class Batched:
             self._programs.append(program)
             self._function = None  # made again, with the new branch
 
-    def run(self, prepared: Sequence[tuple[int, list[float]]], seed: float) -> list[tuple[float, Any]] | None:
-        """Replay a prepared batch; ``[(loss, aux), ...]``, or ``None`` to run it eagerly."""
+    def run(self, prepared: Sequence[tuple[int, list[float]]], seed: float = 1.0) -> list[Any] | None:
+        """Replay a prepared batch; ``[(loss, aux), ...]``, or ``None`` to run it eagerly.
+
+        Made with ``gradients=False``, it replays only the forward pass, of ``f`` returning
+        outputs, and gives ``[outputs, ...]`` as numbers (nothing is backpropagated).
+        """
         if self._function is None:
             self._build()
         assert self._function is not None
@@ -399,12 +405,21 @@ class Batched:
                 record = ", ".join([str(number), parts.value, parts.aux or "None", *kept])
                 forward.append(f"{'    ' * depth}keep(({record},))")
                 forward.append(f"{'    ' * depth}continue")
-                backward.append(f"{'if' if number == 0 else 'elif'} record[0] == {number}:")
-                if kept:
-                    backward.append(f"    {_unpack(['_', '_', '_', *kept])} = record")
-                backward += [f"    {line}" for line in parts.backward] or ["    pass"]
+                if self.gradients:
+                    backward.append(f"{'if' if number == 0 else 'elif'} record[0] == {number}:")
+                    if kept:
+                        backward.append(f"    {_unpack(['_', '_', '_', *kept])} = record")
+                    backward += [f"    {line}" for line in parts.backward] or ["    pass"]
             forward.append("    return MISS  # no variant's guards hold: run this batch eagerly")
         bars = [name + "_bar" for name in names]
+        if not self.gradients:
+            names_line = f"{_unpack(names)} = [leaf.data for leaf in leaves]" if names else "pass"
+            body = ["# the parameters' current data", names_line, "records = []",
+                    "keep = records.append", "for key, inputs in examples:",
+                    *(f"    {line}" for line in forward),
+                    "return [record[2] for record in records]"]
+            self._finish(body, namespace, leaves)
+            return
         body = [
             "# the parameters' current data and gradients, in local variables for the batch",
             f"{_unpack(names)} = [leaf.data for leaf in leaves]" if names else "pass",
@@ -421,6 +436,9 @@ class Batched:
         if names:
             body += [f"for leaf, g in zip(leaves, ({', '.join(bars)},)):", "    leaf.grad = g"]
         body.append("return [(record[1], record[2]) for record in records]")
+        self._finish(body, namespace, leaves)
+
+    def _finish(self, body: list[str], namespace: dict[str, Any], leaves: dict[Value, str]) -> None:
         self.source = "\n".join([
             "def batch(examples, leaves, seed):",
             f'    """{self.__name__} over a batch: {len(self._programs)} trace(s)."""',

@@ -174,13 +174,15 @@ class _Classes:
             )
         return cls("score", (negative, 1))
 
-    def field(self, model: Any, plane: _Plane) -> list[list[float]]:
+    def field(self, outputs: _Outputs, plane: _Plane) -> list[list[float]]:
         """The score (clipped) or the predicted class at every point of the grid."""
-        with no_grad():
-            outputs = [[model([x, y]) for x in plane.xs] for y in plane.ys]
+        points = [[x, y] for y in plane.ys for x in plane.xs]
+        flat = outputs(points)
+        width = len(plane.xs)
+        rows = [flat[k:k + width] for k in range(0, len(flat), width)]
         if self.kind == "logits":
-            return [[float(_argmax([float(v) for v in o])) for o in row] for row in outputs]
-        return [[_clip(float(o)) for o in row] for row in outputs]
+            return [[float(_argmax([float(v) for v in o])) for o in row] for row in rows]
+        return [[_clip(float(o)) for o in row] for row in rows]
 
     def name(self, label: int, names: Mapping[int, str] | None) -> str:
         text = names[label] if names and label in names else f"class {label}"
@@ -192,6 +194,28 @@ class _Classes:
         if self.kind == "score":
             return _NEGATIVE if label == self.labels[0] else _POSITIVE
         return _CLASS_COLORS[label % len(_CLASS_COLORS)]
+
+
+class _Outputs:
+    """A model's outputs at many points (a grid's thousands, per frame): its forward pass
+    traced once and replayed over all of them by the compiled mode, or, where a replay
+    cannot serve (a model that is not traceable), computed eagerly."""
+
+    def __init__(self, model: Any) -> None:
+        from autograd_mini.compiled import Batched
+
+        self.model = model
+        self.forward = Batched(model, gradients=False)
+
+    def __call__(self, points: list[list[float]]) -> list[Any]:
+        try:
+            replayed = self.forward.run(self.forward.prepare([(point,) for point in points]))
+        except Exception:
+            replayed = None
+        if replayed is not None:
+            return replayed
+        with no_grad():
+            return [self.model(point) for point in points]
 
 
 def _clip(score: float) -> float:
@@ -295,7 +319,7 @@ def decision_boundary(
     classes = _Classes.of(model, X, y, where)
     plane = _Plane.around(X, pad, resolution, where)
     figure, ax = _figure_and_axes(ax, _BOUNDARY_WIDTH)
-    _draw_boundary(ax, plane, classes, classes.field(model, plane), X, y,
+    _draw_boundary(ax, plane, classes, classes.field(_Outputs(model), plane), X, y,
                    title or "decision boundary: what the model decides over the plane",
                    margin, class_names)
     return figure
@@ -464,6 +488,7 @@ class BoundaryAnimation:
         self._X = [list(x) for x in X]
         self._y = list(y)
         self._classes = _Classes.of(model, self._X, self._y, where)
+        self._outputs = _Outputs(model)
         self._plane = _Plane.around(self._X, pad, resolution, where)
         self._epochs = epochs
         # Denser early, where the boundary moves most: after epochs * (k / frames)**2.
@@ -491,7 +516,7 @@ class BoundaryAnimation:
             accuracy = evaluate(self._model, self._X, self._y)[1]
         except DivergedError:
             accuracy = None
-        field = self._classes.field(self._model, self._plane)
+        field = self._classes.field(self._outputs, self._plane)
         self._frames.append(_Frame(done, field, accuracy))
         self._gifs.clear()
 

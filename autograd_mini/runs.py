@@ -69,6 +69,7 @@ class Run:
     lr_schedule: Callable[[int], float] | None = None
     batch_size: int | None = None
     seed: int = 0
+    compiled: bool = True  # fit(compiled=True): the same numbers, many times faster
     settings: dict[str, Any] = field(default_factory=dict)
     history: Any = None
     seconds: float = 0.0
@@ -99,7 +100,7 @@ class Run:
         self.history = training.fit(
             self.model, self.features, self.targets, loss, self.optimizer, epochs=self.steps,
             batch_size=self.batch_size, progress=progress, callback=timed, seed=self.seed,
-            regularization=self.l2, lr_schedule=self.lr_schedule)
+            regularization=self.l2, lr_schedule=self.lr_schedule, compiled=self.compiled)
         self.seconds = time.perf_counter() - started - spent_in_callback
         self.final_loss, self.final_accuracy = training.evaluate(
             self.model, self.features, self.targets, loss)
@@ -150,6 +151,7 @@ class Run:
             "final_accuracy": self.final_accuracy,
             "loss_history": self.history.loss,
             "accuracy_history": self.history.accuracy,
+            "engine": "compiled" if self.compiled else "eager",
             "seconds": round(self.seconds, 3),
             "meaning": self.meaning(),
         }

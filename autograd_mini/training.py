@@ -36,6 +36,7 @@ The choices, once:
 
 from __future__ import annotations
 
+import contextlib
 import math
 import numbers
 import random
@@ -382,8 +383,11 @@ class _Steps:
             for v, g in zip(leaves, saved):
                 v.grad = g
             # A guard no variant meets (a logit of another sign), or an error: this batch
-            # runs eagerly; the next finds a variant for each of these examples.
-            self.batched.learn((self.X[i], self.y[i]) for i in batch)
+            # runs eagerly; the next finds a variant for each of these examples. Learning is
+            # tracing, which may fail where the eager step does (a nan output): that step
+            # then says why.
+            with contextlib.suppress(Exception):
+                self.batched.learn((self.X[i], self.y[i]) for i in batch)
             return None
         predictions = [_as_values(p) for _, p in results]
         try:

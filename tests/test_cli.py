@@ -738,3 +738,38 @@ def test_an_output_write_that_fails_leaves_the_old_file(
     assert_one_line_error(status, err, f"cannot write {str(old)!r}", "No space left")
     assert old.read_bytes() == b"old content"
     assert not [p.name for p in tmp_path.iterdir() if p.name.endswith(".tmp")]
+
+
+def test_train_and_demo_run_compiled_by_default_and_eager_on_request(tmp_path: Path) -> None:
+    from autograd_mini.cli import main
+
+    out_compiled, out_eager = tmp_path / "compiled", tmp_path / "eager"
+    assert main(["train", "--dataset", "xor", "--steps", "30", "-q", "--out", str(out_compiled)]) == 0
+    assert main(["train", "--dataset", "xor", "--steps", "30", "-q", "--eager",
+                 "--out", str(out_eager)]) == 0
+    compiled = json.loads((out_compiled / "summary.json").read_text())
+    eager = json.loads((out_eager / "summary.json").read_text())
+    assert (compiled["engine"], eager["engine"]) == ("compiled", "eager")
+    assert compiled["loss_history"] == eager["loss_history"]  # the same digits, either way
+
+
+def test_graph_writes_a_step_through_page(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    from autograd_mini.cli import main
+
+    page = tmp_path / "steps.html"
+    assert main(["graph", "tanh(x*w)", "--at", "x=2", "--at", "w=-3", "--out",
+                 str(tmp_path / "g.dot"), "--html", str(page)]) == 0
+    text = page.read_text(encoding="utf-8")
+    assert text.lstrip().lower().startswith("<!doctype html") and "step 1/" in text
+    for bad, words in [("steps.txt", "the page is HTML"), ("-", "written to a file")]:
+        assert main(["graph", "x", "--at", "x=1", "--out", str(tmp_path / "h.dot"),
+                     "--html", bad if bad == "-" else str(tmp_path / bad)]) == 2
+        assert words in capsys.readouterr().err
+
+
+def test_check_beyond_finite_differences_is_a_usage_error(capsys: pytest.CaptureFixture[str]) -> None:
+    from autograd_mini.cli import main
+
+    assert main(["check", "x*2", "--at", "x=1e308"]) == 2
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and "beyond finite differences" in err
