@@ -35,6 +35,7 @@ from __future__ import annotations
 import itertools
 import math
 import numbers
+import operator
 import os
 import random
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
@@ -583,8 +584,9 @@ class Neuron(Module):
         return self.activation != "linear"
 
     def __call__(self, x: Sequence[Any]) -> Value:
-        # Summation starts from the bias, as in micrograd, so the digits agree.
-        act = sum((wi * xi for wi, xi in zip(self.w, x)), self.b)
+        # Summation starts from the bias, as in micrograd, so the digits agree; map()
+        # feeds sum() without a generator frame per neuron.
+        act = sum(map(operator.mul, self.w, x), self.b)
         out: Value = _activate(act, self.activation)
         return out
 
