@@ -9,8 +9,20 @@ from typing import Any
 import pytest
 
 import autograd_mini
-from autograd_mini import Value, cos, exp, log, ops, primitive, relu, sigmoid, sin, sqrt, tanh
-from autograd_mini import check
+from autograd_mini import (
+    Value,
+    check,
+    cos,
+    exp,
+    log,
+    ops,
+    primitive,
+    relu,
+    sigmoid,
+    sin,
+    sqrt,
+    tanh,
+)
 from autograd_mini.check import GradcheckError, gradcheck, gradgradcheck
 
 
