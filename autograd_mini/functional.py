@@ -35,6 +35,7 @@ from autograd_mini.engine import Value, enable_grad, gradients
 from autograd_mini.forward import evaluation_order, sweep
 
 __all__ = [
+    "MODES",
     "flatten_output",
     "grad",
     "hessian",
