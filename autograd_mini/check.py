@@ -9,7 +9,7 @@ and either return ``True`` or raise :class:`GradcheckError`, whose message is a 
 one row per derivative (input, point, analytic, numeric, absolute and relative error) and
 the names of the inputs that failed. Derivatives of order k are checked against central
 differences of the engine's derivatives of order k - 1, in reverse mode
-(:func:`~autograd_mini.grad`), forward mode (:func:`~autograd_mini.jvp`) or both
+(:func:`~autograd_mini.grad`), forward mode (:func:`~autograd_mini.functional.jvp`) or both
 (``modes``); ``fast=True`` compares one random projection ``v^T J u`` per order and mode
 instead of every entry, as PyTorch's ``fast_mode`` does. ``f`` may return a list or tuple
 of numbers: every output is checked. A failure is explained where it can be:
@@ -142,7 +142,7 @@ def gradcheck(
     ``.grad`` is touched). Order 1 compares the first derivatives with differences of
     ``f``; order k those of order k with differences of the engine's derivatives of order
     k - 1. ``modes`` names how the engine differentiates: ``"rev"`` (nested
-    :func:`~autograd_mini.grad`) and ``"fwd"`` (nested :func:`~autograd_mini.jvp`), each
+    :func:`~autograd_mini.grad`) and ``"fwd"`` (nested :func:`~autograd_mini.functional.jvp`), each
     checked on its own. With ``fast=True`` each order and mode is compared once, as
     ``v^T J u`` for random unit vectors u, v drawn from ``seed`` (PyTorch's fast mode); if
     that fails, the full comparison is made to name the input. Returns ``True`` or raises
@@ -213,7 +213,7 @@ def gradgradcheck(
     """Check every second derivative of ``f`` at ``args`` (the Hessian).
 
     The Hessian from nested :func:`~autograd_mini.grad` (or nested
-    :func:`~autograd_mini.jvp`, with ``"fwd"`` in ``modes``) is compared with central
+    :func:`~autograd_mini.functional.jvp`, with ``"fwd"`` in ``modes``) is compared with central
     differences of the engine's gradient: entry (i, j) against
     ``(df/dx_i (x + eps e_j) - df/dx_i (x - eps e_j)) / (2 eps)``. This catches derivative
     rules that are right as numbers but not differentiable again (a rule computed on

@@ -83,7 +83,7 @@ def sweep(
     """One forward-mode pass over ``order`` (from :func:`evaluation_order`): the tangents.
 
     Several directions over one recorded graph are several sweeps over one order: that is
-    how :func:`autograd_mini.jacobian` in forward mode spends one pass per input.
+    how :func:`autograd_mini.functional.jacobian` in forward mode spends one pass per input.
     """
     dots: dict[Value, Any] = dict(seeds)
     for node in order:
@@ -94,15 +94,21 @@ def sweep(
         moving = [i for i, parent in enumerate(parents) if parent in dots]
         if not moving:
             continue  # no input moves along this direction: the tangent is zero
+        total: Any = None
+        if op.custom:
+            # A node written micrograd's way: its closure gives the local derivatives (as
+            # numbers, once per distinct input); it cannot be differentiated again.
+            try:
+                steps = contributions(node, 1.0)
+            except (ArithmeticError, ValueError, TypeError) as exc:
+                raise _in_forward_mode(exc) from exc  # worded by the engine already
+            for parent, local, _ in steps:
+                if parent in dots:
+                    total = _plus(total, _times(local, dots[parent]))
+            dots[node] = total
+            continue
         try:
-            if op.custom:
-                # A node written micrograd's way: its closure gives the local derivatives
-                # (as numbers, once per distinct input); it cannot be differentiated again.
-                total: Any = None
-                for parent, local, _ in contributions(node, 1.0):
-                    if parent in dots:
-                        total = _plus(total, _times(local, dots[parent]))
-            elif create_graph:
+            if create_graph:
                 total = _chain(value_rules(op), node, parents, parents, moving, dots)
             else:
                 total = _chain(op.rules, node.data, [p.data for p in parents], parents,
@@ -138,5 +144,8 @@ def _tangent_error(node: Value, exc: BaseException) -> Exception:
 
     The wording is the backward pass's (errors.py), with the pass named as it is.
     """
-    message = str(backward_error(node, exc))
-    return same_kind(exc, message.replace("backward through", "forward mode through", 1))
+    return _in_forward_mode(backward_error(node, exc))
+
+
+def _in_forward_mode(error: BaseException) -> Exception:
+    return same_kind(error, str(error).replace("backward through", "forward mode through", 1))

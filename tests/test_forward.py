@@ -274,3 +274,21 @@ def test_an_infinite_local_derivative_is_reported_for_forward_mode() -> None:
         jvp(log, (-1.0,), (1.0,))
     # Errors leave no nesting state behind: a float call still returns floats.
     assert type(jvp(lambda x: x * x, (1.0,), (1.0,))[1]) is float
+
+
+def test_a_failing_micrograd_style_node_is_reported_for_forward_mode() -> None:
+    def reciprocal(v: Value) -> Value:
+        out = Value(1.0 / v.data if v.data else math.inf, (v,), "reciprocal")
+
+        def _backward() -> None:
+            v.grad += -1.0 / v.data**2 * out.grad
+
+        out._backward = _backward  # type: ignore[method-assign]
+        return out
+
+    assert jvp(reciprocal, (2.0,), (1.0,)) == (0.5, -0.25)
+    with pytest.raises(ZeroDivisionError) as caught:
+        jvp(reciprocal, (0.0,), (1.0,))
+    message = str(caught.value)
+    assert message.startswith("forward mode through reciprocal at input 0.0")
+    assert "backward through" not in message
