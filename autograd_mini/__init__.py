@@ -14,6 +14,7 @@ from autograd_mini import copying as _copying  # noqa: F401 - registers pickling
 from autograd_mini import functions as _functions
 from autograd_mini import ops
 from autograd_mini.check import GradcheckError, gradcheck, gradgradcheck
+from autograd_mini.compiled import compile
 from autograd_mini.engine import (
     Value,
     apply,
@@ -23,7 +24,16 @@ from autograd_mini.engine import (
     is_grad_enabled,
     no_grad,
 )
-from autograd_mini.functional import grad, value_and_grad
+from autograd_mini.functional import (
+    grad,
+    hessian,
+    hvp,
+    jacfwd,
+    jacobian,
+    jacrev,
+    jvp,
+    value_and_grad,
+)
 from autograd_mini.primitives import Primitive, primitive
 from autograd_mini.stepper import stepper
 from autograd_mini.steps import backward_steps
@@ -43,6 +53,7 @@ __all__ = [
     "__version__",
     "apply",
     "backward_steps",
+    "compile",
     "detach",
     "draw_dot",
     "enable_grad",
@@ -50,7 +61,13 @@ __all__ = [
     "gradcheck",
     "gradgradcheck",
     "gradients",
+    "hessian",
+    "hvp",
     "is_grad_enabled",
+    "jacfwd",
+    "jacobian",
+    "jacrev",
+    "jvp",
     "no_grad",
     "ops",
     "primitive",

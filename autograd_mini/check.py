@@ -7,40 +7,51 @@ Both compare what the engine computes with a central difference::
 
 and either return ``True`` or raise :class:`GradcheckError`, whose message is a table with
 one row per derivative (input, point, analytic, numeric, absolute and relative error) and
-the names of the inputs that failed. A failure is explained where it can be:
+the names of the inputs that failed. Derivatives of order k are checked against central
+differences of the engine's derivatives of order k - 1, in reverse mode
+(:func:`~autograd_mini.grad`), forward mode (:func:`~autograd_mini.functional.jvp`) or both
+(``modes``); ``fast=True`` compares one random projection ``v^T J u`` per order and mode
+instead of every entry, as PyTorch's ``fast_mode`` does. ``f`` may return a list or tuple
+of numbers: every output is checked. A failure is explained where it can be:
 
 * a point so close to a kink (relu or abs at 0, or a user op's ``kinks``) that the two
   probes fall on different sides of it is reported as such, not as a wrong derivative;
 * otherwise every op in the graph of ``f`` has its own rules checked against finite
-  differences of its forward, so a wrong rule in the op table or in a user
+  differences of its forward (and, for higher orders, its rules' derivatives against
+  differences of the rules), so a wrong rule in the op table or in a user
   :func:`~autograd_mini.primitive` is named.
 
-The analytic derivatives come from :func:`autograd_mini.grad`, which never reads or writes
-``.grad`` of any Value, so checking a model leaves its gradients as they were.
+The analytic derivatives never read or write ``.grad`` of any Value, so checking a model
+leaves its gradients as they were.
 """
 
 from __future__ import annotations
 
 import math
 import numbers
+import random
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from operator import attrgetter
 from typing import Any
 
-from autograd_mini.engine import Value, apply, gradients, no_grad, value_rules
-from autograd_mini.functional import grad, value_and_grad
-from autograd_mini.graph import topological_order
+from autograd_mini.engine import Value, apply, gradients, no_grad
+from autograd_mini.forward import evaluation_order
+from autograd_mini.functional import MODES, flatten_output, grad, jacobian, jvp
 from autograd_mini.ops import Op
 
 __all__ = ["GradcheckError", "GradcheckRow", "gradcheck", "gradgradcheck", "gradient_rows", "table"]
 
-_parents_of = attrgetter("parents")
-
 
 @dataclass(frozen=True)
 class GradcheckRow:
-    """One compared derivative: d f / d x_i (``wrt == (i,)``) or d²f / dx_i dx_j."""
+    """One compared derivative: d f / d x_i (``wrt == (i,)``), d²f / dx_i dx_j, and so on.
+
+    ``mode`` says how the analytic side was computed (``"rev"`` or ``"fwd"``), ``output``
+    which output of ``f`` it belongs to (``None`` when ``f`` returns one number). A row of
+    fast mode compares a derivative along random unit ``directions`` u1, u2, ... (one per
+    order; ``wrt`` is then empty), of the outputs weighted by ``weights`` (``v``; empty when
+    ``f`` returns one number).
+    """
 
     wrt: tuple[int, ...]
     point: float  # the value of the input that the finite difference perturbs
@@ -50,25 +61,38 @@ class GradcheckRow:
     rel_error: float
     ok: bool
     note: str = ""
+    mode: str = "rev"
+    output: int | None = None
+    directions: tuple[tuple[float, ...], ...] = ()
+    weights: tuple[float, ...] = ()
+
+    @property
+    def order(self) -> int:
+        """1 for a first derivative, 2 for a second, ..."""
+        return len(self.directions) or len(self.wrt)
 
     @property
     def name(self) -> str:
-        """``d/dx0`` for a first derivative, ``d2/dx0dx1`` for a second."""
-        return self.named([f"x{i}" for i in range(max(self.wrt) + 1)])
+        """``d/dx0`` for a first derivative, ``d2/dx0dx1`` for a second, ``dy1/dx0`` for output 1."""
+        return self.named([f"x{i}" for i in range(max(self.wrt, default=0) + 1)])
 
     def named(self, names: Sequence[str]) -> str:
         """The derivative's name with the inputs called ``names``: ``d/dw``, ``d2/dxdw``."""
-        if len(self.wrt) == 1:
-            return f"d/d{names[self.wrt[0]]}"
-        return "d2/" + "".join(f"d{names[i]}" for i in self.wrt)
+        power = "" if self.order == 1 else str(self.order)
+        if self.directions:
+            of = "(v.y)" if self.weights else ""
+            return f"d{power}{of}/" + "".join(f"du{k + 1}" for k in range(self.order))
+        of = "" if self.output is None else f"y{self.output}"
+        return f"d{power}{of}/" + "".join(f"d{names[i]}" for i in self.wrt)
 
 
 class GradcheckError(AssertionError):
     """A derivative disagreed with finite differences; the message is the full report.
 
-    ``rows`` holds every compared derivative, ``failed_inputs`` the indices of the inputs
-    whose derivatives failed, ``kinks`` the kinks found within reach of the probes, and
-    ``suspects`` the op rules that disagree with finite differences of their forward.
+    ``rows`` holds every compared derivative (in fast mode, the random projections and then
+    the full comparison made to find the culprit), ``failed_inputs`` the indices of the
+    inputs whose derivatives failed, ``kinks`` the kinks found within reach of the probes,
+    and ``suspects`` the op rules that disagree with finite differences of their forward.
     """
 
     def __init__(
@@ -86,6 +110,17 @@ class GradcheckError(AssertionError):
         self.suspects = tuple(suspects)
 
 
+@dataclass(frozen=True)
+class _Options:
+    where: str
+    eps: float
+    atol: float
+    rtol: float
+    modes: tuple[str, ...]
+    fast: bool
+    seed: int
+
+
 # ----------------------------------------------------------------------- public API
 
 
@@ -95,15 +130,29 @@ def gradcheck(
     eps: float = 1e-6,
     atol: float = 1e-5,
     rtol: float = 1e-3,
+    order: int = 1,
+    modes: Sequence[str] = ("rev",),
+    fast: bool = False,
+    seed: int = 0,
 ) -> bool:
-    """Check every first derivative of ``f`` at ``args`` against central differences.
+    """Check every derivative of ``f`` at ``args`` up to ``order`` against central differences.
 
-    ``f`` takes scalars and returns a Value (or a number). ``args`` are numbers or Values
-    (only their ``.data`` is used; no ``.grad`` is touched). Returns ``True`` or raises
-    :class:`GradcheckError` with a table of the derivatives and the failing inputs.
+    ``f`` takes scalars and returns a Value or a number, or a list or tuple of them (every
+    output is checked). ``args`` are numbers or Values (only their ``.data`` is used; no
+    ``.grad`` is touched). Order 1 compares the first derivatives with differences of
+    ``f``; order k those of order k with differences of the engine's derivatives of order
+    k - 1. ``modes`` names how the engine differentiates: ``"rev"`` (nested
+    :func:`~autograd_mini.grad`) and ``"fwd"`` (nested :func:`~autograd_mini.functional.jvp`), each
+    checked on its own. With ``fast=True`` each order and mode is compared once, as
+    ``v^T J u`` for random unit vectors u, v drawn from ``seed`` (PyTorch's fast mode); if
+    that fails, the full comparison is made to name the input. Returns ``True`` or raises
+    :class:`GradcheckError` with a table of the derivatives and the failing inputs, orders
+    and modes.
 
     >>> from autograd_mini import tanh, relu, primitive
     >>> gradcheck(lambda x, y: tanh(x * y) + x / y, 0.3, 2.0)
+    True
+    >>> gradcheck(lambda x, y: [tanh(x * y), x / y], 0.3, 2.0, order=3, modes=("fwd", "rev"))
     True
     >>> gradcheck(relu, 0.0)  # doctest: +ELLIPSIS
     Traceback (most recent call last):
@@ -114,13 +163,14 @@ def gradcheck(
     >>> gradcheck(bad_square, 1.5)  # doctest: +ELLIPSIS
     Traceback (most recent call last):
     ...
-    autograd_mini.check.GradcheckError: gradcheck failed for input x0 ...
+    autograd_mini.check.GradcheckError: gradcheck failed for input x0 of bad_square_doc at (1.5): order 1 (rev)
     ...op bad_square_doc: the rule for input x at x=1.5 gives 4.5, finite differences give 3...
     >>> from autograd_mini import ops; ops.unregister("bad_square_doc")
     """
-    point = _validate(args, eps, atol, rtol, "gradcheck")
-    rows = _gradient_rows(f, point, eps, atol, rtol)
-    return _verdict("gradcheck", f, point, rows, eps, atol, rtol, order=1)
+    options = _options("gradcheck", eps, atol, rtol, modes, fast, seed)
+    point = _validate(args, options)
+    rows = _compare(f, point, _orders(order, "gradcheck"), options)
+    return _verdict(f, point, rows, options)
 
 
 def gradient_rows(
@@ -129,8 +179,12 @@ def gradient_rows(
     eps: float = 1e-6,
     atol: float = 1e-5,
     rtol: float = 1e-3,
+    order: int = 1,
+    modes: Sequence[str] = ("rev",),
+    fast: bool = False,
+    seed: int = 0,
 ) -> tuple[GradcheckRow, ...]:
-    """The comparison :func:`gradcheck` makes, one row per input, whether it passes or not.
+    """The comparison :func:`gradcheck` makes, one row per derivative, whether it passes or not.
 
     >>> from autograd_mini import sin
     >>> [(row.name, row.ok) for row in gradient_rows(lambda x, y: sin(x) * y, 0.5, 2.0)]
@@ -138,26 +192,12 @@ def gradient_rows(
     >>> print(table(gradient_rows(lambda x: x * x, 3.0), names=["x"]))  # doctest: +ELLIPSIS
         input  point  analytic  numeric...
     ok  d/dx   3      6         6.0...
+    >>> [row.name for row in gradient_rows(lambda x: [x, x * x], 3.0, order=2, modes=("fwd",))]
+    ['dy0/dx0', 'dy1/dx0', 'd2y0/dx0dx0', 'd2y1/dx0dx0']
     """
-    point = _validate(args, eps, atol, rtol, "gradient_rows")
-    return tuple(_gradient_rows(f, point, eps, atol, rtol))
-
-
-def _gradient_rows(
-    f: Callable[..., Any], point: list[float], eps: float, atol: float, rtol: float
-) -> list[GradcheckRow]:
-    n = len(point)
-    _, analytic = value_and_grad(f, argnums=tuple(range(n)))(*point)
-    analytic = tuple(_as_float(a) for a in analytic)
-
-    def value_at(x: list[float]) -> float:
-        return _value_of(f, x)
-
-    rows = []
-    for i in range(n):
-        numeric, note = _central_difference(value_at, point, i, eps)
-        rows.append(_row((i,), point[i], analytic[i], numeric, atol, rtol, note))
-    return rows
+    options = _options("gradient_rows", eps, atol, rtol, modes, fast, seed)
+    point = _validate(args, options)
+    return tuple(_compare(f, point, _orders(order, "gradient_rows"), options))
 
 
 def gradgradcheck(
@@ -166,15 +206,19 @@ def gradgradcheck(
     eps: float = 1e-6,
     atol: float = 1e-5,
     rtol: float = 1e-3,
+    modes: Sequence[str] = ("rev",),
+    fast: bool = False,
+    seed: int = 0,
 ) -> bool:
     """Check every second derivative of ``f`` at ``args`` (the Hessian).
 
-    The Hessian from nested :func:`~autograd_mini.grad` is compared with central
+    The Hessian from nested :func:`~autograd_mini.grad` (or nested
+    :func:`~autograd_mini.functional.jvp`, with ``"fwd"`` in ``modes``) is compared with central
     differences of the engine's gradient: entry (i, j) against
     ``(df/dx_i (x + eps e_j) - df/dx_i (x - eps e_j)) / (2 eps)``. This catches derivative
     rules that are right as numbers but not differentiable again (a rule computed on
-    ``float(x)`` instead of with the package's functions). Returns ``True`` or raises
-    :class:`GradcheckError`.
+    ``float(x)`` instead of with the package's functions). ``fast`` and ``seed`` are as
+    for :func:`gradcheck`. Returns ``True`` or raises :class:`GradcheckError`.
 
     >>> from autograd_mini import sin, primitive
     >>> gradgradcheck(lambda x, y: sin(x) * y ** 3, 0.5, 1.5)
@@ -188,35 +232,49 @@ def gradgradcheck(
     autograd_mini.check.GradcheckError: gradgradcheck failed for input x0 ...
     >>> from autograd_mini import ops; ops.unregister("cube_doc")
     """
-    point = _validate(args, eps, atol, rtol, "gradgradcheck")
-    n = len(point)
-    everything = tuple(range(n))
-    gradient = grad(f, argnums=everything)
-
-    def gradient_at(x: list[float]) -> tuple[float, ...]:
-        return tuple(_as_float(g) for g in gradient(*x))
-
-    rows = []
-    for i in range(n):
-        # Row i of the Hessian: the gradient of d f / d x_i, by nesting grad.
-        def partial_i(*xs: Any, i: int = i) -> Any:
-            return gradient(*xs)[i]
-
-        hessian_row = tuple(_as_float(h) for h in grad(partial_i, argnums=everything)(*point))
-        for j in range(n):
-            numeric, note = _central_difference(
-                lambda x, i=i: gradient_at(x)[i], point, j, eps  # type: ignore[misc]
-            )
-            rows.append(_row((i, j), point[j], hessian_row[j], numeric, atol, rtol, note))
-    return _verdict("gradgradcheck", f, point, rows, eps, atol, rtol, order=2)
+    options = _options("gradgradcheck", eps, atol, rtol, modes, fast, seed)
+    point = _validate(args, options)
+    rows = _compare(f, point, (2,), options)
+    return _verdict(f, point, rows, options)
 
 
-# ---------------------------------------------------------------------- comparison
+# ------------------------------------------------------------------------ checking input
 
 
-def _validate(
-    args: tuple[Any, ...], eps: float, atol: float, rtol: float, where: str
-) -> list[float]:
+def _options(where: str, eps: Any, atol: Any, rtol: Any, modes: Any, fast: Any,
+             seed: Any) -> _Options:
+    if not (isinstance(eps, (int, float)) and 0.0 < eps < math.inf):
+        raise ValueError(f"{where}: eps={eps!r} must be a positive finite step, e.g. 1e-6")
+    for name, tolerance in (("atol", atol), ("rtol", rtol)):
+        if not (isinstance(tolerance, (int, float)) and 0.0 <= tolerance < math.inf):
+            raise ValueError(f"{where}: {name}={tolerance!r} must be a finite number >= 0")
+    if isinstance(modes, str) or not isinstance(modes, tuple | list):
+        raise TypeError(
+            f"{where}: modes={modes!r} must be a tuple of modes, such as ('rev',) or"
+            " ('fwd', 'rev')"
+        )
+    if not modes or any(m not in MODES for m in modes) or len(set(modes)) != len(modes):
+        raise ValueError(
+            f"{where}: modes={tuple(modes)!r} must name 'fwd' and/or 'rev', each once,"
+            " e.g. ('fwd', 'rev')"
+        )
+    if not isinstance(fast, bool):
+        raise TypeError(f"{where}: fast={fast!r} must be True or False")
+    if isinstance(seed, bool) or not isinstance(seed, int):
+        raise TypeError(f"{where}: seed={seed!r} must be an int")
+    return _Options(where, float(eps), float(atol), float(rtol), tuple(modes), fast, seed)
+
+
+def _orders(order: Any, where: str) -> range:
+    if isinstance(order, bool) or not isinstance(order, int):
+        raise TypeError(f"{where}: order={order!r} must be an int >= 1")
+    if order < 1:
+        raise ValueError(f"{where}: order={order!r} must be an int >= 1 (1 checks first derivatives)")
+    return range(1, order + 1)
+
+
+def _validate(args: tuple[Any, ...], options: _Options) -> list[float]:
+    where = options.where
     if not args:
         raise TypeError(f"{where}: give the point to check at, e.g. {where}(f, 0.5, 2.0)")
     point = []
@@ -230,13 +288,8 @@ def _validate(
         if not math.isfinite(x):
             raise ValueError(f"{where}: input {i} is {x!r}; check at a finite point")
         point.append(float(x))
-    if not (isinstance(eps, (int, float)) and 0.0 < eps < math.inf):
-        raise ValueError(f"{where}: eps={eps!r} must be a positive finite step, e.g. 1e-6")
     for i, x in enumerate(point):
-        _check_step(where, i, x, float(eps))
-    for name, tolerance in (("atol", atol), ("rtol", rtol)):
-        if not (isinstance(tolerance, (int, float)) and 0.0 <= tolerance < math.inf):
-            raise ValueError(f"{where}: {name}={tolerance!r} must be a finite number >= 0")
+        _check_step(where, i, x, options.eps)
     return point
 
 
@@ -257,10 +310,138 @@ def _check_step(where: str, i: int, x: float, eps: float) -> None:
     )
 
 
-def _value_of(f: Callable[..., Any], point: list[float]) -> float:
-    """f at ``point``, as a number: called on Values (so micrograd-style f works), no graph."""
+# ---------------------------------------------------------------------- comparison
+# Order k is checked one layer at a time: the function L_{k-1}, every derivative of order
+# k - 1 of every output of f as one flat list (L_0 is f's outputs), is differentiated once
+# more by the engine and by central differences. In full mode that is L_{k-1}'s Jacobian,
+# entry by entry; in fast mode its projection v^T J u, with L_{k-1} itself projected.
+
+
+def _compare(f: Callable[..., Any], point: list[float], orders: Sequence[int],
+             options: _Options) -> list[GradcheckRow]:
+    outputs, several = _outputs_at(f, point, options.where)  # f's own errors at the point propagate
+    directions = _directions(options.seed, len(point), len(outputs), max(orders), several)
+    rows = []
+    for k in orders:
+        for mode in options.modes:
+            if options.fast:
+                rows.append(_fast_row(f, point, k, mode, directions, several, options))
+            else:
+                rows += _full_rows(f, point, k, mode, several, options)
+    return rows
+
+
+def _outputs_at(f: Callable[..., Any], point: list[float], where: str) -> tuple[list[float], bool]:
+    """f's outputs at ``point`` as floats (called on Values, so micrograd-style f works, no
+    graph), and whether f returns a list or tuple rather than one number."""
     with no_grad():
-        return _as_float(f(*[Value(x) for x in point]))
+        out = f(*[Value(x) for x in point])
+    leaves, _ = flatten_output(out, where, f)
+    return [_as_float(leaf) for leaf in leaves], isinstance(out, list | tuple)
+
+
+def _layer(f: Callable[..., Any], k: int, mode: str, n: int, where: str) -> Callable[..., list[Any]]:
+    """L_k: every derivative of order k of every output of f, flattened (output-major)."""
+    if k == 0:
+        return lambda *xs: flatten_output(f(*xs), where, f)[0]
+    derivatives = jacobian(_layer(f, k - 1, mode, n, where), argnums=tuple(range(n)), mode=mode)
+    return lambda *xs: [d for row in derivatives(*xs) for d in row]
+
+
+def _layer_at(f: Callable[..., Any], k: int, mode: str, x: list[float], where: str) -> list[float]:
+    if k == 0:
+        return _outputs_at(f, x, where)[0]
+    return [_as_float(d) for d in _layer(f, k, mode, len(x), where)(*x)]
+
+
+def _full_rows(f: Callable[..., Any], point: list[float], k: int, mode: str, several: bool,
+               options: _Options) -> list[GradcheckRow]:
+    n = len(point)
+    lower = _layer(f, k - 1, mode, n, options.where)
+    analytic = jacobian(lower, argnums=tuple(range(n)), mode=mode)(*point)
+    subject = "f" if k == 1 else f"f's derivatives of order {k - 1}"
+    numeric = [
+        _central_difference(
+            lambda x: _layer_at(f, k - 1, mode, x, options.where), point,
+            j, options.eps, f"x{j}", subject, len(analytic))
+        for j in range(n)
+    ]
+    rows = []
+    for c, derivatives in enumerate(analytic):
+        output, prefix = _decode(c, n, k - 1)
+        for j in range(n):
+            value, note = numeric[j][c]
+            rows.append(_row(prefix + (j,), point[j], _as_float(derivatives[j]), value, options,
+                             note, mode=mode, output=output if several else None))
+    return rows
+
+
+def _decode(c: int, n: int, depth: int) -> tuple[int, tuple[int, ...]]:
+    """Entry ``c`` of L_depth as (output, the inputs differentiated by, in order)."""
+    digits = []
+    for _ in range(depth):
+        c, digit = divmod(c, n)
+        digits.append(digit)
+    return c, tuple(reversed(digits))
+
+
+def _directions(seed: int, n: int, m: int, k: int, several: bool) -> tuple[list[list[float]], list[float]]:
+    """u1..uk (unit vectors over the inputs) and v (over the outputs) for fast mode."""
+    rng = random.Random(seed)
+
+    def unit(size: int) -> list[float]:
+        while True:
+            vector = [rng.uniform(-1.0, 1.0) for _ in range(size)]
+            norm = math.sqrt(sum(x * x for x in vector))
+            if norm > 1e-3:
+                return [x / norm for x in vector]
+
+    us = [unit(n) for _ in range(k)]
+    return us, unit(m) if several else [1.0]
+
+
+def _projected(f: Callable[..., Any], k: int, mode: str, us: list[list[float]],
+               v: list[float], several: bool, where: str) -> Callable[..., Any]:
+    """g_k: the derivative of order k of v.f along u1, ..., uk (g_0 is v.f itself)."""
+    if k == 0:
+        def weighted(*xs: Any) -> Any:
+            leaves = flatten_output(f(*xs), where, f)[0]
+            return leaves[0] if not several else _dot(v, leaves)
+        return weighted
+    lower = _projected(f, k - 1, mode, us, v, several, where)
+    u = us[k - 1]
+    if mode == "fwd":
+        return lambda *xs: jvp(lower, xs, tuple(u))[1]
+    gradient = grad(lower, argnums=tuple(range(len(u))))
+    return lambda *xs: _dot(u, gradient(*xs))
+
+
+def _dot(weights: Sequence[float], items: Sequence[Any]) -> Any:
+    total: Any = None
+    for w, item in zip(weights, items):
+        total = w * item if total is None else total + w * item
+    return total
+
+
+def _fast_row(f: Callable[..., Any], point: list[float], k: int, mode: str,
+              directions: tuple[list[list[float]], list[float]], several: bool,
+              options: _Options) -> GradcheckRow:
+    us, v = directions
+    analytic = _as_float(_projected(f, k, mode, us, v, several, options.where)(*point))
+    lower = _projected(f, k - 1, mode, us, v, several, options.where)
+
+    def lower_at(x: list[float]) -> list[float]:
+        if k == 1:  # on Values without a graph, as f's own values are taken
+            with no_grad():
+                return [_as_float(lower(*[Value(xi) for xi in x]))]
+        return [_as_float(lower(*x))]
+
+    subject = "v.f" if k == 1 else f"v.f's derivative of order {k - 1} along u1..u{k - 1}"
+    [(numeric, note)] = _central_difference(lower_at, point, us[k - 1], options.eps,
+                                            f"x along u{k}", subject, 1)
+    return _row((), math.nan, analytic, numeric, options, note, mode=mode,
+                directions=tuple(tuple(u) for u in us[:k]),
+                weights=tuple(v) if several else ())
 
 
 def _as_float(x: Any) -> float:
@@ -275,26 +456,42 @@ def _as_float(x: Any) -> float:
 
 
 def _central_difference(
-    value_at: Callable[[list[float]], float], point: list[float], i: int, eps: float
-) -> tuple[float, str]:
-    """(f(x + eps e_i) - f(x - eps e_i)) / 2 eps, or nan and why it could not be taken."""
+    value_at: Callable[[list[float]], list[float]], point: list[float],
+    direction: int | list[float], eps: float, along: str, subject: str, count: int,
+) -> list[tuple[float, str]]:
+    """(L(x + eps d) - L(x - eps d)) / 2 eps for each of L's ``count`` values, each with a
+    note; nan and why, where a difference could not be taken. ``direction`` is a vector d,
+    or the index j of an input (d is then the unit vector e_j)."""
     results = []
     for sign, label in ((1.0, "+"), (-1.0, "-")):
-        probe = list(point)
-        probe[i] += sign * eps
+        if isinstance(direction, int):  # exactly x_j +- eps, every other input unmoved
+            probe = list(point)
+            probe[direction] += sign * eps
+            at = f"{along} {label} eps = {probe[direction]!r}"
+        else:
+            probe = [x + sign * eps * d for x, d in zip(point, direction)]
+            at = f"{along} {label} eps"
         try:
-            results.append(value_at(probe))
+            values = value_at(probe)
         except (ArithmeticError, ValueError) as exc:
-            return math.nan, (
-                f"f raised at x{i} {label} eps = {probe[i]!r} ({type(exc).__name__}: {exc});"
-                f" x{i} is within eps of the edge of f's domain, check further inside it"
+            note = (f"{subject} raised at {at} ({type(exc).__name__}: {exc}); {along.split()[0]}"
+                    f" is within eps of the edge of f's domain, check further inside it")
+            return [(math.nan, note)] * count
+        if len(values) != count:
+            raise ValueError(
+                f"gradcheck: f gave {len(values)} outputs at {at} but {count} at the point;"
+                " the number of outputs must not change near the point"
             )
-    if not all(math.isfinite(r) for r in results):
-        return math.nan, (
-            f"f is not finite at x{i} {chr(177)} eps ({results[0]!r}, {results[1]!r}): the"
-            " point is beyond finite differences; check where f is finite"
-        )
-    return (results[0] - results[1]) / (2.0 * eps), ""
+        results.append(values)
+    differences = []
+    for up, down in zip(*results):
+        if math.isfinite(up) and math.isfinite(down):
+            differences.append(((up - down) / (2.0 * eps), ""))
+        else:
+            differences.append((math.nan, (
+                f"{subject} is not finite at {along} {chr(177)} eps ({up!r}, {down!r}): the"
+                " point is beyond finite differences; check where f is finite")))
+    return differences
 
 
 def _row(
@@ -302,9 +499,9 @@ def _row(
     at: float,
     analytic: float,
     numeric: float,
-    atol: float,
-    rtol: float,
+    options: _Options,
     note: str,
+    **kind: Any,
 ) -> GradcheckRow:
     abs_error = abs(analytic - numeric)
     if abs_error == 0.0:
@@ -313,45 +510,71 @@ def _row(
         rel_error = abs_error / abs(numeric)
     else:
         rel_error = math.inf
-    ok = abs_error <= atol + rtol * abs(numeric)  # False for nan and inf, as it must be
+    ok = abs_error <= options.atol + options.rtol * abs(numeric)  # False for nan and inf
     if not ok and not note and not math.isfinite(analytic):
         note = "the analytic derivative is not finite"
-    return GradcheckRow(wrt, at, analytic, numeric, abs_error, rel_error, ok, note)
+    return GradcheckRow(wrt, at, analytic, numeric, abs_error, rel_error, ok, note, **kind)
 
 
-def _verdict(
-    where: str,
-    f: Callable[..., Any],
-    point: list[float],
-    rows: list[GradcheckRow],
-    eps: float,
-    atol: float,
-    rtol: float,
-    order: int,
-) -> bool:
+# ------------------------------------------------------------------------- the verdict
+
+
+def _verdict(f: Callable[..., Any], point: list[float], rows: list[GradcheckRow],
+             options: _Options) -> bool:
     failed = [row for row in rows if not row.ok]
     if not failed:
         return True
+    where = options.where
+    # Fast mode found a disagreement: compare entry by entry to find where it is.
+    located: list[GradcheckRow] = []
+    several = any(row.weights for row in rows)
+    for k, mode in dict.fromkeys((row.order, row.mode) for row in failed if row.directions):
+        located += _full_rows(f, point, k, mode, several, options)
+    entries = [row for row in rows + located if not row.directions]
+    failed_entries = [row for row in entries if not row.ok]
     # The finite difference perturbs the last index of wrt: that input is the one whose
     # probes misbehave, and the one to name.
-    failed_inputs = tuple(sorted({row.wrt[-1] for row in failed}))
-    kinks = _kinks_within_reach(f, point, failed_inputs, eps)
+    failed_inputs = tuple(sorted({row.wrt[-1] for row in failed_entries}))
+    kinks = _kinks_within_reach(f, point, failed_inputs, options.eps)
     kinked_inputs = {i for i, _ in kinks}
     # Failures that neither a kink nor a note (a probe outside f's domain) explains.
-    unexplained = [row for row in failed if not row.note and row.wrt[-1] not in kinked_inputs]
-    suspects = _suspect_rules(f, point, eps, atol, rtol, order) if unexplained else []
-    names = ", ".join(f"x{i}" for i in failed_inputs)
+    unexplained = [row for row in failed_entries
+                   if not row.note and row.wrt[-1] not in kinked_inputs]
+    suspects: list[str] = []
+    for k in sorted({row.order for row in unexplained}):
+        suspects += _suspect_rules(f, point, k, options)
+    at = f"at ({', '.join(map(repr, point))})"
+    what = _orders_and_modes(failed, options.modes)
+    if failed_inputs:
+        names = ", ".join(f"x{i}" for i in failed_inputs)
+        first = (f"{where} failed for input{'s' if len(failed_inputs) > 1 else ''} {names} of"
+                 f" {_name(f)} {at}: {what}")
+    else:
+        first = (f"{where} failed in fast mode for {_name(f)} {at}: {what}; v^T J u disagrees"
+                 " with finite differences, yet every entry of the full comparison passes on"
+                 " its own: loosen atol or rtol, or check with fast=False")
     lines = [
-        f"{where} failed for input{'s' if len(failed_inputs) > 1 else ''} {names} of"
-        f" {getattr(f, '__name__', repr(f))} at ({', '.join(map(repr, point))})",
-        f"(central differences with eps={eps!r}; pass when |analytic - numeric| <="
-        f" {atol!r} + {rtol!r} * |numeric|)",
+        first,
+        f"(central differences with eps={options.eps!r}; pass when |analytic - numeric| <="
+        f" {options.atol!r} + {options.rtol!r} * |numeric|)",
         "",
         *table(rows).splitlines(),
     ]
-    notes = [f"  {row.name}: {row.note}" for row in failed if row.note]
+    if options.fast:
+        widest = max(rows, key=lambda row: row.order)
+        us, weights = widest.directions, widest.weights
+        lines += ["", f"fast mode: each order compared once as v^T J u, along random unit"
+                  f" directions drawn with seed={options.seed} (fast=False compares every entry):",
+                  *(f"  u{k + 1} = ({', '.join(_num(x) for x in u)})" for k, u in enumerate(us))]
+        if weights:
+            lines.append(f"  v = ({', '.join(_num(x) for x in weights)}), over f's outputs")
+        if located:
+            lines += ["", "the full comparison, entry by entry, of what failed:",
+                      *table(located).splitlines()]
+    notes = [f"  {row.name}: {row.note}" for row in failed + [r for r in located if not r.ok]
+             if row.note]
     if notes:
-        lines += ["", "notes:", *notes]
+        lines += ["", "notes:", *dict.fromkeys(notes)]
     if kinks:
         lines += ["", "kinks (not wrong derivatives: the probes straddle a point where the"
                   " derivative jumps; check away from it):",
@@ -362,19 +585,37 @@ def _verdict(
     elif unexplained:
         lines += ["", "every op's own rule agrees with finite differences at this point; look"
                   " at f itself (is it smooth here? does it use .data or float() inside?)"]
-    raise GradcheckError("\n".join(lines), rows, failed_inputs, [t for _, t in kinks], suspects)
+    raise GradcheckError("\n".join(lines), rows + located, failed_inputs,
+                         [t for _, t in kinks], suspects)
+
+
+def _orders_and_modes(failed: Sequence[GradcheckRow], modes: Sequence[str]) -> str:
+    """``order 1 (rev)``, ``order 2 (fwd, rev)``, ``order 1 (fwd); order 3 (rev)``..."""
+    by_order: dict[int, set[str]] = {}
+    for row in failed:
+        by_order.setdefault(row.order, set()).add(row.mode)
+    return "; ".join(f"order {k} ({', '.join(m for m in modes if m in by_order[k])})"
+                     for k in sorted(by_order))
+
+
+def _name(f: Callable[..., Any]) -> str:
+    return getattr(f, "__name__", repr(f))
 
 
 def table(rows: Sequence[GradcheckRow], names: Sequence[str] | None = None) -> str:
     """The rows as the aligned text table of :class:`GradcheckError` messages.
 
-    ``names`` calls the inputs by name (``d/dw``) instead of by position (``d/dx1``).
+    ``names`` calls the inputs by name (``d/dw``) instead of by position (``d/dx1``). A
+    ``mode`` column appears when forward mode was checked.
     """
-    header = ("", "input", "point", "analytic", "numeric", "abs error", "rel error")
+    with_mode = any(row.mode != "rev" for row in rows)
+    header = ("", "input", *(("mode",) if with_mode else ()), "point", "analytic", "numeric",
+              "abs error", "rel error")
     cells = [header] + [
         ("FAIL" if not row.ok else "ok", row.name if names is None else row.named(names),
-         _num(row.point), _num(row.analytic), _num(row.numeric), _num(row.abs_error),
-         _num(row.rel_error))
+         *((row.mode,) if with_mode else ()),
+         "-" if row.directions else _num(row.point), _num(row.analytic), _num(row.numeric),
+         _num(row.abs_error), _num(row.rel_error))
         for row in rows
     ]
     widths = [max(len(cell[k]) for cell in cells) for k in range(len(header))]
@@ -392,10 +633,8 @@ def _num(x: float) -> str:
 def _trace(f: Callable[..., Any], point: list[float]) -> tuple[list[Value], list[Value]]:
     """f's graph at ``point``: the input leaves and every node in topological order."""
     leaves = [Value(x) for x in point]
-    out = f(*leaves)
-    if not isinstance(out, Value):
-        return leaves, []
-    return leaves, topological_order(out, _parents_of)
+    outputs, _ = flatten_output(f(*leaves), "gradcheck", f)
+    return leaves, evaluation_order([out for out in outputs if isinstance(out, Value)])
 
 
 def _kinks_within_reach(
@@ -407,6 +646,8 @@ def _kinks_within_reach(
     k is within reach when |u - k| <= 2 * eps * max(1, |du/dx_i|) (the factor 2 covers the
     curvature of u). Only inputs that u depends on are named.
     """
+    if not inputs:
+        return []
     try:
         leaves, order = _trace(f, point)
     except Exception:  # f fails on Values: no graph to explain with, the table stands
@@ -431,83 +672,60 @@ def _kinks_within_reach(
     return found
 
 
-def _suspect_rules(
-    f: Callable[..., Any],
-    point: list[float],
-    eps: float,
-    atol: float,
-    rtol: float,
-    order: int,
-) -> list[str]:
-    """Check each op's own rules where f uses them; describe the first mismatch per rule."""
+def _suspect_rules(f: Callable[..., Any], point: list[float], order: int,
+                   options: _Options) -> list[str]:
+    """Check each op's own rules where f uses them; describe the first mismatch per rule.
+
+    For order k that is the same comparison gradcheck makes, on the op alone: its
+    derivatives of order k (rule i differentiated k - 1 times) against differences of
+    those of order k - 1 (for k = 1, of its forward).
+    """
     try:
         _, nodes = _trace(f, point)
     except Exception:
         return []
-    found: dict[tuple[str, int, int], str] = {}
+    found: dict[tuple[Any, ...], str] = {}
     for node in nodes:
         op = node.opdef
         if op is None:
             continue
         if op.custom:  # its rule is the node's own closure: it cannot be checked alone
-            found.setdefault((op.name, -1, -1), (
+            found.setdefault((op.name, -1), (
                 f"op {op.name}: a node built micrograd's way, Value(data, children, {op.name!r}),"
                 " whose hand-written _backward is not in the op table; check that closure"
                 " (does it add local derivative * out.grad into each child's .grad?)"))
             continue
         at = [p.data for p in node.parents]
-        for i in range(op.arity):
-            for j in range(op.arity) if order == 2 else (None,):
-                key = (op.name, i, -1 if j is None else j)
-                if key in found:
-                    continue
-                text = _check_rule(op, at, i, j, eps, atol, rtol)
-                if text:
-                    found[key] = text
+        for row in _rule_rows(op, at, order, options):
+            found.setdefault((op.name, *row.wrt), _describe(op, at, row))
     return list(found.values())
 
 
-def _check_rule(
-    op: Op, at: list[float], i: int, j: int | None, eps: float, atol: float, rtol: float
-) -> str:
-    """'' if rule i of op agrees with finite differences at ``at``, else a description.
-
-    First order (``j is None``): the rule on floats against differences of ``forward``.
-    Second order: the derivative of the rule (computed on Values) with respect to input j
-    against differences of the rule on floats.
-    """
-    k = i if j is None else j
-    if op.kinks and k == 0 and any(abs(at[0] - kink) <= 2.0 * eps for kink in op.kinks):
-        return ""  # straddling the op's own kink proves nothing about its rule
-    rule = op.rules[i]
-
-    def forward_at(x: list[float]) -> float:
-        return float(apply(op, *x))
-
-    def rule_at(x: list[float]) -> float:
-        return _as_float(rule(forward_at(x), *x))
+def _rule_rows(op: Op, at: list[float], order: int, options: _Options) -> list[GradcheckRow]:
+    """The failing comparisons of order ``order`` of ``op`` alone at ``at``."""
+    def forward(*xs: Any) -> Any:
+        return apply(op, *xs)
 
     try:
-        if j is None:
-            analytic = rule_at(at)
-            numeric, note = _central_difference(forward_at, at, i, eps)
-        else:
-            leaves = [Value(x) for x in at]
-            derivative = value_rules(op)[i](apply(op, *leaves), *leaves)
-            analytic = 0.0
-            if isinstance(derivative, Value):
-                analytic = _as_float(gradients(derivative).get(leaves[j], 0.0))
-            numeric, note = _central_difference(rule_at, at, j, eps)
+        rows = _full_rows(forward, at, order, "rev", False, options)
     except (ArithmeticError, ValueError, TypeError):
-        return ""
-    if note or abs(analytic - numeric) <= atol + rtol * abs(numeric):
-        return ""
+        return []
+    # Straddling the op's own kink proves nothing about its rule.
+    near_kink = bool(op.kinks) and any(abs(at[0] - k) <= 2.0 * options.eps for k in op.kinks)
+    return [row for row in rows
+            if not row.ok and not row.note and not (near_kink and row.wrt[-1] == 0)]
+
+
+def _describe(op: Op, at: list[float], row: GradcheckRow) -> str:
+    i, by = row.wrt[0], row.wrt[1:]
     where = ", ".join(f"{name}={x!r}" for name, x in zip(op.inputs, at))
-    if j is None:
+    if not by:
         return (f"op {op.name}: the rule for input {op.inputs[i]} at {where} gives"
-                f" {_num(analytic)}, finite differences give {_num(numeric)}"
+                f" {_num(row.analytic)}, finite differences give {_num(row.numeric)}"
                 f" (rule: {op.derivative_text(i)})")
+    of = "the rule" if len(by) == 1 else f"its derivative of order {len(by) - 1}"
     return (f"op {op.name}: the rule for input {op.inputs[i]} differentiated by"
-            f" {op.inputs[j]} at {where} gives {_num(analytic)}, finite differences of the"
-            f" rule give {_num(numeric)}; write the rule with autograd_mini's functions so it"
-            f" can be differentiated again (rule: {op.derivative_text(i)})")
+            f" {' and then '.join(op.inputs[j] for j in by)} at {where} gives"
+            f" {_num(row.analytic)}, finite differences of {of} give {_num(row.numeric)};"
+            f" write the rule with autograd_mini's functions so it can be differentiated"
+            f" again (rule: {op.derivative_text(i)})")

@@ -9,7 +9,20 @@ from typing import Any
 import pytest
 
 import autograd_mini
-from autograd_mini import Value, cos, exp, log, ops, primitive, relu, sigmoid, sin, sqrt, tanh
+from autograd_mini import (
+    Value,
+    check,
+    cos,
+    exp,
+    log,
+    ops,
+    primitive,
+    relu,
+    sigmoid,
+    sin,
+    sqrt,
+    tanh,
+)
 from autograd_mini.check import GradcheckError, gradcheck, gradgradcheck
 
 
@@ -270,9 +283,10 @@ def test_bad_arguments(check: Callable[..., Any]) -> None:
         check(sin, 1.0, rtol=math.nan)
 
 
-def test_function_returning_a_non_scalar_is_rejected() -> None:
-    with pytest.raises(TypeError, match="must return a scalar Value"):
-        gradcheck(lambda x: [x, x], 1.0)
+@pytest.mark.parametrize("result", ["x", {1.0}, None, 1j, [1.0, "x"]])
+def test_function_returning_a_non_number_is_rejected(result: Any) -> None:
+    with pytest.raises(TypeError, match="must return a scalar Value or a real number, or a list"):
+        gradcheck(lambda x: result, 1.0)
 
 
 def test_report_is_identical_on_every_run(make_primitive: Callable[..., Any]) -> None:
@@ -283,3 +297,216 @@ def test_report_is_identical_on_every_run(make_primitive: Callable[..., Any]) ->
             gradcheck(lambda t: bad(t) + relu(t), 0.5)
         messages.add(str(caught.value))
     assert len(messages) == 1
+
+
+# ------------------------------------------------------ orders, modes and outputs
+
+
+BOTH = ("fwd", "rev")
+
+
+def test_header_names_the_order_and_the_mode(make_primitive: Callable[..., Any]) -> None:
+    bad = make_primitive("gc_bad_header", lambda x: 2 * x, lambda x: 3.0)
+    with pytest.raises(GradcheckError) as caught:
+        gradcheck(lambda t: bad(t) * 1.5, 0.5)
+    assert caught.value.args[0].splitlines()[0] == (
+        "gradcheck failed for input x0 of <lambda> at (0.5): order 1 (rev)")
+    with pytest.raises(GradcheckError) as caught:
+        gradcheck(lambda t: bad(t) * 1.5, 0.5, modes=BOTH)
+    first = str(caught.value).splitlines()[0]
+    assert first.endswith("at (0.5): order 1 (fwd, rev)")
+    assert [(row.mode, row.ok) for row in caught.value.rows] == [("fwd", False), ("rev", False)]
+
+
+@pytest.mark.parametrize("modes", [("rev",), ("fwd",), BOTH])
+def test_every_derivative_up_to_order_three_is_compared(modes: tuple[str, ...]) -> None:
+    f = lambda x, y: sin(x) * exp(y) + x * x * y
+    rows = check.gradient_rows(f, 0.4, -0.3, order=3, modes=modes)
+    # n + n**2 + n**3 entries per mode, in order, each mode's own
+    assert [row.order for row in rows] == [1] * 2 * len(modes) + [2] * 4 * len(modes) + [3] * 8 * len(modes)
+    assert {row.mode for row in rows} == set(modes)
+    assert all(row.ok for row in rows)
+    third = {row.wrt: row.analytic for row in rows if row.order == 3 and row.mode == modes[0]}
+    x, y = 0.4, -0.3
+    assert third[(0, 0, 0)] == pytest.approx(-math.cos(x) * math.exp(y), rel=1e-12)
+    assert third[(0, 0, 1)] == pytest.approx(-math.sin(x) * math.exp(y) + 2.0, rel=1e-12)
+    assert third[(1, 0, 0)] == third[(0, 1, 0)] == third[(0, 0, 1)]  # one symmetric tensor
+    assert third[(1, 1, 1)] == pytest.approx(math.sin(x) * math.exp(y), rel=1e-12)
+    names = [row.name for row in rows if row.mode == modes[0]]
+    assert names[:3] == ["d/dx0", "d/dx1", "d2/dx0dx0"] and names[-1] == "d3/dx1dx1dx1"
+    assert gradcheck(f, 0.4, -0.3, order=4, modes=modes)
+
+
+def test_a_rule_wrong_only_at_third_order_is_caught_there(make_primitive: Callable[..., Any]) -> None:
+    # sq's rule is computed on float(x): right as a number, its own derivative lost. cube's
+    # rule 3 * sq(x) is then right, and so is its derivative 3 * sq'(x); its second is not.
+    sq = make_primitive("gc_float_square", lambda x: x * x, lambda x: 2.0 * float(x))
+    cube = make_primitive("gc_cube_of_sq", lambda x: x**3, lambda x: 3 * sq(x))
+    f = lambda a, b: cube(a) * b
+    assert gradcheck(f, 0.8, 1.5, order=2, modes=BOTH)
+    with pytest.raises(GradcheckError) as caught:
+        gradcheck(f, 0.8, 1.5, order=3, modes=BOTH)
+    error = caught.value
+    assert str(error).splitlines()[0].endswith(": order 3 (fwd, rev)")
+    failing = [row for row in error.rows if not row.ok]
+    assert {(row.wrt, row.mode) for row in failing} == {((0, 0, 0), "fwd"), ((0, 0, 0), "rev")}
+    assert all(row.analytic == 0.0 for row in failing)
+    assert failing[0].numeric == pytest.approx(6.0 * 1.5, rel=1e-5)
+    assert error.failed_inputs == (0,)
+    assert len(error.suspects) == 1
+    assert error.suspects[0].startswith(
+        "op gc_cube_of_sq: the rule for input x differentiated by x and then x at x=0.8")
+    assert "finite differences of its derivative of order 1" in error.suspects[0]
+
+
+def test_a_wrong_forward_mode_is_caught_and_named(monkeypatch: pytest.MonkeyPatch) -> None:
+    # Both modes read the same rules, so a bug in one mode is a bug in its pass: plant one
+    # in forward mode's sweep (tangents come out 10% too large) and only "fwd" fails.
+    from autograd_mini import functional
+
+    honest = functional.sweep
+
+    def inflated(order: Any, seeds: Any, create_graph: bool = False) -> dict[Any, Any]:
+        return {node: 1.1 * dot for node, dot in honest(order, seeds, create_graph).items()}
+
+    monkeypatch.setattr(functional, "sweep", inflated)
+    f = lambda x, y: tanh(x) * y
+    assert gradcheck(f, 0.3, 0.9)
+    with pytest.raises(GradcheckError) as caught:
+        gradcheck(f, 0.3, 0.9, modes=BOTH)
+    error = caught.value
+    assert str(error).splitlines()[0] == (
+        "gradcheck failed for inputs x0, x1 of <lambda> at (0.3, 0.9): order 1 (fwd)")
+    assert [(row.mode, row.ok) for row in error.rows] == [
+        ("fwd", False), ("fwd", False), ("rev", True), ("rev", True)]
+    assert "mode" in str(error).splitlines()[3]  # the table has a mode column
+    # Every op's rule is right, and the report says so.
+    assert not error.suspects
+    assert "every op's own rule agrees" in str(error)
+
+
+def test_functions_returning_a_sequence_are_checked_output_by_output(
+    make_primitive: Callable[..., Any],
+) -> None:
+    f = lambda x, y: [x * y, (sin(x), 2.0)]  # nested, with a constant output
+    rows = check.gradient_rows(f, 0.5, 2.0, order=2)
+    assert [row.name for row in rows][:6] == ["dy0/dx0", "dy0/dx1", "dy1/dx0", "dy1/dx1",
+                                              "dy2/dx0", "dy2/dx1"]
+    assert [row.analytic for row in rows][:6] == pytest.approx(
+        [2.0, 0.5, math.cos(0.5), 0.0, 0.0, 0.0], rel=1e-15)
+    assert all(row.ok for row in rows) and len(rows) == 3 * 2 + 3 * 4
+    bad = make_primitive("gc_bad_second_output", lambda x: x * x, lambda x: 3 * x)
+    with pytest.raises(GradcheckError) as caught:
+        gradcheck(lambda x, y: [x + y, bad(y)], 0.5, 2.0, modes=BOTH)
+    failing = [row for row in caught.value.rows if not row.ok]
+    assert [(row.name, row.mode) for row in failing] == [("dy1/dx1", "fwd"), ("dy1/dx1", "rev")]
+    assert caught.value.failed_inputs == (1,)
+    assert "op gc_bad_second_output" in caught.value.suspects[0]
+
+
+def test_the_number_of_outputs_must_not_change_near_the_point() -> None:
+    def ragged(x: Any) -> list[Any]:
+        return [x] if x.data <= 1.0 else [x, x]
+
+    with pytest.raises(ValueError, match=r"f gave 2 outputs at x0 \+ eps = 1\.000001 but 1 at"):
+        gradcheck(ragged, 1.0)
+
+
+def test_gradgradcheck_in_forward_mode_catches_a_rule_computed_on_floats(
+    make_primitive: Callable[..., Any],
+) -> None:
+    cube = make_primitive("gc_float_cube_fwd", lambda x: x**3, lambda x: 3.0 * float(x) ** 2)
+    assert gradgradcheck(lambda a: sin(a) * a, 0.3, modes=BOTH)
+    with pytest.raises(GradcheckError) as caught:
+        gradgradcheck(cube, 2.0, modes=("fwd",))
+    assert [(row.wrt, row.mode, row.analytic) for row in caught.value.rows] == [((0, 0), "fwd", 0.0)]
+    assert str(caught.value).splitlines()[0].endswith(": order 2 (fwd)")
+    assert "differentiated by x" in caught.value.suspects[0]
+
+
+# ---------------------------------------------------------------------- fast mode
+
+
+def test_fast_mode_passes_what_the_full_check_passes() -> None:
+    f = lambda x, y, z: [tanh(x * y) * exp(z), x / y + z * z * z]
+    assert gradcheck(f, 0.3, 1.2, -0.4, order=3, modes=BOTH, fast=True)
+    rows = check.gradient_rows(f, 0.3, 1.2, -0.4, order=3, modes=BOTH, fast=True)
+    # One comparison per order and mode, along u1..uk, of the outputs weighted by v.
+    assert [(row.order, row.mode) for row in rows] == [(k, m) for k in (1, 2, 3) for m in BOTH]
+    assert [row.name for row in rows[::2]] == ["d(v.y)/du1", "d2(v.y)/du1du2", "d3(v.y)/du1du2du3"]
+    for row in rows:
+        assert row.wrt == () and len(row.directions) == row.order and len(row.weights) == 2
+        assert all(math.isclose(sum(x * x for x in u), 1.0) for u in (*row.directions, row.weights))
+    # The two modes compute the same projection, so they agree with each other too.
+    for fwd, rev in zip(rows[::2], rows[1::2]):
+        assert fwd.analytic == pytest.approx(rev.analytic, rel=1e-12)
+    # v^T J u from the full Jacobian: the projection is the one claimed.
+    full = [r for r in check.gradient_rows(f, 0.3, 1.2, -0.4) if r.mode == "rev"]
+    (u,), v = rows[0].directions, rows[0].weights
+    expected = sum(v[r.output] * u[r.wrt[0]] * r.analytic for r in full if r.output is not None)
+    assert rows[0].analytic == pytest.approx(expected, rel=1e-12)
+
+
+def test_fast_mode_is_seeded() -> None:
+    f = lambda x, y: sin(x) * y
+    first = check.gradient_rows(f, 0.1, 0.2, fast=True, seed=3)
+    again = check.gradient_rows(f, 0.1, 0.2, fast=True, seed=3)
+    assert [(r.analytic, r.numeric, r.directions) for r in first] == [
+        (r.analytic, r.numeric, r.directions) for r in again]
+    assert first[0].directions != check.gradient_rows(f, 0.1, 0.2, fast=True, seed=4)[0].directions
+    assert first[0].name == "d/du1" and first[0].weights == ()  # one output: v is 1
+
+
+def test_fast_mode_failure_says_so_and_names_the_input(make_primitive: Callable[..., Any]) -> None:
+    bad = make_primitive("gc_fast_bad", lambda x, y: x * y, lambda x, y: y, lambda x, y: 2 * x)
+    with pytest.raises(GradcheckError) as caught:
+        gradcheck(lambda a, b, c: bad(a, b) + c, 0.5, 1.3, 0.2, fast=True, seed=7)
+    error = caught.value
+    message = str(error)
+    assert message.splitlines()[0] == (
+        "gradcheck failed for input x1 of <lambda> at (0.5, 1.3, 0.2): order 1 (rev)")
+    assert "fast mode: each order compared once as v^T J u" in message
+    assert "seed=7" in message and "u1 = (" in message
+    assert "the full comparison, entry by entry, of what failed:" in message
+    assert error.failed_inputs == (1,)
+    assert [row.ok for row in error.rows] == [False, True, False, True]  # fast row, then entries
+    assert "op gc_fast_bad: the rule for input x1" in error.suspects[0]
+
+
+def test_fast_mode_failure_of_the_projection_alone_is_explained() -> None:
+    # x + y at points and a step that floats hold exactly: every entry's difference is exact,
+    # while a step along a random direction rounds. With no tolerance, only the projection fails.
+    eps = 2.0**-20
+    assert gradcheck(lambda x, y: x + y, 0.5, 0.25, eps=eps, atol=0.0, rtol=0.0)
+    with pytest.raises(GradcheckError) as caught:
+        gradcheck(lambda x, y: x + y, 0.5, 0.25, eps=eps, atol=0.0, rtol=0.0, fast=True)
+    error = caught.value
+    assert error.failed_inputs == ()
+    assert str(error).splitlines()[0].startswith("gradcheck failed in fast mode for <lambda>")
+    assert "every entry of the full comparison passes on its own" in str(error)
+    assert all(row.ok for row in error.rows if not row.directions)
+
+
+# ------------------------------------------------------------- bad new arguments
+
+
+@pytest.mark.parametrize(
+    ("kwargs", "error", "pattern"),
+    [
+        ({"order": 0}, ValueError, r"order=0 must be an int >= 1"),
+        ({"order": 1.0}, TypeError, r"order=1\.0 must be an int >= 1"),
+        ({"order": True}, TypeError, r"order=True must be an int"),
+        ({"modes": "fwd"}, TypeError, r"modes='fwd' must be a tuple of modes, such as \('rev',\)"),
+        ({"modes": ("forward",)}, ValueError, r"modes=\('forward',\) must name 'fwd' and/or 'rev'"),
+        ({"modes": ("rev", "rev")}, ValueError, r"modes=\(.rev., .rev.\) must name .*, each once"),
+        ({"modes": ()}, ValueError, r"modes=\(\) must name .fwd. and/or .rev."),
+        ({"fast": 1}, TypeError, r"fast=1 must be True or False"),
+        ({"seed": 0.5}, TypeError, r"seed=0\.5 must be an int"),
+    ],
+)
+def test_bad_orders_modes_and_seeds(kwargs: dict[str, Any], error: type, pattern: str) -> None:
+    with pytest.raises(error, match=f"gradcheck: {pattern}"):
+        gradcheck(sin, 1.0, **kwargs)
+    if "order" not in kwargs:
+        with pytest.raises(error, match=f"gradgradcheck: {pattern}"):
+            gradgradcheck(sin, 1.0, **kwargs)

@@ -271,3 +271,142 @@ def test_errors_inside_f_propagate_and_leave_no_nesting_state() -> None:
 def test_an_infinite_derivative_is_reported_clearly() -> None:
     with pytest.raises(ZeroDivisionError, match=r"backward through sqrt at input 0\.0"):
         grad(sqrt)(0.0)
+
+
+# ------------------------------------------------------ Jacobians, Hessians, hvp
+
+
+def flat(nested: Any) -> list[float]:
+    """The numbers of nested lists and tuples, in order (pytest.approx takes flat ones)."""
+    if isinstance(nested, list | tuple):
+        return [x for item in nested for x in flat(item)]
+    return [nested]
+
+
+def g3(x: Any, y: Any, z: Any) -> list[Any]:
+    return [x * y * z, sin(x) + exp(y), (tanh(z * x), 2.0)]
+
+
+G_POINT = (0.3, -0.8, 1.4)
+
+
+def test_jacobian_in_both_modes_is_every_partial_derivative() -> None:
+    from autograd_mini.functional import jacfwd, jacobian, jacrev
+
+    everything = (0, 1, 2)
+    rev = jacobian(g3, argnums=everything)(*G_POINT)
+    fwd = jacobian(g3, argnums=everything, mode="fwd")(*G_POINT)
+    assert isinstance(rev, list) and isinstance(rev[2], tuple)  # the output's own shape
+    flat_rev = [rev[0], rev[1], rev[2][0], rev[2][1]]
+    flat_fwd = [fwd[0], fwd[1], fwd[2][0], fwd[2][1]]
+    for row_rev, row_fwd, i in zip(flat_rev, flat_fwd, range(4)):
+        assert isinstance(row_rev, tuple) and len(row_rev) == 3
+        assert row_rev == pytest.approx(row_fwd, rel=1e-15, abs=1e-300)
+        for j in range(3):  # each entry is grad of output i by argument j
+            output = lambda *xs, i=i: [*g3(*xs)[:2], *g3(*xs)[2]][i]
+            assert row_rev[j] == pytest.approx(grad(output, argnums=j)(*G_POINT), rel=1e-15)
+    assert flat_rev[3] == (0.0, 0.0, 0.0)  # a constant output
+    assert all(type(d) is float for row in flat_rev for d in row)
+    # An int argnums gives one derivative per output; jacrev and jacfwd are the two modes.
+    assert jacrev(g3, argnums=1)(*G_POINT) == [rev[0][1], rev[1][1], (rev[2][0][1], 0.0)]
+    assert flat(jacfwd(g3, argnums=1)(*G_POINT)) == pytest.approx(
+        [fwd[0][1], fwd[1][1], fwd[2][0][1], 0.0], rel=1e-15)
+    # A scalar output: the gradient, as grad gives it.
+    f = lambda x, y: x * sin(y)
+    assert jacobian(f, argnums=(0, 1))(2.0, 0.5) == grad(f, argnums=(0, 1))(2.0, 0.5)
+
+
+def test_jacobian_spends_one_pass_per_output_or_per_input(monkeypatch: pytest.MonkeyPatch) -> None:
+    import autograd_mini.functional as functional
+
+    calls = {"gradients": 0, "sweep": 0}
+
+    def counted(name: str) -> Any:
+        real = getattr(functional, name)
+
+        def wrapper(*args: Any, **kwargs: Any) -> Any:
+            calls[name] += 1
+            return real(*args, **kwargs)
+        return wrapper
+
+    monkeypatch.setattr(functional, "gradients", counted("gradients"))
+    monkeypatch.setattr(functional, "sweep", counted("sweep"))
+    many_inputs = lambda *xs: [sum(x * x for x in xs), xs[0] * xs[1]]  # R^6 -> R^2
+    functional.jacobian(many_inputs, argnums=tuple(range(6)))(*range(6))
+    assert calls == {"gradients": 2, "sweep": 0}  # one reverse pass per output
+    functional.jacobian(many_inputs, argnums=tuple(range(6)), mode="fwd")(*range(6))
+    assert calls == {"gradients": 2, "sweep": 6}  # one forward pass per input
+
+
+def test_hessian_is_forward_over_reverse_and_symmetric() -> None:
+    from autograd_mini.functional import hessian, jacobian
+
+    f = lambda x, y: x * x * y + sin(x * y)
+    x, y = 0.6, 1.3
+    h = hessian(f, argnums=(0, 1))(x, y)
+    s, c = math.sin(x * y), math.cos(x * y)
+    expected = ((2 * y - y * y * s, 2 * x + c - x * y * s), (2 * x + c - x * y * s, -x * x * s))
+    for row, exact in zip(h, expected):
+        assert row == pytest.approx(exact, rel=1e-14)
+    assert h[0][1] == pytest.approx(h[1][0], rel=1e-15)
+    assert hessian(f)(x, y) == pytest.approx(expected[0][0], rel=1e-14)  # argnums=0
+    every = (0, 1)
+    for inner, outer in [("rev", "rev"), ("fwd", "fwd"), ("fwd", "rev")]:
+        other = jacobian(jacobian(f, every, mode=inner), every, mode=outer)(x, y)
+        assert flat(other) == pytest.approx(flat(h), rel=1e-14)
+    # A function with several outputs has one Hessian per output.
+    both = hessian(lambda x, y: [x * y, y**3], argnums=(0, 1))(x, y)
+    assert both == [((0.0, 1.0), (1.0, 0.0)), ((0.0, 0.0), (0.0, 6 * y))]
+
+
+def test_hvp_is_the_hessian_times_the_vector() -> None:
+    from autograd_mini.functional import hessian, hvp
+
+    f = lambda x, y, z: tanh(x * y) * exp(z) + x**3 * z
+    point, v = (0.2, -0.9, 0.5), (1.0, 0.5, -2.0)
+    value, product = hvp(f, point, v)
+    assert value == float(f(*point)) and isinstance(product, tuple) and len(product) == 3
+    h = hessian(f, argnums=(0, 1, 2))(*point)
+    for i in range(3):
+        assert product[i] == pytest.approx(sum(h[i][j] * v[j] for j in range(3)), rel=1e-13)
+    assert hvp(lambda x: x**4, [2.0], [1.0]) == (16.0, (48.0,))
+    # Values in: Values out, differentiable again (d/dx of x**4's hvp along 1 is 24x).
+    assert grad(lambda x: hvp(lambda t: t**4, (x,), (1.0,))[1][0])(2.0) == 48.0
+
+
+def test_the_toolbox_nests_inside_grad() -> None:
+    from autograd_mini.functional import hessian, jacobian
+
+    # d/dx of the Jacobian entry d(x*y)/dy = x is 1; d/dx of hessian(t**3) = 6 x is 6.
+    assert grad(lambda x: jacobian(lambda y: [x * y], mode="fwd")(1.0)[0])(2.0) == 1.0
+    assert grad(lambda x: hessian(lambda t: t**3)(x))(2.0) == 6.0
+
+
+@pytest.mark.parametrize("name", ["jacobian", "jacrev", "jacfwd", "hessian"])
+def test_bad_input_to_the_jacobians(name: str) -> None:
+    import autograd_mini.functional as functional
+
+    make = getattr(functional, name)
+    with pytest.raises(TypeError, match=f"{name}: argnums must be an int or a tuple"):
+        make(lambda x: x, argnums=[0])
+    with pytest.raises(TypeError, match=rf"{name}: argnums 2 names argument 2, but the function was called with 1"):
+        make(lambda x: x, argnums=2)(1.0)
+    with pytest.raises(ValueError, match=f"{name}: argnums .* names the same argument twice"):
+        make(lambda x, y: x, argnums=(0, -2))(1.0, 2.0)
+    with pytest.raises(TypeError, match=rf"{name}: argument 0 is str '1'"):
+        make(lambda x: x)("1")
+    with pytest.raises(TypeError, match=rf"{name}: <lambda> must return a scalar Value or a real number, or a list or tuple of them, got dict"):
+        make(lambda x: {"y": x})(1.0)
+
+
+def test_bad_mode_and_bad_hvp_input() -> None:
+    from autograd_mini.functional import hvp, jacobian
+
+    with pytest.raises(ValueError, match=r"jacobian: mode must be 'rev' or 'fwd', got 'forward'"):
+        jacobian(lambda x: x, mode="forward")
+    with pytest.raises(TypeError, match=r"hvp: <lambda> must return a scalar Value or a real number, got list"):
+        hvp(lambda x: [x, x], (1.0,), (1.0,))
+    with pytest.raises(ValueError, match=r"hvp: 1 primal\(s\) but 2 tangent\(s\)"):
+        hvp(lambda x: x, (1.0,), (1.0, 2.0))
+    with pytest.raises(TypeError, match=r"hvp: primals must be a tuple"):
+        hvp(lambda x: x, 1.0, (1.0,))

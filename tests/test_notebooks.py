@@ -38,6 +38,7 @@ EXPECTED = [
     "04_vanishing_and_exploding_gradients",
     "05_backprop_through_time",
     "06_property_testing_gradients",
+    "07_forward_and_reverse_mode",
 ]
 
 
