@@ -609,7 +609,7 @@ def _record(f: Callable[..., Any], args: tuple[Any, ...], argnums: tuple[int, ..
     wrt = {i % len(args) for i in argnums} if args else set()
     names: list[str] = _parameter_names(f)
     _, numbers = _arguments(args, argnums, names)
-    mark = object()
+    created: list[Value] = []
     compared: list[tuple[Value, Any, str, bool]] = []
     converted: list[tuple[Value, float]] = []
 
@@ -622,13 +622,13 @@ def _record(f: Callable[..., Any], args: tuple[Any, ...], argnums: tuple[int, ..
     with _TRACING:
         comparison_observers.append(observe_comparison)
         conversion_observers.append(observe_conversion)
-        engine.creation_mark = mark
+        engine.created = created
         try:
             inputs = [Value(x) for x in numbers]
             with enable_grad():
                 out = f(*_rebuild(args, inputs, wrt))
         finally:
-            engine.creation_mark = None
+            engine.created = None
             comparison_observers.remove(observe_comparison)
             conversion_observers.remove(observe_conversion)
     if has_aux and not (isinstance(out, tuple) and len(out) == 2):
@@ -639,7 +639,7 @@ def _record(f: Callable[..., Any], args: tuple[Any, ...], argnums: tuple[int, ..
     # input numbers in the arguments before it.
     counts = [sum(1 for _ in _input_numbers(x, j in wrt)) for j, x in enumerate(args)]
     targets = [inputs[sum(counts[:i % len(args)])] for i in argnums]
-    return _Program(root, aux, inputs, targets, compared, converted, mark,
+    return _Program(root, aux, inputs, targets, compared, converted, {id(v) for v in created},
                     {id(v): name for name, v in params or [] if name},
                     training=training, where=where, argnames=names)
 
@@ -724,7 +724,7 @@ class _Program:
 
     def __init__(self, root: Any, aux: Any, inputs: list[Value], targets: list[Value],
                  compared: list[tuple[Value, Any, str, bool]], converted: list[tuple[Value, float]],
-                 mark: object, param_names: dict[int, str], *, training: bool, where: str,
+                 made: set[int], param_names: dict[int, str], *, training: bool, where: str,
                  argnames: list[str]) -> None:
         self.root = root
         self.aux = aux
@@ -744,7 +744,7 @@ class _Program:
         input_set = set(inputs)
         self.live: list[Value] = []
         for node in self.order:
-            made_here = node._mark is mark
+            made_here = id(node) in made  # the trace keeps them alive: ids stay theirs
             if node._opdef is None:
                 if node not in input_set and not made_here:
                     self.live.append(node)  # a parameter, or any leaf made before the call

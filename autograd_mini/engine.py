@@ -41,7 +41,7 @@ from autograd_mini.graph import topological_order
 from autograd_mini.ops import ADD, MUL, Op
 
 __all__ = [
-    "Value", "apply", "contributions", "creation_mark", "detach", "enable_grad", "gradients",
+    "Value", "apply", "contributions", "created", "detach", "enable_grad", "gradients",
     "is_grad_enabled", "no_grad", "value_rules",
 ]
 
@@ -74,19 +74,22 @@ class Value(NumberProtocol):
 
     # Inputs sit in two slots (a tuple in ``_a`` for three or more) rather than a tuple
     # of their own: one object per node instead of two halves the work of Python's cyclic
-    # garbage collector. ``_mark`` lets backward() visit each node once without a set.
-    # ``__dict__`` (made only when used) takes attributes such as an optimizer's ``p.m``.
-    __slots__ = ("data", "grad", "label", "_opdef", "_a", "_b", "_mark", "__dict__", "__weakref__")
+    # garbage collector. ``__dict__`` (made only when used) takes attributes such as an
+    # optimizer's ``p.m``, and the label: most nodes have none and read the class's "".
+    __slots__ = ("data", "grad", "_opdef", "_a", "_b", "__dict__", "__weakref__")
+    label: str = ""
 
     def __init__(self, data: Any, _children: Iterable[Value] = (), _op: str = "",
                  label: str = "") -> None:
         self.data: float = as_float(data, "Value")
         self.grad: Any = 0.0
-        self.label: str = label
+        if label:
+            self.label = label
         self._opdef: Op | None = None
         self._a: Any = None
         self._b: Value | None = None
-        self._mark: object = creation_mark
+        if created is not None:
+            created.append(self)
         if _children:
             custom_ops.make_node(self, _children, _op, recording=is_grad_enabled())
 
@@ -198,9 +201,9 @@ class Value(NumberProtocol):
 
 _new_value = object.__new__  # makes a Value without __init__'s input checks
 
-creation_mark: object = None
-"""What every new Value's ``_mark`` starts as: the compiled mode's tracer sets it to a
-token of its own, to tell the nodes made while tracing from those made before."""
+created: list[Value] | None = None
+"""While the compiled mode traces a function, the list of every Value made (to tell them
+from those made before); ``None`` otherwise."""
 
 
 def _node(data: float, op: Op, a: Any, b: Value | None = None) -> Value:
@@ -212,8 +215,8 @@ def _node(data: float, op: Op, a: Any, b: Value | None = None) -> Value:
     out = _new_value(Value)
     out.data = data
     out.grad = 0.0
-    out.label = ""
-    out._mark = creation_mark
+    if created is not None:
+        created.append(out)
     if _disabled_modes and not _grad_mode.get().enabled:
         out._opdef = out._a = out._b = None
     else:

@@ -208,7 +208,7 @@ def backward_steps(root: Value) -> Iterator[Step]:
                     parent.grad = before + contribution
                     changes.append((parent, local, contribution, before, parent.grad))
         except BaseException:
-            restore_gradients(order, saved)  # a failed pass changes nothing, as in backward()
+            restore_gradients(saved)  # a failed pass changes nothing, as in backward()
             raise
         for i, (parent, local, contribution, before, after) in enumerate(changes):
             index = node.parents.index(parent) if op.custom else i

@@ -979,3 +979,32 @@ def test_gradients_and_backward_agree_bit_for_bit() -> None:
         root.backward()
         assert {v: v.grad for v in expected} == expected
         assert all(v.grad.hex() == g.hex() for v, g in expected.items())
+
+
+def test_backwards_marked_sort_is_the_general_topological_order() -> None:
+    # fastpath.start_backward marks visited nodes in their .grad instead of a set: the
+    # order must be graph.topological_order's, and the pass must start as documented.
+    import operator
+    import random as _random
+
+    from autograd_mini import fastpath
+
+    rng = _random.Random(3)
+    for _ in range(30):
+        nodes = [Value(rng.uniform(-1, 1)) for _ in range(3)]
+        for leaf in nodes:
+            leaf.grad = rng.uniform(-1, 1)
+        for _ in range(25):
+            a, b = rng.choice(nodes), rng.choice(nodes)
+            nodes.append(rng.choice([a * b, a + b, a - b, a.tanh(), a.relu()]))
+        root = nodes[-1]
+        leaves_before = {v: v.grad for v in nodes if v.is_leaf}
+        expected = topological_order(root, operator.attrgetter("parents"))
+        order, saved = fastpath.start_backward(root)
+        assert order == expected
+        for v in order:
+            if v is root:
+                continue
+            assert v.grad == (leaves_before[v] if v.is_leaf else 0.0)
+        fastpath.restore_gradients(saved)
+        assert all(v.grad == g for v, g in leaves_before.items() if v in set(order))
