@@ -604,25 +604,28 @@ MINIMUM = register(Op(
 # jumps, so code that rounds still differentiates. math's versions return ints; these floats.
 def _whole(rounding: Callable[[float], int]) -> Callable[[float], float]:
     def whole(x: float) -> float:
-        return float(rounding(x)) if math.isfinite(x) else x  # inf and nan stay as they are
+        if not math.isfinite(x):
+            return x  # inf and nan stay as they are
+        return math.copysign(float(rounding(x)), x)  # round(-0.5) is -0.0, as in IEEE and PyTorch
 
     whole.__name__ = rounding.__name__
     return whole
 
 
+_WHOLE_SAMPLE = {"x": (-2.7, 2.7)}  # an interval whose ends are not where the ops jump
 FLOOR = register(Op("floor", "floor(x)", {"x": "0"}, forward=_whole(math.floor),
-                    kink_distance="x - round(x)",
+                    kink_distance="x - round(x)", sample=_WHOLE_SAMPLE,
                     doc="largest whole number <= x; derivative 0, as in PyTorch (it jumps at"
                     " whole numbers)"))
 CEIL = register(Op("ceil", "ceil(x)", {"x": "0"}, forward=_whole(math.ceil),
-                   kink_distance="x - round(x)",
+                   kink_distance="x - round(x)", sample=_WHOLE_SAMPLE,
                    doc="smallest whole number >= x; derivative 0, as in PyTorch"))
 ROUND = register(Op("round", "round(x)", {"x": "0"}, forward=_whole(round),
-                    kink_distance="x - floor(x) - 0.5",
+                    kink_distance="x - floor(x) - 0.5", sample=_WHOLE_SAMPLE,
                     doc="nearest whole number, ties to even (round(2.5) is 2.0) as in Python"
                     " and PyTorch; derivative 0"))
 TRUNC = register(Op("trunc", "trunc(x)", {"x": "0"}, forward=_whole(math.trunc),
-                    kink_distance="x - round(x)",
+                    kink_distance="x - round(x)", sample=_WHOLE_SAMPLE,
                     doc="x with its fraction dropped, towards 0; derivative 0, as in PyTorch"))
 STOP_GRADIENT = register(Op(
     "stop_gradient", "stop_gradient(x)", {"x": "0"}, forward="x", stops_gradient=True,
@@ -973,11 +976,12 @@ def _make_clamp(min: float | None, max: float | None) -> Op:  # noqa: A002 - PyT
         bound = min if max is None else max
         assert bound is not None
         variant = _CLAMP["min" if max is None else "max"]
-        return CLAMP.op(variant, params, kinks=(bound,), sample={"x": (bound - 3.0, bound + 3.0)})
+        return CLAMP.op(variant, params, kinks=(bound,), sample={"x": (bound - 3.0, bound + 2.5)})
     if min > max:
-        return CLAMP.op(_CLAMP["crossed"], params, sample={"x": (max - 3.0, max + 3.0)})
+        return CLAMP.op(_CLAMP["crossed"], params, sample={"x": (max - 3.0, max + 2.5)})
+    # Intervals lopsided around the kinks, so that an even grid over them misses the kinks.
     kinks = (min,) if min == max else (min, max)
-    return CLAMP.op(_CLAMP["both"], params, kinks=kinks, sample={"x": (min - 2.0, max + 2.0)})
+    return CLAMP.op(_CLAMP["both"], params, kinks=kinks, sample={"x": (min - 2.5, max + 2.0)})
 
 
 CLAMP = Family(
