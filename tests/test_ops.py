@@ -18,7 +18,7 @@ from statistics import NormalDist
 import pytest
 
 from autograd_mini import Value, grad, ops
-from autograd_mini import functions as F
+from autograd_mini import functions as fn
 from autograd_mini.engine import apply
 
 # name -> (the function on floats, its partial derivatives on floats)
@@ -395,26 +395,26 @@ def slope_at(function: Callable[..., object], *point: float) -> list[float]:
 
 
 @pytest.mark.parametrize(("function", "point", "slopes"), [
-    (lambda x: F.leaky_relu(x, 0.2), (0.0,), [0.2]),  # the x <= 0 side, as relu'(0) = 0
-    (F.leaky_relu, (0.0,), [0.01]),
-    (lambda x: F.elu(x, alpha=2.0), (0.0,), [2.0]),  # alpha * exp(0): the x <= 0 side
-    (F.selu, (0.0,), [SELU_SCALE * SELU_ALPHA]),
-    (F.softsign, (0.0,), [1.0]),
-    (lambda x: F.clamp(x, 0.0, 1.0), (0.0,), [1.0]),  # the ends of [min, max] pass gradient
-    (lambda x: F.clamp(x, 0.0, 1.0), (1.0,), [1.0]),
-    (lambda x: F.clamp(x, 0.0, 1.0), (1.5,), [0.0]),
-    (lambda x: F.clamp(x, min=0.0), (0.0,), [1.0]),
-    (lambda x: F.clamp(x, max=0.0), (0.0,), [1.0]),
-    (lambda x: F.clamp(x, 2.0, 1.0), (1.5,), [0.0]),  # crossed: max everywhere, as PyTorch
-    (F.maximum, (1.5, 1.5), [0.5, 0.5]),  # a tie splits the gradient
-    (F.minimum, (1.5, 1.5), [0.5, 0.5]),
-    (F.maximum, (2.0, 1.0), [1.0, 0.0]),
-    (F.minimum, (2.0, 1.0), [0.0, 1.0]),
-    (F.hypot, (0.0, 0.0), [0.0, 0.0]),  # as abs'(0) = 0
-    (F.atan2, (0.0, 0.0), [0.0, 0.0]),  # PyTorch masks the 0 / 0
-    (F.floor, (2.0,), [0.0]),
-    (F.round, (2.5,), [0.0]),
-    (F.sign, (0.0,), [0.0]),
+    (lambda x: fn.leaky_relu(x, 0.2), (0.0,), [0.2]),  # the x <= 0 side, as relu'(0) = 0
+    (fn.leaky_relu, (0.0,), [0.01]),
+    (lambda x: fn.elu(x, alpha=2.0), (0.0,), [2.0]),  # alpha * exp(0): the x <= 0 side
+    (fn.selu, (0.0,), [SELU_SCALE * SELU_ALPHA]),
+    (fn.softsign, (0.0,), [1.0]),
+    (lambda x: fn.clamp(x, 0.0, 1.0), (0.0,), [1.0]),  # the ends of [min, max] pass gradient
+    (lambda x: fn.clamp(x, 0.0, 1.0), (1.0,), [1.0]),
+    (lambda x: fn.clamp(x, 0.0, 1.0), (1.5,), [0.0]),
+    (lambda x: fn.clamp(x, min=0.0), (0.0,), [1.0]),
+    (lambda x: fn.clamp(x, max=0.0), (0.0,), [1.0]),
+    (lambda x: fn.clamp(x, 2.0, 1.0), (1.5,), [0.0]),  # crossed: max everywhere, as PyTorch
+    (fn.maximum, (1.5, 1.5), [0.5, 0.5]),  # a tie splits the gradient
+    (fn.minimum, (1.5, 1.5), [0.5, 0.5]),
+    (fn.maximum, (2.0, 1.0), [1.0, 0.0]),
+    (fn.minimum, (2.0, 1.0), [0.0, 1.0]),
+    (fn.hypot, (0.0, 0.0), [0.0, 0.0]),  # as abs'(0) = 0
+    (fn.atan2, (0.0, 0.0), [0.0, 0.0]),  # PyTorch masks the 0 / 0
+    (fn.floor, (2.0,), [0.0]),
+    (fn.round, (2.5,), [0.0]),
+    (fn.sign, (0.0,), [0.0]),
 ])
 def test_derivatives_at_kinks_and_ties_are_pytorchs(
     function: Callable[..., object], point: tuple[float, ...], slopes: list[float]
@@ -424,23 +424,23 @@ def test_derivatives_at_kinks_and_ties_are_pytorchs(
 
 def test_maximum_of_a_value_with_itself_sends_it_the_whole_gradient() -> None:
     # maximum(a, a) gives each input 0.5, so a, used twice, gets 1: the slope of a itself.
-    assert slope_at(lambda a: F.maximum(a, a), 3.0) == [1.0]
-    assert grad(grad(lambda a: F.maximum(a, a) * a))(3.0) == 2.0
+    assert slope_at(lambda a: fn.maximum(a, a), 3.0) == [1.0]
+    assert grad(grad(lambda a: fn.maximum(a, a) * a))(3.0) == 2.0
 
 
 def test_maximum_and_minimum_propagate_nan() -> None:
-    for function in (F.maximum, F.minimum):
+    for function in (fn.maximum, fn.minimum):
         assert math.isnan(function(math.nan, 1.0)) and math.isnan(function(1.0, math.nan))
 
 
 @pytest.mark.parametrize(("x", "expected"), [(2.5, 2.0), (3.5, 4.0), (-0.5, -0.0), (-2.7, -3.0)])
 def test_round_is_half_to_even_like_python_and_pytorch(x: float, expected: float) -> None:
-    out = F.round(x)
+    out = fn.round(x)
     assert out == expected and math.copysign(1.0, out) == math.copysign(1.0, expected)
 
 
 def test_rounding_keeps_infinities_and_nan() -> None:
-    for function in (F.floor, F.ceil, F.round, F.trunc):
+    for function in (fn.floor, fn.ceil, fn.round, fn.trunc):
         assert function(math.inf) == math.inf and function(-math.inf) == -math.inf
         assert math.isnan(function(math.nan))
         assert isinstance(function(2.5), float)
@@ -463,17 +463,17 @@ def test_round_with_digits_is_refused_with_the_way_to_a_number() -> None:
 
 def test_code_that_rounds_still_differentiates() -> None:
     # The zero-gradient ops stop no backward pass: the other path's slope comes through.
-    assert slope_at(lambda x: x * 3 + F.floor(x) + math.ceil(x) + round(x), 1.3) == [3.0]
-    assert grad(grad(lambda x: F.trunc(x) * x + x * x))(1.3) == 2.0
+    assert slope_at(lambda x: x * 3 + fn.floor(x) + math.ceil(x) + round(x), 1.3) == [3.0]
+    assert grad(grad(lambda x: fn.trunc(x) * x + x * x))(1.3) == 2.0
 
 
 def test_stop_gradient_keeps_the_value_and_blocks_the_gradient() -> None:
     x = Value(1.5)
-    y = F.stop_gradient(x)
+    y = fn.stop_gradient(x)
     assert (y.data, y.op, y.parents) == (1.5, "stop_gradient", (x,))  # recorded, not a leaf
     (y * x).backward()
     assert x.grad == 1.5  # d/dx of (constant 1.5) * x
-    assert grad(grad(lambda v: F.stop_gradient(v) * v * v))(2.0) == 4.0
+    assert grad(grad(lambda v: fn.stop_gradient(v) * v * v))(2.0) == 4.0
 
 
 # ---------------------------------------------------------------- stable forms
@@ -482,36 +482,36 @@ def test_stop_gradient_keeps_the_value_and_blocks_the_gradient() -> None:
 
 
 def test_softplus_and_logsigmoid_do_not_overflow() -> None:
-    assert F.softplus(1000.0) == 1000.0 and F.softplus(-1000.0) == 0.0
-    assert F.logsigmoid(-1000.0) == -1000.0 and F.logsigmoid(1000.0) == 0.0
-    assert slope_at(F.softplus, 1000.0) == [1.0] and slope_at(F.softplus, -1000.0) == [0.0]
-    assert slope_at(F.logsigmoid, -1000.0) == [1.0] and slope_at(F.logsigmoid, 1000.0) == [0.0]
+    assert fn.softplus(1000.0) == 1000.0 and fn.softplus(-1000.0) == 0.0
+    assert fn.logsigmoid(-1000.0) == -1000.0 and fn.logsigmoid(1000.0) == 0.0
+    assert slope_at(fn.softplus, 1000.0) == [1.0] and slope_at(fn.softplus, -1000.0) == [0.0]
+    assert slope_at(fn.logsigmoid, -1000.0) == [1.0] and slope_at(fn.logsigmoid, 1000.0) == [0.0]
     # full relative precision for very negative x, where log(1 + exp(x)) is about exp(x)
-    assert close(F.softplus(-40.0), math.exp(-40.0), rel=1e-15)
-    assert close(F.logsigmoid(40.0), -math.exp(-40.0), rel=1e-15)
+    assert close(fn.softplus(-40.0), math.exp(-40.0), rel=1e-15)
+    assert close(fn.logsigmoid(40.0), -math.exp(-40.0), rel=1e-15)
 
 
 def test_log1p_and_expm1_keep_tiny_inputs_and_their_slopes() -> None:
-    assert F.log1p(1e-17) == 1e-17 and F.expm1(1e-17) == 1e-17
-    assert slope_at(F.log1p, 1e-17) == [1.0]
+    assert fn.log1p(1e-17) == 1e-17 and fn.expm1(1e-17) == 1e-17
+    assert slope_at(fn.log1p, 1e-17) == [1.0]
     # expm1' = exp(x): out + 1 would round to 0 here and lose every digit
-    assert close(slope_at(F.expm1, -40.0)[0], math.exp(-40.0), rel=1e-15)
+    assert close(slope_at(fn.expm1, -40.0)[0], math.exp(-40.0), rel=1e-15)
 
 
 def test_gelu_keeps_its_digits_far_into_the_negative_side() -> None:
     # Phi(-10) = 7.6198530241605e-24 (the standard normal tail); 1 + erf(-10 / sqrt 2) is 0.0.
-    assert close(F.gelu(-10.0), -7.6198530241605e-23, rel=1e-12)
-    assert F.gelu(-10.0, approximate="tanh") < 0.0  # not rounded to zero either
+    assert close(fn.gelu(-10.0), -7.6198530241605e-23, rel=1e-12)
+    assert fn.gelu(-10.0, approximate="tanh") < 0.0  # not rounded to zero either
 
 
 def test_inverse_functions_keep_their_slopes_at_the_edges() -> None:
-    assert close(slope_at(F.asinh, 1e200)[0], 1e-200, rel=1e-15)  # no overflow in x * x
+    assert close(slope_at(fn.asinh, 1e200)[0], 1e-200, rel=1e-15)  # no overflow in x * x
     for x in (1.0 + 2.0**-40, 1.5):  # (x - 1) * (x + 1) does not cancel near 1
-        assert close(slope_at(F.acosh, x)[0], 1.0 / math.sqrt((x - 1.0) * (x + 1.0)), rel=1e-15)
-    assert close(slope_at(F.atanh, 1 - 2.0**-40)[0], 1.0 / (2.0**-40 * (2 - 2.0**-40)), rel=1e-12)
+        assert close(slope_at(fn.acosh, x)[0], 1.0 / math.sqrt((x - 1.0) * (x + 1.0)), rel=1e-15)
+    assert close(slope_at(fn.atanh, 1 - 2.0**-40)[0], 1.0 / (2.0**-40 * (2 - 2.0**-40)), rel=1e-12)
 
 
-@pytest.mark.parametrize(("function", "x"), [(F.asin, 1.0), (F.acos, -1.0), (F.acosh, 1.0)])
+@pytest.mark.parametrize(("function", "x"), [(fn.asin, 1.0), (fn.acos, -1.0), (fn.acosh, 1.0)])
 def test_an_infinite_slope_fails_backward_by_name(function: Callable[..., Value], x: float) -> None:
     v = Value(x)
     out = function(v)
@@ -525,7 +525,7 @@ def test_an_infinite_slope_fails_backward_by_name(function: Callable[..., Value]
 
 def test_a_parameter_makes_its_own_op_named_as_the_call() -> None:
     op = ops.LEAKY_RELU(negative_slope=0.2)
-    assert op is ops.LEAKY_RELU(negative_slope=0.2) is F.leaky_relu(Value(1.0), 0.2).opdef
+    assert op is ops.LEAKY_RELU(negative_slope=0.2) is fn.leaky_relu(Value(1.0), 0.2).opdef
     assert (op.name, op.family, op.family_params) == (
         "leaky_relu(negative_slope=0.2)", ops.LEAKY_RELU, {"negative_slope": 0.2})
     assert op.format("h") == "leaky_relu(h, negative_slope=0.2)"
