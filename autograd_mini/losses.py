@@ -184,7 +184,7 @@ def _finite_scores(where: str, scores: Sequence[Any], what: str) -> list[Value]:
 def cross_entropy(logits: Sequence[Any], target: Any, label_smoothing: float = 0.0) -> Value:
     """``-log softmax(logits)[target]`` for a list of logits and an integer class.
 
-    Uses :func:`~autograd_mini.functions.logsumexp`, which subtracts the largest logit
+    Uses ``autograd_mini.functions.logsumexp``, which subtracts the largest logit
     ``m`` (held constant): ``lse = log(sum(exp(z_i - m))) + m``, and the loss
     ``lse - z[target]``. Every ``exp`` sees a number <= 0, so logits of ±1000 stay finite,
     and since the result does not depend on ``m`` the gradient is exactly

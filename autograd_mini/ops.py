@@ -230,7 +230,7 @@ class Op:
     def distance_to_kink(self, *args: float) -> float:
         """How far the inputs are from the nearest point where the op or a derivative jumps.
 
-        That is the distance of the first input from each of :attr:`kinks`, and the size
+        That is the distance of the first input from each of ``kinks``, and the size
         of the row's ``kink_distance`` formula; ``inf`` for an op without kinks. Finite
         differences closer than their step to a kink measure the jump, not the slope.
 
@@ -672,14 +672,14 @@ class Family:
     """One-input ops that differ only in fixed parameters, made once each, on demand.
 
     ``family(**params)`` is the op for those parameters (``params`` holds their names and
-    defaults, PyTorch's); ``make(**params)``, given every parameter, builds it from one of
-    the ``variants``, usually with :meth:`op`. Ops are cached (a bounded number: programs
-    use few distinct constants), so the same parameters give the same op. A family with a
-    ``function`` name is called like the PyTorch function (:meth:`bind`): as a function
-    ``leaky_relu(x, negative_slope=0.2)``, a method ``x.leaky_relu(0.2)`` and in the
-    expression parser. ``normalize`` checks the parameters and gives each its one
-    spelling (``alpha=1`` is ``alpha=1.0``); ``examples`` are parameters that tests and
-    Hypothesis strategies draw.
+    defaults, PyTorch's); ``make(**params)``, given every parameter, builds it from one
+    of the ``variants``, usually with :meth:`Family.op`. Ops are cached (a bounded
+    number: programs use few distinct constants), so the same parameters give the same
+    op. A family with a ``function`` name is called like the PyTorch function
+    (:meth:`Family.bind`): as a function ``leaky_relu(x, negative_slope=0.2)``, a method
+    ``x.leaky_relu(0.2)`` and in the expression parser. ``normalize`` checks the
+    parameters and gives each its one spelling (``alpha=1`` is ``alpha=1.0``);
+    ``examples`` are parameters that tests and Hypothesis strategies draw.
 
     >>> op = LEAKY_RELU(negative_slope=0.2)
     >>> op.name, op.format("h"), op.formulas
@@ -741,7 +741,11 @@ class Family:
         return op
 
     def complete(self, params: Mapping[str, Any]) -> dict[str, Any]:
-        """Every parameter, the defaults filled in, checked and normalized."""
+        """Every parameter, the defaults filled in, checked and normalized.
+
+        >>> CLAMP.complete({"max": 1})
+        {'min': None, 'max': 1.0}
+        """
         where = self.function or self.name
         for name in params:
             if name not in self.params:
@@ -775,6 +779,12 @@ class Family:
 
         It is named and written as the PyTorch call, parameters at their defaults left out
         (``leaky_relu``, ``leaky_relu(negative_slope=0.2)``); ``options`` go to :class:`Op`.
+
+        The family compiles it (``family(**params)``); this only builds it.
+
+        >>> op = ELU.op(_ELU, {"alpha": 2.0})
+        >>> op.name, op.notation.text, op.formulas
+        ('elu(alpha=2.0)', 'elu(x, alpha=2.0)', ('1 if x > 0 else 2.0 * exp(x)',))
         """
         shown = [f"{name}={value!r}" for name, value in params.items()
                  if self.params[name] is REQUIRED or not _same(value, self.params[name])]

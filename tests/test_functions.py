@@ -258,3 +258,17 @@ def test_cross_entropy_keeps_every_digit(smoothing: float) -> None:
         loss_old.backward()
         assert loss_new.data == loss_old.data
         assert [v.grad for v in new] == [v.grad for v in old]
+
+
+def test_a_family_op_is_drawn_and_explained_under_its_own_name() -> None:
+    x = Value(-2.0, label="x")
+    h = fn.leaky_relu(x, 0.2)
+    h.label = "h"
+    (step,) = backward_steps(h)
+    assert step.expression == "h = leaky_relu(x, negative_slope=0.2)"
+    assert str(step.updates[0]).startswith(
+        "x.grad += (d(leaky_relu(x, negative_slope=0.2))/dx = 1 if x > 0 else 0.2 = 0.2)")
+    pytest.importorskip("graphviz")
+    from autograd_mini import draw_dot
+
+    assert 'label="leaky_relu(negative_slope=0.2)"' in draw_dot(h).source
