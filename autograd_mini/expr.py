@@ -555,8 +555,8 @@ def _family_op(node: ast.Call, family: Family) -> Op:
         k.arg is None for k in node.keywords
     ):
         raise _refuse(node, f"{name}(...) takes its input first, then its parameters", usage)
-    positional = [_parameter(arg, name) for arg in node.args[1:]]
-    named = {k.arg: _parameter(k.value, name) for k in node.keywords if k.arg is not None}
+    positional = [_parameter(arg, name, usage) for arg in node.args[1:]]
+    named = {k.arg: _parameter(k.value, name, usage) for k in node.keywords if k.arg is not None}
     try:
         _, op = family.bind((0.0, *positional), named)
     except (TypeError, ValueError) as error:  # the message names the call to write
@@ -564,16 +564,15 @@ def _family_op(node: ast.Call, family: Family) -> Op:
     return op
 
 
-def _parameter(node: ast.expr, name: str) -> Any:
+def _parameter(node: ast.expr, name: str, usage: str) -> Any:
     """A family parameter as written: a number (maybe signed), a text such as 'tanh', None."""
     number = _constant_value(node)
     if number is not None:
         return number
     if isinstance(node, ast.Constant) and (node.value is None or isinstance(node.value, str)):
         return node.value
-    raise _refuse(node, f"a parameter of {name}(...) must be a number written in the expression",
-                  f"a parameter is part of the op, not an input: e.g. {name}(x, 0.2)"
-                  if name != "gelu" else "e.g. gelu(x, approximate='tanh')")
+    raise _refuse(node, f"a parameter of {name}(...) must be written out, as a number or a text"
+                  " (it is part of the op, not an input)", usage)
 
 
 def _check_call(node: ast.Call, table: Mapping[str, Op],

@@ -711,6 +711,7 @@ class Family:
         self._make = make
         self._normalize = normalize
         self._cache: dict[tuple[Any, ...], Op] = {}
+        self._calls: dict[tuple[Any, ...], Op] = {}
         kinds = {p: inspect.Parameter.KEYWORD_ONLY if p in keyword_only
                  else inspect.Parameter.POSITIONAL_OR_KEYWORD for p in self.params}
         self.signature = inspect.Signature(
@@ -765,6 +766,19 @@ class Family:
         >>> inputs, op.name
         ((1.5,), 'leaky_relu(negative_slope=0.2)')
         """
+        # A call seen before skips binding (an activation is called once per neuron): its
+        # parameters as written, with their types (True is refused where 1 is not), key the op.
+        n = len(self.inputs)
+        key: tuple[Any, ...] | None = None
+        if len(args) >= n:
+            key = (tuple((type(a), a) for a in args[n:]),
+                   tuple((k, type(v), v) for k, v in kwargs.items()))
+            try:
+                op = self._calls.get(key)
+            except TypeError:  # an unhashable parameter: bound the slow way (and refused)
+                op = key = None
+            if op is not None:
+                return tuple(args[:n]), op
         try:
             bound = self.signature.bind(*args, **kwargs)
         except TypeError as exc:
@@ -772,7 +786,10 @@ class Family:
                             f" {self.function}{self.signature}") from None
         bound.apply_defaults()
         inputs = tuple(bound.arguments[x] for x in self.inputs)
-        return inputs, self(**{p: bound.arguments[p] for p in self.params})
+        op = self(**{p: bound.arguments[p] for p in self.params})
+        if key is not None and len(self._calls) < 1024:
+            self._calls[key] = op
+        return inputs, op
 
     def op(self, variant: Variant, params: Mapping[str, Any], **options: Any) -> Op:
         """The op for ``params`` made from ``variant``'s text (a ``make`` function's work).

@@ -114,7 +114,8 @@ def test_family_calls_nest_and_differentiate() -> None:
 
 
 @pytest.mark.parametrize(("text", "message"), [
-    ("leaky_relu(x, y)", "a parameter of leaky_relu(...) must be a number written in the expression"),
+    ("leaky_relu(x, y)", "a parameter of leaky_relu(...) must be written out, as a number"),
+    ("gelu(x, approximate=y)", "write gelu(x, approximate='none')"),
     ("leaky_relu(x, slope=0.2)", "unexpected keyword argument 'slope'"),
     ("leaky_relu(x, 0.1, 0.2)", "too many positional arguments"),
     ("leaky_relu()", "takes its input first"),
