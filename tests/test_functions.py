@@ -68,6 +68,9 @@ def test_family_functions_have_pytorchs_signatures() -> None:
     (lambda: Value(1.0).clamp(), ValueError, "clamp: min and max are both None"),
     (lambda: fn.leaky_relu(Value(1.0), Value(0.2)), TypeError, "negative_slope must be a real number, got Value"),
     (lambda: fn.elu("1.0"), TypeError, "elu: expected a real number .* got str '1.0'"),
+    # a call seen before is not bound again; True is still no number once 1 has been seen
+    (lambda: (fn.leaky_relu(1.0, 1), fn.leaky_relu(1.0, True)), TypeError, "got bool True"),
+    (lambda: (fn.clamp(1.0, max=2), fn.clamp(1.0, max=[2])), TypeError, "max must be a real number or None, got list"),
 ])
 def test_bad_family_calls_say_what_to_write(call: Callable[[], Any], error: type[Exception],
                                            words: str) -> None:
