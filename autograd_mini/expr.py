@@ -12,9 +12,9 @@ so a parsed expression gives a float for float inputs and a recorded ``Value`` f
 
 Everything else is refused with :class:`ExpressionError` (a ``ValueError``) and a one-line
 message: attribute access, subscripts, lambdas, comprehensions, strings and keyword
-arguments (except as a family's parameters), unknown names, constant exponents beyond ``MAX_EXPONENT``, power towers
-(``a ** b ** c``), input longer than ``MAX_LENGTH`` characters and nesting deeper than
-``MAX_NESTING``. The length and nesting limits are checked on the raw text *before*
+arguments (except as a family's parameters), unknown names, constant exponents beyond
+``MAX_EXPONENT``, power towers (``a ** b ** c``), input longer than ``MAX_LENGTH``
+characters and nesting deeper than ``MAX_NESTING``. The length and nesting limits are checked on the raw text *before*
 :func:`ast.parse` runs, because the parser itself recurses and could otherwise be made to
 fail with ``RecursionError`` or ``MemoryError``; everything after parsing is iterative.
 

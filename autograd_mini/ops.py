@@ -234,8 +234,10 @@ class Op:
         of the row's ``kink_distance`` formula; ``inf`` for an op without kinks. Finite
         differences closer than their step to a kink measure the jump, not the slope.
 
-        >>> RELU.distance_to_kink(-0.25), MAXIMUM.distance_to_kink(1.0, 1.5), EXP.distance_to_kink(3.0)
-        (0.25, 0.5, inf)
+        >>> RELU.distance_to_kink(-0.25), MAXIMUM.distance_to_kink(1.0, 1.5)
+        (0.25, 0.5)
+        >>> EXP.distance_to_kink(3.0)
+        inf
         """
         distances = [abs(args[0] - kink) for kink in self.kinks]
         if self._kink_function is not None:
@@ -890,8 +892,9 @@ def _real(where: str, name: str, value: Any, none: bool = False, hint: str = "")
         return None
     if isinstance(value, bool) or not isinstance(value, numbers.Real):
         allowed = "a real number or None" if none else "a real number"
+        hint = hint or "a parameter is a fixed number, part of the op"
         raise TypeError(f"{where}: {name} must be {allowed}, got {type(value).__name__}"
-                        f" {value!r:.60}; {hint or 'a parameter is a fixed number, part of the op'}")
+                        f" {value!r:.60}; {hint}")
     number = float(value)
     if not math.isfinite(number):
         raise ValueError(f"{where}: {name}={number!r} is not finite; use a finite number"
@@ -914,7 +917,8 @@ def _make_leaky_relu(negative_slope: float) -> Op:
 LEAKY_RELU = Family(
     "leaky_relu", [_LEAKY_RELU], _LEAKY_RELU.doc, _make_leaky_relu, function="leaky_relu",
     params={"negative_slope": 0.01},
-    normalize=lambda p: {"negative_slope": _real("leaky_relu", "negative_slope", p["negative_slope"])},
+    normalize=lambda p: {"negative_slope": _real("leaky_relu", "negative_slope",
+                                                 p["negative_slope"])},
     examples=[{}, {"negative_slope": 0.2}],
 )
 
@@ -990,7 +994,8 @@ _CLAMP = {
 
 def _clamp_params(params: dict[str, Any]) -> dict[str, Any]:
     hint = "for a bound that is a Value, use maximum(x, low) or minimum(x, high)"
-    low, high = (_real("clamp", name, params[name], none=True, hint=hint) for name in ("min", "max"))
+    low, high = (_real("clamp", bound, params[bound], none=True, hint=hint)
+                 for bound in ("min", "max"))
     if low is None and high is None:
         raise ValueError("clamp: min and max are both None; give one or both, e.g."
                          " clamp(x, min=0.0) or clamp(x, -1.0, 1.0)")
@@ -1037,29 +1042,22 @@ def lookup(name: str) -> Op:
     op = OPS.get(name)
     if op is not None:
         return op
-    try:
-        tree = ast.parse(name.strip(), mode="eval").body
-    except SyntaxError:
-        tree = None
-    if name.startswith("**"):
-        try:
-            k = ast.literal_eval(name[2:].strip())
-        except (ValueError, SyntaxError):
-            pass
+    functions = {f.function: f for f in FAMILIES if f.function}
+    try:  # read the name; a wrong parameter then raises the family's own error
+        if name.startswith("**"):  # "**2" and "**2.0" are different ops, as in micrograd
+            made: tuple[Family, dict[str, Any]] | None = (POWERS, {"k": ast.literal_eval(name[2:])})
         else:
-            return power(k)
-    elif isinstance(tree, ast.Name | ast.Call):
-        call = tree.func if isinstance(tree, ast.Call) else tree
-        keywords = tree.keywords if isinstance(tree, ast.Call) else []
-        family = next((f for f in FAMILIES
-                       if f.function and isinstance(call, ast.Name) and call.id == f.function), None)
-        if family is not None and not getattr(tree, "args", None):
-            try:
-                params = {k.arg: ast.literal_eval(k.value) for k in keywords if k.arg}
-            except ValueError:
-                pass
-            else:
-                return family(**params)
+            tree = ast.parse(name.strip(), mode="eval").body
+            call, keywords = (tree.func, tree.keywords) if isinstance(tree, ast.Call) else (tree, [])
+            made = None
+            if isinstance(call, ast.Name) and call.id in functions and not getattr(tree, "args", 0):
+                made = functions[call.id], {k.arg: ast.literal_eval(k.value) for k in keywords
+                                            if k.arg}
+    except (SyntaxError, ValueError):  # not a name an op gives itself
+        made = None
+    if made is not None:
+        family, params = made
+        return power(params["k"]) if family is POWERS else family(**params)
     raise KeyError(
         f"no op named {name!r} in the op table; known: {', '.join(OPS)}, and the families"
         f" {', '.join(f.name for f in FAMILIES)}"
