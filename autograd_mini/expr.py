@@ -3,15 +3,18 @@
 :func:`parse` reads a formula with :mod:`ast` and accepts only a whitelist: numbers,
 variable names, the operators ``+ - * / **``, unary ``-`` and ``+``, and calls of the op
 table's functions (``tanh(x)``, ``log(x)``, ... and any op a user registered with
-:func:`autograd_mini.primitive`). Nothing is ever passed to ``eval``: the tree is compiled
+:func:`autograd_mini.primitive`), including the families of ops with a parameter, which
+is written as a number (or text) in the call, positionally or by name, as in PyTorch:
+``leaky_relu(x, 0.2)``, ``clamp(x, max=1)``, ``gelu(x, approximate='tanh')``. Each such
+call is the op of that parameter. Nothing is ever passed to ``eval``: the tree is compiled
 into a flat list of op-table entries and evaluated with :func:`autograd_mini.engine.apply`,
 so a parsed expression gives a float for float inputs and a recorded ``Value`` for Values.
 
 Everything else is refused with :class:`ExpressionError` (a ``ValueError``) and a one-line
-message: attribute access, subscripts, lambdas, comprehensions, strings, keyword
-arguments, unknown names, constant exponents beyond ``MAX_EXPONENT``, power towers
-(``a ** b ** c``), input longer than ``MAX_LENGTH`` characters and nesting deeper than
-``MAX_NESTING``. The length and nesting limits are checked on the raw text *before*
+message: attribute access, subscripts, lambdas, comprehensions, strings and keyword
+arguments (except as a family's parameters), unknown names, constant exponents beyond
+``MAX_EXPONENT``, power towers (``a ** b ** c``), input longer than ``MAX_LENGTH``
+characters and nesting deeper than ``MAX_NESTING``. The length and nesting limits are checked on the raw text *before*
 :func:`ast.parse` runs, because the parser itself recurses and could otherwise be made to
 fail with ``RecursionError`` or ``MemoryError``; everything after parsing is iterative.
 
@@ -25,7 +28,7 @@ fail with ``RecursionError`` or ``MemoryError``; everything after parsing is ite
 >>> parse("__import__('os')")
 Traceback (most recent call last):
 ...
-autograd_mini.expr.ExpressionError: unknown function '__import__' (at column 1); functions: abs, cos, exp, log, relu, sigmoid, sign, sin, sqrt, tanh
+autograd_mini.expr.ExpressionError: unknown function '__import__' (at column 1); functions: abs, acos, ...
 """
 
 from __future__ import annotations
@@ -40,8 +43,9 @@ from typing import Any
 
 from autograd_mini import ops
 from autograd_mini.engine import apply
+from autograd_mini.functions import family_function
 from autograd_mini.graph import topological_order
-from autograd_mini.ops import Op
+from autograd_mini.ops import Family, Op
 
 __all__ = [
     "MAX_EXPONENT",
@@ -53,6 +57,7 @@ __all__ = [
     "ExpressionError",
     "Input",
     "Node",
+    "families",
     "functions",
     "parse",
     "resolve_op",
@@ -122,9 +127,18 @@ def functions() -> dict[str, Op]:
     Read from the op table each time, so user primitives registered later are included.
 
     >>> sorted(functions())[:4]
-    ['abs', 'cos', 'exp', 'log']
+    ['abs', 'acos', 'acosh', 'asin']
     """
     return {op.function_name: op for op in ops.OPS.values() if op.function_name}
+
+
+def families() -> dict[str, Family]:
+    """The families an expression may call, by function name: ``leaky_relu(x, 0.2)``.
+
+    >>> sorted(families())
+    ['clamp', 'elu', 'gelu', 'leaky_relu']
+    """
+    return {family.function: family for family in ops.FAMILIES if family.function}
 
 
 # ------------------------------------------------------------------ the expression tree
@@ -301,7 +315,8 @@ class Expression:
         >>> eval(str(expr), {**expr.namespace(), "x0": 1.0}) == math.exp(-1.0)
         True
         """
-        return {op.function_name: partial(apply, op) for op in self.ops if op.function_name}
+        return {op.function_name: partial(apply, op) if op.family is None
+                else family_function(op.family) for op in self.ops if op.function_name}
 
     @property
     def __name__(self) -> str:
@@ -334,10 +349,10 @@ class Expression:
 
 
 def resolve_op(spec: Any) -> Op:
-    """An op from an Op, a primitive, its name, or ``"**k"`` for the power op of ``k``.
+    """An op from an Op, a primitive, or a name (:func:`autograd_mini.ops.lookup`).
 
-    >>> resolve_op("tanh"), resolve_op("**2")
-    (<op tanh>, <op **2>)
+    >>> resolve_op("tanh"), resolve_op("**2"), resolve_op("clamp(min=0.0)")
+    (<op tanh>, <op **2>, <op clamp(min=0.0)>)
     """
     if isinstance(spec, Op):
         return spec
@@ -345,18 +360,7 @@ def resolve_op(spec: Any) -> Op:
     if isinstance(inner, Op):
         return inner
     if isinstance(spec, str):
-        if spec in ops.OPS:
-            return ops.OPS[spec]
-        if spec.startswith("**"):
-            try:
-                exponent = float(spec[2:])
-            except ValueError:
-                pass
-            else:
-                return ops.power(int(exponent) if exponent.is_integer() else exponent)
-        raise KeyError(
-            f"no op named {spec!r} in the op table; known: {', '.join(ops.OPS)}"
-        )
+        return ops.lookup(spec)
     raise TypeError(f"{spec!r} is not an op, an op name or a primitive")
 
 
@@ -424,7 +428,7 @@ def _check_text(text: str) -> None:
 def _refuse(node: ast.AST, what: str, fix: str = _ALLOWED_TEXT) -> ExpressionError:
     column = getattr(node, "col_offset", None)
     where = f" (at column {column + 1})" if column is not None else ""
-    return ExpressionError(f"{what}{where}; {fix}")
+    return ExpressionError(f"{what}{where}; {fix}" if fix else f"{what}{where}")
 
 
 def _compile(source: str, root: ast.expr) -> Expression:
@@ -435,6 +439,7 @@ def _compile(source: str, root: ast.expr) -> Expression:
     :class:`Op` on the stack is emitted as it is (``x ** 3``: the op made for exponent 3).
     """
     table = functions()
+    family_table = {name: f for name, f in families().items() if name not in table}
     variables: dict[str, Input] = {}
     operands: list[Node] = []  # the tree built so far, as a stack of subexpressions
     stack: list[tuple[ast.AST | Op, bool]] = [(root, False)]
@@ -453,7 +458,7 @@ def _compile(source: str, root: ast.expr) -> Expression:
         elif (constant := _constant_value(node)) is not None:
             operands.append(Constant(constant))
         elif isinstance(node, ast.Name):
-            if node.id in table:
+            if node.id in table or node.id in family_table:
                 raise _refuse(node, f"{node.id!r} is a function",
                               f"call it, e.g. {node.id}(x), or name the variable differently")
             operands.append(variables.setdefault(node.id, Input(len(variables))))
@@ -476,8 +481,12 @@ def _compile(source: str, root: ast.expr) -> Expression:
             else:
                 raise _refuse(node, f"operator {_operator_text(node.op)} is not supported",
                               "the unary operators are - and +")
+        elif (isinstance(node, ast.Call) and isinstance(node.func, ast.Name)
+              and node.func.id in family_table):
+            stack.append((_family_op(node, family_table[node.func.id]), True))
+            stack.append((node.args[0], False))
         elif isinstance(node, ast.Call):
-            _check_call(node, table)
+            _check_call(node, table, family_table)
             stack.append((node, True))
             stack.extend((arg, False) for arg in reversed(node.args))
         elif isinstance(node, ast.Constant):
@@ -538,15 +547,44 @@ def _exponent(node: ast.BinOp) -> float | None:
     return value
 
 
-def _check_call(node: ast.Call, table: Mapping[str, Op]) -> None:
+def _family_op(node: ast.Call, family: Family) -> Op:
+    """The op of a family call ``leaky_relu(x, 0.2)``: its parameters must be written out."""
+    name = family.function
+    usage = f"write {name}{family.signature}".replace("/, ", "").replace("*, ", "")
+    if not node.args or any(isinstance(a, ast.Starred) for a in node.args) or any(
+        k.arg is None for k in node.keywords
+    ):
+        raise _refuse(node, f"{name}(...) takes its input first, then its parameters", usage)
+    positional = [_parameter(arg, name, usage) for arg in node.args[1:]]
+    named = {k.arg: _parameter(k.value, name, usage) for k in node.keywords if k.arg is not None}
+    try:
+        _, op = family.bind((0.0, *positional), named)
+    except (TypeError, ValueError) as error:  # the message names the call to write
+        raise _refuse(node, str(error), "") from None
+    return op
+
+
+def _parameter(node: ast.expr, name: str, usage: str) -> Any:
+    """A family parameter as written: a number (maybe signed), a text such as 'tanh', None."""
+    number = _constant_value(node)
+    if number is not None:
+        return number
+    if isinstance(node, ast.Constant) and (node.value is None or isinstance(node.value, str)):
+        return node.value
+    raise _refuse(node, f"a parameter of {name}(...) must be written out, as a number or a text"
+                  " (it is part of the op, not an input)", usage)
+
+
+def _check_call(node: ast.Call, table: Mapping[str, Op],
+                family_table: Mapping[str, Family] | None = None) -> None:
     if not isinstance(node.func, ast.Name):
         what = _REFUSED.get(type(node.func), "calling anything but a function name is")
         raise _refuse(node.func, f"{what} not allowed")
     name = node.func.id
     op = table.get(name)
     if op is None:
-        raise _refuse(node, f"unknown function {name!r}",
-                      f"functions: {', '.join(sorted(table))}")
+        known = sorted({*table, *(family_table or {})})
+        raise _refuse(node, f"unknown function {name!r}", f"functions: {', '.join(known)}")
     if node.keywords:
         raise _refuse(node, f"keyword arguments in {name}(...) are not allowed",
                       f"write {op.format(*op.inputs)}")

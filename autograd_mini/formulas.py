@@ -16,7 +16,9 @@ from it:
 
 Only a small, safe part of Python is allowed: numbers, names, ``+ - * / **``, unary ``-``
 and ``+``, comparisons, ``and``/``or``/``not``, ``x if c else y`` and calls of named
-functions. Standard library only.
+functions. A call may pass keyword arguments whose values are numbers or text: that is how
+the notation of an op with a fixed parameter reads (``leaky_relu(x, negative_slope=0.2)``,
+``gelu(x, approximate='tanh')``). Standard library only.
 """
 
 from __future__ import annotations
@@ -185,11 +187,19 @@ class Formula:
 def _validate(tree: ast.expr, variables: set[str], where: str, text: str) -> set[str]:
     """Refuse anything but the allowed constructs; return the names of called functions."""
     called: set[str] = set()
+    texts: set[int] = set()  # the text constants a keyword argument may hold
     for node in ast.walk(tree):
         if isinstance(node, ast.Call):
-            if not isinstance(node.func, ast.Name) or node.keywords:
-                raise FormulaError(f"{where}: in formula {text!r}, call functions by name"
-                                   " with positional arguments only")
+            if not isinstance(node.func, ast.Name):
+                raise FormulaError(f"{where}: in formula {text!r}, call functions by name")
+            for keyword in node.keywords:
+                if keyword.arg is None or not _is_literal(keyword.value, variables):
+                    raise FormulaError(
+                        f"{where}: in formula {text!r}, a keyword argument must be a name"
+                        " given a number, a text or a parameter (negative_slope=0.2)"
+                    )
+                if isinstance(keyword.value, ast.Constant):
+                    texts.add(id(keyword.value))
             called.add(node.func.id)
         elif isinstance(node, ast.Name):
             # A bare name that is neither an input nor a constant is only allowed as the
@@ -201,6 +211,8 @@ def _validate(tree: ast.expr, variables: set[str], where: str, text: str) -> set
                     f" one of its variables ({known})"
                 )
         elif isinstance(node, ast.Constant):
+            if id(node) in texts and isinstance(node.value, str):
+                continue
             if isinstance(node.value, bool) or not isinstance(node.value, int | float):
                 raise FormulaError(f"{where}: formula {text!r} may only hold numbers, not"
                                    f" {node.value!r}")
@@ -221,7 +233,17 @@ def _validate(tree: ast.expr, variables: set[str], where: str, text: str) -> set
 
 
 _ALLOWED = (ast.expr_context, ast.operator, ast.unaryop, ast.cmpop, ast.boolop, ast.BinOp,
-            ast.UnaryOp, ast.BoolOp, ast.Compare, ast.IfExp, ast.Call, ast.Name, ast.Constant)
+            ast.UnaryOp, ast.BoolOp, ast.Compare, ast.IfExp, ast.Call, ast.Name, ast.Constant,
+            ast.keyword)
+
+
+def _is_literal(node: ast.expr, variables: set[str]) -> bool:
+    """A keyword argument's value: a number (maybe signed), a text, or a variable's name."""
+    if isinstance(node, ast.Name):
+        return node.id in variables
+    if isinstance(node, ast.Constant) and isinstance(node.value, str):
+        return True
+    return _number_of(node) is not None
 
 
 def _is_called(tree: ast.expr, name: ast.Name) -> bool:
@@ -328,8 +350,17 @@ def _unparse(node: ast.expr) -> tuple[str, int]:
         return f"{part(node.body)} if {part(node.test)} else {part(node.orelse)}", TEST
     if isinstance(node, ast.Call):
         assert isinstance(node.func, ast.Name)
-        return f"{node.func.id}({', '.join(_unparse(a)[0] for a in node.args)})", ATOM
+        arguments = [_unparse(a)[0] for a in node.args] + [
+            f"{k.arg}={_literal_text(k.value)}" for k in node.keywords
+        ]
+        return f"{node.func.id}({', '.join(arguments)})", ATOM
     raise FormulaError(f"cannot write {type(node).__name__} as formula text")
+
+
+def _literal_text(node: ast.expr) -> str:
+    if isinstance(node, ast.Constant) and isinstance(node.value, str):
+        return repr(node.value)
+    return _unparse(node)[0]
 
 
 class _NumbersCompared(ast.NodeTransformer):

@@ -34,6 +34,7 @@ from typing import Any
 
 from autograd_mini.engine import Value
 from autograd_mini.functions import abs as absolute
+from autograd_mini.functions import logsumexp
 
 __all__ = [
     "binary_cross_entropy", "cross_entropy", "hinge", "huber", "l1", "l2_penalty", "mse", "nll",
@@ -190,10 +191,11 @@ def _finite_scores(where: str, scores: Sequence[Any], what: str) -> list[Value]:
 def cross_entropy(logits: Sequence[Any], target: Any, label_smoothing: float = 0.0) -> Value:
     """``-log softmax(logits)[target]`` for a list of logits and an integer class.
 
-    Uses log-sum-exp with the largest logit ``m`` subtracted as a plain float:
-    ``lse = m + log(sum(exp(z_i - m)))``, and the loss ``lse - z[target]``. Every ``exp``
-    sees a number <= 0, so logits of ±1000 stay finite, and since the result does not
-    depend on ``m`` the gradient is exactly ``softmax(z) - onehot(target)``.
+    Uses ``autograd_mini.functions.logsumexp``, which subtracts the largest logit
+    ``m`` (held constant): ``lse = log(sum(exp(z_i - m))) + m``, and the loss
+    ``lse - z[target]``. Every ``exp`` sees a number <= 0, so logits of ±1000 stay finite,
+    and since the result does not depend on ``m`` the gradient is exactly
+    ``softmax(z) - onehot(target)``.
 
     ``label_smoothing=ε`` (PyTorch's): the target is the mixture of the one-hot class
     (weight ``1 - ε``) and the uniform distribution over the ``C`` classes (weight ``ε``),
@@ -219,13 +221,10 @@ def cross_entropy(logits: Sequence[Any], target: Any, label_smoothing: float = 0
         )
     index = _class_index("cross_entropy", target, len(logits), "logits")
     z = _finite_scores("cross_entropy", logits, "logit")
-    shift = max(v.data for v in z)
-    exps = [(v - shift).exp() for v in z]
-    total = sum(exps[1:], exps[0])
+    lse: Value = logsumexp(z)
     if smoothing == 0.0:
-        return total.log() + shift - z[index]
+        return lse - z[index]
     # PyTorch's arrangement: log-probabilities first, then the two terms.
-    lse = total.log() + shift
     log_probabilities = [v - lse for v in z]
     smooth = -sum(log_probabilities[1:], log_probabilities[0])
     return (1.0 - smoothing) * -log_probabilities[index] + smooth * (smoothing / len(z))

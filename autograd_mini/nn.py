@@ -23,7 +23,8 @@ How a module is put together (read :class:`Module` first):
   mode: :func:`stochastic_modules` finds such modules, so code that records a forward pass
   once and replays it can refuse a model whose forward pass changes from call to call.
 
-Beyond micrograd: activations ``"relu"``, ``"tanh"``, ``"sigmoid"``, ``"linear"``;
+Beyond micrograd: activations ``"relu"``, ``"tanh"``, ``"sigmoid"``, ``"leaky_relu"``,
+``"elu"``, ``"gelu"`` (PyTorch's defaults: slope 0.01, alpha 1, the exact erf form), ``"linear"``;
 initialisations ``"micrograd"``, ``"xavier"``, ``"he"``; a ``seed`` giving a model its own
 ``random.Random``; state dicts and versioned model files; :class:`Dropout`;
 :class:`RNNCell`, :class:`LSTMCell` and :class:`GRUCell` with :meth:`~RecurrentCell.unroll`
@@ -43,7 +44,7 @@ from dataclasses import dataclass
 from typing import Any, ClassVar
 
 from autograd_mini.engine import Value, gradients
-from autograd_mini.functions import relu, sigmoid, tanh
+from autograd_mini.functions import elu, gelu, leaky_relu, relu, sigmoid, tanh
 from autograd_mini.model_files import (
     FORMAT_NAME,
     FORMAT_VERSION,
@@ -79,7 +80,7 @@ __all__ = [
     "truncated_bptt",
 ]
 
-ACTIVATIONS = ("relu", "tanh", "sigmoid", "linear")
+ACTIVATIONS = ("relu", "tanh", "sigmoid", "leaky_relu", "elu", "gelu", "linear")
 """The activation functions a :class:`Neuron` (and so every model here) can apply."""
 
 INITS = ("micrograd", "xavier", "he")
@@ -529,6 +530,12 @@ def _activate(x: Any, activation: str) -> Any:
         return tanh(x)
     if activation == "sigmoid":
         return sigmoid(x)
+    if activation == "leaky_relu":
+        return leaky_relu(x)
+    if activation == "elu":
+        return elu(x)
+    if activation == "gelu":
+        return gelu(x)
     return x
 
 

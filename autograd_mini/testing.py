@@ -44,13 +44,26 @@ __all__ = [
     "DEFAULT_EXPONENTS",
     "Expression",
     "expressions",
+    "family_ops",
     "in_domain",
     "points",
     "reals",
 ]
 
-DEFAULT_EXPONENTS: tuple[float, ...] = (2, 3, -1, 0.5)
-"""Constant exponents drawn as ``x ** k`` ops (``autograd_mini.ops.power(k)``) besides the table's ops."""
+DEFAULT_EXPONENTS: tuple[float, ...] = tuple(p["k"] for p in op_table.POWERS.examples)
+"""Constant exponents drawn as ``x ** k`` ops (``autograd_mini.ops.power(k)``) besides the
+table's ops: the power family's examples, (2, 3, -1, 0.5)."""
+
+
+def family_ops() -> list[Op]:
+    """The ops of every family but ``x ** k`` at the parameters it names as ``examples``:
+    what :func:`expressions` draws besides the table's rows and the powers.
+
+    >>> [op.name for op in family_ops()][:3]
+    ['leaky_relu', 'leaky_relu(negative_slope=0.2)', 'elu']
+    """
+    return [family(**params) for family in op_table.FAMILIES if family is not op_table.POWERS
+            for params in family.examples]
 
 _CONSTANTS = (0.5, 1.0, 2.0, 3.0)  # positive, so the printed source needs no sign parentheses
 
@@ -114,21 +127,31 @@ def in_domain(
 ) -> bool:
     """Whether ``op`` may be applied at ``args`` and trusted to finite differences there.
 
-    True when every input lies in the op's sampling ``domain``, the first input is at
-    least ``kink_margin`` from each of its ``kinks``, the domain ``check`` passes, and the
-    result and every local derivative are finite and at most ``max_magnitude`` in size
-    (so that derivatives chained through many ops stay well conditioned).
+    True when every input lies in the op's sampling ``domain``, the inputs are at least
+    ``kink_margin`` from its kinks (:meth:`~autograd_mini.ops.Op.distance_to_kink`: relu
+    at 0, maximum where a == b, floor at whole numbers), the domain ``check`` passes, and
+    the result and every local derivative are finite and at most ``max_magnitude`` in size
+    (so that derivatives chained through many ops stay well conditioned). An op whose
+    rule is 0 by decree (``stop_gradient``) is never in the domain: finite differences
+    of its forward are not its derivative.
 
     >>> from autograd_mini import ops
     >>> in_domain(ops.LOG, 1.0), in_domain(ops.LOG, -1.0), in_domain(ops.RELU, 0.001)
     (True, False, False)
+    >>> in_domain(ops.MAXIMUM, 1.0, 1.001), in_domain(ops.MAXIMUM, 1.0, 1.5)
+    (False, True)
     """
     if len(args) != op.arity:
         raise TypeError(f"in_domain: op {op.name} takes {op.arity} input(s), got {len(args)}")
+    if op.stops_gradient:
+        return False
     for (low, high), x in zip(op.sample, args):
         if not low <= x <= high:
             return False
-    if op.kinks and any(abs(args[0] - kink) < kink_margin for kink in op.kinks):
+    try:
+        if op.distance_to_kink(*args) < kink_margin:
+            return False
+    except (ArithmeticError, ValueError, TypeError):
         return False
     try:
         out = float(apply(op, *args))
@@ -159,7 +182,8 @@ def expressions(
 
     ``n_inputs`` fixes the number of inputs (drawn from 1 to 3 when None). ``ops`` limits
     the ops used (Op objects, op names or primitives); None means every built-in op
-    of :data:`autograd_mini.ops.OPS`, plus ``x ** k`` for each ``k`` in ``exponents``,
+    of :data:`autograd_mini.ops.OPS`, the ops of :func:`family_ops` (``leaky_relu`` with
+    slopes 0.01 and 0.2, ``clamp(x, -1, 1)``, ...), ``x ** k`` for each ``k`` in ``exponents``,
     and with ``user_ops=True`` also the primitives defined when the example is drawn (a
     primitive defined elsewhere, say in an earlier notebook cell, changes nothing unless
     you ask). ``max_depth`` bounds the nesting of
@@ -213,7 +237,7 @@ def _op_pool(chosen: tuple[Op, ...] | None, powers: tuple[float, ...], user_ops:
     else:
         table = list(chosen)
     if chosen is None:
-        table += [op_table.power(k) for k in powers]
+        table += family_ops() + [op_table.power(k) for k in powers]
     unique: dict[str, Op] = {}
     for op in table:
         unique.setdefault(op.name, op)

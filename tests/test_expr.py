@@ -75,6 +75,72 @@ def test_user_primitive_is_recognised_with_its_arity() -> None:
         parse("hypot_expr_test(x, 4)")
 
 
+@pytest.mark.parametrize(("text", "op_name", "canonical"), [
+    ("leaky_relu(x, 0.2)", "leaky_relu(negative_slope=0.2)", "leaky_relu(x, negative_slope=0.2)"),
+    ("leaky_relu(x, negative_slope=0.2)", "leaky_relu(negative_slope=0.2)",
+     "leaky_relu(x, negative_slope=0.2)"),
+    ("leaky_relu(x)", "leaky_relu", "leaky_relu(x)"),
+    ("leaky_relu(x, 0.01)", "leaky_relu", "leaky_relu(x)"),  # the default is the plain op
+    ("elu(x, alpha=2)", "elu(alpha=2.0)", "elu(x, alpha=2.0)"),
+    ("gelu(x, approximate='tanh')", "gelu(approximate='tanh')", "gelu(x, approximate='tanh')"),
+    ('gelu(x, approximate="none")', "gelu", "gelu(x)"),
+    ("clamp(x, -1, 1)", "clamp(min=-1.0, max=1.0)", "clamp(x, min=-1.0, max=1.0)"),
+    ("clamp(x, max=1)", "clamp(max=1.0)", "clamp(x, max=1.0)"),
+    ("clamp(x, None, 1)", "clamp(max=1.0)", "clamp(x, max=1.0)"),
+    ("clamp(x, min=-0.5)", "clamp(min=-0.5)", "clamp(x, min=-0.5)"),
+])
+def test_a_family_call_is_the_op_of_its_parameters(text: str, op_name: str, canonical: str) -> None:
+    f = parse(text)
+    assert [op.name for op in f.ops] == [op_name]
+    assert str(f) == canonical and str(parse(canonical)) == canonical
+    x = Value(-0.75)
+    y = f(x)
+    assert y.op == op_name and y.opdef is ops.lookup(op_name)
+    assert f(-0.75) == y.data
+
+
+def test_family_calls_nest_and_differentiate() -> None:
+    f = parse("clamp(leaky_relu(x * w, 0.2) + atan2(w, x), max=0.5)")
+    x, w = Value(-1.0), Value(0.5)
+    out = f(x, w)
+    out.backward()
+    inner = -0.1 + math.atan2(0.5, -1.0)  # above max: clamped, so no gradient comes through
+    assert inner > 0.5 and out.data == 0.5 and (x.grad, w.grad) == (0.0, 0.0)
+    g = parse("leaky_relu(x * w, 0.2) + atan2(w, x)")
+    x, w = Value(-1.0), Value(0.5)
+    g(x, w).backward()
+    r2 = 1.0 + 0.25
+    assert (x.grad, w.grad) == pytest.approx((0.2 * 0.5 - 0.5 / r2, 0.2 * -1.0 + -1.0 / r2))
+
+
+@pytest.mark.parametrize(("text", "message"), [
+    ("leaky_relu(x, y)", "a parameter of leaky_relu(...) must be written out, as a number"),
+    ("gelu(x, approximate=y)", "write gelu(x, approximate='none')"),
+    ("leaky_relu(x, slope=0.2)", "unexpected keyword argument 'slope'"),
+    ("leaky_relu(x, 0.1, 0.2)", "too many positional arguments"),
+    ("leaky_relu()", "takes its input first"),
+    ("leaky_relu(*x)", "takes its input first"),
+    ("clamp(x)", "clamp: min and max are both None"),
+    ("gelu(x, 'tanh')", "gelu: too many positional arguments"),
+    ("gelu(x, approximate='erf')", "approximate must be 'none' or 'tanh'"),
+    ("elu(x, alpha='1')", "elu: alpha must be a real number, got str"),
+    ("exp(x, approximate='tanh')", "keyword arguments in exp(...) are not allowed"),
+    ("exp('tanh')", "strings are not allowed"),
+    ("leaky_relu", "'leaky_relu' is a function"),
+])
+def test_a_bad_family_call_is_refused_with_one_line(text: str, message: str) -> None:
+    with pytest.raises(ExpressionError) as caught:
+        parse(text)
+    assert message in str(caught.value) and "\n" not in str(caught.value)
+
+
+def test_the_new_rows_are_functions_of_the_parser() -> None:
+    assert parse("atan2(y, x) + hypot(x, y) - maximum(x, y)")(y=1.0, x=1.0) == pytest.approx(
+        math.pi / 4 + math.sqrt(2.0) - 1.0)
+    for name in ("tan", "asinh", "erf", "erfc", "expm1", "log1p", "softplus", "silu", "floor"):
+        assert parse(f"{name}(x)")(0.3) == ops.OPS[name].forward(0.3)
+
+
 def test_constant_exponent_uses_the_fixed_power_op_and_negative_bases_work() -> None:
     f = parse("x ** 3")
     x = Value(-2.0)

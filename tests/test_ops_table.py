@@ -1,8 +1,9 @@
 """Per-op tests generated from the op table: every op, every partial, across its domain.
 
-The ops come from ``ops.OPS`` (the built-ins) plus ``ops.power(k)`` for several k, so an op
-added to the table is tested here without a line of new test code; an op with a domain
-check must also be given its out-of-domain cases in ``DOMAIN_ERRORS`` (a test insists).
+The ops come from ``ops.OPS`` (the built-ins), ``ops.power(k)`` for several k and every
+other family at the parameters it names as examples, so an op added to the table (a row,
+or a family) is tested here without a line of new test code; an op with a domain check
+must also be given its out-of-domain cases in ``DOMAIN_ERRORS`` (a test insists).
 """
 
 from __future__ import annotations
@@ -19,15 +20,20 @@ import autograd_mini
 from autograd_mini import Value, ops
 from autograd_mini.check import gradcheck, gradgradcheck
 from autograd_mini.engine import apply, value_rules
+from autograd_mini.formulas import CONSTANTS
 from autograd_mini.ops import Op
-from autograd_mini.testing import reals
+from autograd_mini.testing import family_ops, reals
 
 POWERS = (0, 1, 2, 3, 4, -1, -2, 0.5, 1.5, -0.5, 2.0)
 # Built-ins only: user primitives that other test modules make at import time are theirs.
 OPS_UNDER_TEST: list[Op] = [op for op in ops.OPS.values() if op.builtin] + [
     ops.power(k) for k in POWERS
-]
+] + family_ops() + [ops.CLAMP(min=1.0, max=1.0), ops.CLAMP(min=1.0, max=-1.0)]
 IDS = [op.name for op in OPS_UNDER_TEST]
+# stop_gradient's rule is 0 by decree, so finite differences of its forward (slope 1)
+# are not its derivative; it is checked on its own below.
+DIFFERENTIATED = [op for op in OPS_UNDER_TEST if not op.stops_gradient]
+DIFFERENTIATED_IDS = [op.name for op in DIFFERENTIATED]
 GRID_STEPS = 7  # points per input across the domain: 7 for unary ops, 49 for binary ones
 KINK_MARGIN = 1e-3
 
@@ -37,6 +43,13 @@ DOMAIN_ERRORS: dict[str, list[tuple[tuple[float, ...], type[Exception], int]]] =
     "/": [((1.0, 0.0), ZeroDivisionError, 1), ((-2.5, 0.0), ZeroDivisionError, 1)],
     "log": [((0.0,), ValueError, 0), ((-2.5,), ValueError, 0)],
     "sqrt": [((-1.0,), ValueError, 0), ((-1e-300,), ValueError, 0)],
+    "asin": [((1.5,), ValueError, 0), ((-1.0000000000000002,), ValueError, 0)],
+    "acos": [((-1.5,), ValueError, 0), ((math.nan,), ValueError, 0)],
+    "acosh": [((0.5,), ValueError, 0), ((-3.0,), ValueError, 0)],
+    "atanh": [((1.0,), ValueError, 0), ((-1.0,), ValueError, 0), ((2.0,), ValueError, 0)],
+    "log2": [((0.0,), ValueError, 0), ((-1.0,), ValueError, 0)],
+    "log10": [((0.0,), ValueError, 0), ((-1e-300,), ValueError, 0)],
+    "log1p": [((-1.0,), ValueError, 0), ((-2.0,), ValueError, 0)],
     "**": [
         ((-2.0, 0.5), ValueError, 0),
         ((-2.0, 2.0), ValueError, 0),  # a Value exponent may move off the integer
@@ -51,11 +64,15 @@ DOMAIN_ERRORS: dict[str, list[tuple[tuple[float, ...], type[Exception], int]]] =
 # Errors of ops without a check, documented in their doc text.
 FORWARD_ERRORS: dict[str, list[tuple[tuple[float, ...], type[Exception], int]]] = {
     "exp": [((1000.0,), OverflowError, 0)],
+    "exp2": [((1025.0,), OverflowError, 0)],
+    "expm1": [((710.0,), OverflowError, 0)],
+    "sinh": [((-711.0,), OverflowError, 0)],
+    "cosh": [((711.0,), OverflowError, 0)],
 }
 
 
 def _near_kink(op: Op, args: tuple[float, ...], margin: float = KINK_MARGIN) -> bool:
-    return bool(op.kinks) and any(abs(args[0] - k) < margin for k in op.kinks)
+    return op.distance_to_kink(*args) < margin
 
 
 def _grid(op: Op) -> list[tuple[float, ...]]:
@@ -94,7 +111,7 @@ def test_op_describes_itself(op: Op) -> None:
 # ---------------------------------------------------------------- derivatives vs FD
 
 
-@pytest.mark.parametrize("op", OPS_UNDER_TEST, ids=IDS)
+@pytest.mark.parametrize("op", DIFFERENTIATED, ids=DIFFERENTIATED_IDS)
 def test_partials_agree_with_finite_differences_across_the_domain(op: Op) -> None:
     points = _grid(op)
     assert len(points) >= GRID_STEPS - 1
@@ -109,7 +126,7 @@ def test_partials_agree_with_finite_differences_across_the_domain(op: Op) -> Non
             )
 
 
-@pytest.mark.parametrize("op", OPS_UNDER_TEST, ids=IDS)
+@pytest.mark.parametrize("op", DIFFERENTIATED, ids=DIFFERENTIATED_IDS)
 def test_engine_first_and_second_derivatives_across_the_domain(op: Op) -> None:
     # Through the engine: backward with floats, and nested grad (create_graph) for the
     # Hessian, so the rules are also checked as builders of graph.
@@ -134,7 +151,7 @@ def test_rules_give_the_same_number_on_values_and_floats(op: Op) -> None:
             assert float(on_values) == pytest.approx(on_floats, rel=1e-12, abs=1e-15)
 
 
-@pytest.mark.parametrize("op", OPS_UNDER_TEST, ids=IDS)
+@pytest.mark.parametrize("op", DIFFERENTIATED, ids=DIFFERENTIATED_IDS)
 @settings(max_examples=40)
 @given(data=st.data())
 def test_random_points_in_the_domain(op: Op, data: st.DataObject) -> None:
@@ -150,7 +167,7 @@ def test_formula_text_is_the_rule_that_runs(op: Op) -> None:
     # The formulas are what people read (README, step-through, generated code); they are
     # also the source the rules are compiled from. Evaluated as plain Python over floats,
     # the text must give exactly what the rule gives.
-    namespace = {**ops.float_functions(), "math": math}
+    namespace = {**CONSTANTS, **ops.float_functions(), "math": math}
     for i, formula in enumerate(op.formulas):
         code = compile(formula, f"<formula of {op.name}>", "eval")
         for args in _grid(op):
@@ -211,3 +228,25 @@ def test_out_of_domain_raises_the_documented_error(
 def test_gradcheck_propagates_an_out_of_domain_error() -> None:
     with pytest.raises(ValueError, match="log"):
         gradcheck(autograd_mini.log, -1.0)
+
+
+def test_a_stopped_gradient_is_zero_to_every_order_and_the_value_passes() -> None:
+    for op in OPS_UNDER_TEST:
+        if op.stops_gradient:
+            for args in _grid(op):
+                assert op.forward(*args) == args[0]
+                assert [rule(op.forward(*args), *args) for rule in op.rules] == [0]
+                leaves = [Value(x) for x in args]
+                assert [float(r(apply(op, *leaves), *leaves)) for r in value_rules(op)] == [0.0]
+
+
+def test_every_kink_formula_is_zero_at_its_kinks() -> None:
+    # The kinks the rows name, where finite differences would measure a jump.
+    at_kinks = {"maximum": (0.5, 0.5), "minimum": (-2.0, -2.0), "atan2": (0.0, -1.5),
+                "hypot": (0.0, 0.0), "floor": (2.0,), "ceil": (-1.0,), "trunc": (0.0,),
+                "round": (1.5,), "relu": (0.0,), "clamp(min=-1.0, max=1.0)": (1.0,)}
+    by_name = {op.name: op for op in OPS_UNDER_TEST}
+    for name, args in at_kinks.items():
+        assert by_name[name].distance_to_kink(*args) == 0.0, name
+    assert by_name["atan2"].distance_to_kink(0.0, 1.5) == 1.5  # no jump for x > 0
+    assert by_name["round"].distance_to_kink(2.0) == 0.5

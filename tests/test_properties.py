@@ -16,19 +16,23 @@ from hypothesis import find, given, settings
 from hypothesis import strategies as st
 
 import autograd_mini
-from autograd_mini import Value, grad, ops, primitive, sigmoid
+from autograd_mini import Value, functions, grad, ops, primitive, sigmoid
 from autograd_mini.check import gradcheck, gradgradcheck
 from autograd_mini.graph import topological_order
-from autograd_mini.testing import Expression, expressions, in_domain, points, reals
+from autograd_mini.testing import Expression, expressions, family_ops, in_domain, points, reals
 
-BUILTIN_NAMES = [op.name for op in ops.OPS.values() if op.builtin]
+# The table's rows and every family's example ops (leaky_relu with slope 0.2, clamp(x, -1,
+# 1), gelu(x, approximate='tanh'), ...).
+BUILTIN_NAMES = [op.name for op in ops.OPS.values() if op.builtin] + [op.name for op in family_ops()]
 # Built-in ops and constant powers: what every test here draws unless it says otherwise.
 builtin_expressions = expressions(ops=[*BUILTIN_NAMES, "**2", "**3", "**-1", "**0.5"])
 
 
 def _package_namespace(expr: Expression) -> dict[str, Any]:
-    # The functions of the package itself, by the names str(expr) uses.
-    return {**vars(autograd_mini), **{f"x{i}": x for i, x in enumerate(expr.point)}}
+    # The functions of the package itself, by the names str(expr) uses. (The families'
+    # functions, leaky_relu and the others, are made in autograd_mini.functions.)
+    return {**vars(autograd_mini), **{name: getattr(functions, name) for name in functions.__all__},
+            **{f"x{i}": x for i, x in enumerate(expr.point)}}
 
 
 # ------------------------------------------------------------------- the engine
@@ -240,11 +244,46 @@ def test_in_domain_rejects_wrong_arity() -> None:
         in_domain(ops.LOG, 1.0, 2.0)
 
 
-@given(st.sampled_from([op for op in ops.OPS.values() if op.builtin]), st.data())
+@given(st.sampled_from([op for op in ops.OPS.values() if op.builtin] + family_ops()), st.data())
 def test_in_domain_agrees_with_the_op_table(op: Any, data: st.DataObject) -> None:
     args = tuple(data.draw(reals(low, high)) for low, high in op.sample)
-    clear_of_kinks = not any(abs(args[0] - k) < 1e-2 for k in op.kinks)
-    assert in_domain(op, *args, max_magnitude=math.inf) == clear_of_kinks
+    clear_of_kinks = op.distance_to_kink(*args) >= 1e-2
+    assert in_domain(op, *args, max_magnitude=math.inf) == (clear_of_kinks and not op.stops_gradient)
+
+
+@pytest.mark.parametrize(("op", "args"), [
+    (ops.MAXIMUM, (0.5, 0.505)), (ops.MINIMUM, (-1.0, -1.0)), (ops.ATAN2, (0.001, -2.0)),
+    (ops.HYPOT, (0.003, -0.004)), (ops.FLOOR, (1.999,)), (ops.ROUND, (0.5,)),
+    (ops.CLAMP(min=-1.0, max=1.0), (-1.005,)), (ops.STOP_GRADIENT, (1.0,)),
+])
+def test_in_domain_keeps_off_kinks_that_are_not_points_and_off_stop_gradient(
+    op: Any, args: tuple[float, ...]
+) -> None:
+    assert not in_domain(op, *args)
+    if not op.stops_gradient:
+        moved = (args[0] + 0.2, *args[1:])
+        assert in_domain(op, *moved), moved
+
+
+@settings(max_examples=300, derandomize=True, database=None)
+@given(expressions(n_inputs=2, max_depth=3))
+def test_the_default_strategy_draws_the_new_rows_and_families(expr: Expression) -> None:
+    # The property of the others, over the strategy everyone uses by default.
+    assert gradcheck(expr, *expr.point)
+
+
+def test_the_default_strategy_reaches_every_op_it_can() -> None:
+    drawn: set[str] = set()
+
+    @settings(max_examples=1500, derandomize=True, database=None)
+    @given(expressions(max_depth=2))
+    def collect(expr: Expression) -> None:
+        drawn.update(op.name for op in expr.ops)
+
+    collect()
+    expected = set(BUILTIN_NAMES) - {"stop_gradient"} | {"**2", "**3", "**-1", "**0.5"}
+    assert expected - drawn == set()
+    assert "stop_gradient" not in drawn
 
 
 # ------------------------------------------------- the expression parser reads it
