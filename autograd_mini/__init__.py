@@ -43,7 +43,7 @@ __version__ = "0.1.0"
 
 # The float-or-Value function of every built-in op written as a call (exp, tanh, ...),
 # made from the op table (functions.py).
-_FUNCTIONS = [op.function_name for op in ops.OPS.values() if op.builtin and op.function_name]
+_FUNCTIONS = list(_functions.__all__)  # exp, ..., leaky_relu(x, negative_slope), softmax(xs)
 globals().update({name: getattr(_functions, name) for name in _FUNCTIONS})
 
 __all__ = [
@@ -74,7 +74,7 @@ __all__ = [
     "stepper",
     "value_and_grad",
 ]
-__all__ += _FUNCTIONS  # exp, log, tanh, ...: one per row of the op table
+__all__ += _FUNCTIONS  # exp, log, tanh, ...: one per row (and family) of the op table
 
 if TYPE_CHECKING:
     def __getattr__(name: str) -> Any: ...

@@ -655,20 +655,30 @@ def _kinks_within_reach(
     found = []
     for node in order:
         op = node.opdef
-        if op is None or not op.kinks:
+        if op is None:
             continue
-        u = node.parents[0]
-        slopes = gradients(u)
-        for k in op.kinks:
-            distance = abs(u.data - k)
-            for i in inputs:
-                slope = _as_float(slopes.get(leaves[i], 0.0))
-                if slope != 0.0 and distance <= 2.0 * eps * max(1.0, abs(slope)):
-                    what = f"x{i}" if u is leaves[i] else f"the input of {op.name}"
-                    found.append((i, (
-                        f"x{i} is within eps of the kink of {op.name} at {k!r} ({what} is"
-                        f" {u.data!r}, a step of eps in x{i} moves it by {eps * abs(slope):.3g})"
-                    )))
+        at = [p.data for p in node.parents]
+        distance = op.distance_to_kink(*at)
+        if not math.isfinite(distance):
+            continue  # no kink anywhere (exp, tanh, ...)
+        slopes = [gradients(p) for p in node.parents]
+        for i in inputs:
+            # How far a step of eps in x_i moves the op's inputs (so, at most, its kink).
+            moves = [abs(_as_float(s.get(leaves[i], 0.0))) for s in slopes]
+            slope = sum(moves)
+            if slope == 0.0 or distance > 2.0 * eps * max(1.0, slope):
+                continue
+            u = node.parents[0]
+            kink = next((k for k in op.kinks if abs(u.data - k) == distance), None)
+            if kink is not None:
+                what = f"x{i}" if u is leaves[i] else f"the input of {op.name}"
+                text = (f"x{i} is within eps of the kink of {op.name} at {kink!r} ({what} is"
+                        f" {u.data!r}, a step of eps in x{i} moves it by {eps * moves[0]:.3g})")
+            else:
+                text = (f"x{i} is within eps of a kink of {op.name} (its inputs"
+                        f" {', '.join(map(repr, at))} are {distance:.3g} from where its"
+                        f" derivative jumps, a step of eps in x{i} moves them by {eps * slope:.3g})")
+            found.append((i, text))
     return found
 
 
@@ -695,6 +705,8 @@ def _suspect_rules(f: Callable[..., Any], point: list[float], order: int,
                 " whose hand-written _backward is not in the op table; check that closure"
                 " (does it add local derivative * out.grad into each child's .grad?)"))
             continue
+        if op.stops_gradient:  # its rule is 0 on purpose (a shift for stability)
+            continue
         at = [p.data for p in node.parents]
         for row in _rule_rows(op, at, order, options):
             found.setdefault((op.name, *row.wrt), _describe(op, at, row))
@@ -710,10 +722,10 @@ def _rule_rows(op: Op, at: list[float], order: int, options: _Options) -> list[G
         rows = _full_rows(forward, at, order, "rev", False, options)
     except (ArithmeticError, ValueError, TypeError):
         return []
-    # Straddling the op's own kink proves nothing about its rule.
-    near_kink = bool(op.kinks) and any(abs(at[0] - k) <= 2.0 * options.eps for k in op.kinks)
-    return [row for row in rows
-            if not row.ok and not row.note and not (near_kink and row.wrt[-1] == 0)]
+    # Straddling the op's own kink (a tie of maximum, relu at 0) proves nothing about its rule.
+    if op.distance_to_kink(*at) <= 2.0 * options.eps * max(1, op.arity):
+        return []
+    return [row for row in rows if not row.ok and not row.note]
 
 
 def _describe(op: Op, at: list[float], row: GradcheckRow) -> str:

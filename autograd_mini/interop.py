@@ -49,11 +49,16 @@ from autograd_mini.nn import (
 
 __all__ = ["from_torch", "to_torch"]
 
-_TORCH_ACTIVATIONS = {"relu": "ReLU", "tanh": "Tanh", "sigmoid": "Sigmoid"}
+_TORCH_ACTIVATIONS = {"relu": "ReLU", "tanh": "Tanh", "sigmoid": "Sigmoid",
+                      "leaky_relu": "LeakyReLU", "elu": "ELU", "gelu": "GELU"}
+# nn's activations use PyTorch's default parameters; another value has no equivalent here.
+_DEFAULTS: dict[str, dict[str, Any]] = {"LeakyReLU": {"negative_slope": 0.01}, "ELU": {"alpha": 1.0},
+             "GELU": {"approximate": "none"}}
 
 _SUPPORTED = (
-    "Linear, a Sequential of Linear layers with ReLU/Tanh/Sigmoid/Identity and Dropout between"
-    " them, RNNCell, LSTMCell, GRUCell, Dropout"
+    "Linear, a Sequential of Linear layers with ReLU/Tanh/Sigmoid/LeakyReLU/ELU/GELU (with"
+    " PyTorch's default parameters)/Identity and Dropout between them, RNNCell, LSTMCell,"
+    " GRUCell, Dropout"
 )
 
 
@@ -201,6 +206,11 @@ def _mlp_from_sequential(torch: Any, sequential: Any) -> Module:
         elif not groups:
             raise _refuse(sequential, f" (it starts with {type(child).__name__}, not a Linear)")
         elif type(child) in names or isinstance(child, torch.nn.Identity):
+            for parameter, default in _DEFAULTS.get(type(child).__name__, {}).items():
+                if getattr(child, parameter) != default:
+                    raise _refuse(child, f" ({parameter}={getattr(child, parameter)!r}; only"
+                                         f" {parameter}={default!r}, PyTorch's default, has an"
+                                         " equivalent here)")
             if groups[-1]["activation"] is not None or groups[-1]["dropout"] is not None:
                 raise _refuse(sequential, " (two activations after one Linear)")
             groups[-1]["activation"] = names.get(type(child), "linear")

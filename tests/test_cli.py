@@ -239,7 +239,7 @@ def test_check_catches_a_wrong_user_derivative(capsys: pytest.CaptureFixture[str
         (["train", "--dataset", "spirals", "--loss", "hinge"], ["does not fit the multiclass"]),
         (["train", "--dataset", "moons", "--loss", "nll"], ["is not a loss"]),
         (["train", "--dataset", "moons", "--optimizer", "rmsprop"], ["choose sgd or adam"]),
-        (["train", "--dataset", "moons", "--activation", "gelu"], ["--activation 'gelu'"]),
+        (["train", "--dataset", "moons", "--activation", "mish"], ["--activation 'mish'"]),
         (["train", "--dataset", "moons", "--hidden", "16,x"], ["--hidden '16,x'"]),
         (["train", "--dataset", "moons", "--hidden", "16,0"], ["at least 1 neuron"]),
         (["train", "--dataset", "moons", "--hidden", ""], ["--hidden ''", "at least one layer"]),

@@ -26,3 +26,20 @@ def test_importing_the_package_and_interop_does_not_import_torch() -> None:
             " print('torch' in sys.modules)")
     result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert result.stdout.strip() == "False"
+
+
+def test_the_newer_activations_move_both_ways_with_pytorchs_defaults() -> None:
+    torch = pytest.importorskip("torch")
+    from autograd_mini import nn
+    from autograd_mini.interop import from_torch, to_torch
+
+    for activation in ("leaky_relu", "elu", "gelu"):
+        model = nn.MLP(2, [3, 1], activation=activation, seed=0)
+        net = to_torch(model)
+        x = [0.3, -0.7]
+        assert net(torch.tensor(x, dtype=torch.float64)).item() == pytest.approx(model(x).data, rel=1e-12)
+        assert from_torch(net).activation == activation
+    other = torch.nn.Sequential(torch.nn.Linear(2, 3, dtype=torch.float64),
+                                torch.nn.LeakyReLU(0.2), torch.nn.Linear(3, 1, dtype=torch.float64))
+    with pytest.raises(TypeError, match=r"negative_slope=0\.2; only negative_slope=0\.01"):
+        from_torch(other)

@@ -152,7 +152,7 @@ def test_seed_gives_reproducible_models_without_touching_global_random() -> None
 @pytest.mark.parametrize(
     ("kwargs", "fragment"),
     [
-        ({"activation": "gelu"}, "unknown activation 'gelu'"),
+        ({"activation": "mish"}, "unknown activation 'mish'"),
         ({"init": "orthogonal"}, "unknown init 'orthogonal'"),
     ],
 )

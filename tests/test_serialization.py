@@ -223,8 +223,8 @@ def _edit_parameters(fn):
     (_edit(architecture={"type": "MLP", "nin": 2, "nouts": [3, 1]}),
      r"the MLP architecture: the fields are nin, nouts, activation \(optional: dropout\); got nin,"
      " nouts"),
-    (_edit(architecture={"type": "MLP", "nin": 2, "nouts": [3, 1], "activation": "gelu"}),
-     "unknown activation 'gelu'"),
+    (_edit(architecture={"type": "MLP", "nin": 2, "nouts": [3, 1], "activation": "mish"}),
+     "unknown activation 'mish'"),
     (_edit(architecture={"type": "MLP", "nin": -2, "nouts": [3, 1], "activation": "relu"}),
      "nin must be a positive int"),
     (_edit(architecture={"type": "MLP", "nin": 2, "nouts": 3, "activation": "relu"}),
