@@ -924,7 +924,8 @@ class _Program:
                 code_lines.add(_Guard(f"({test})" if result else f"not ({test})",
                                       f"a {why} made while tracing"))
 
-        code_lines.comment("# forward: each op's formula from its row of the op table")
+        if prefix == "v":  # (not inside the loop of a rolled sum)
+            code_lines.comment("# forward: each op's formula from its row of the op table")
         guard_lines(-1)
         i = -1
         while i < n - 1:

@@ -39,6 +39,7 @@ EXPECTED = [
     "05_backprop_through_time",
     "06_property_testing_gradients",
     "07_forward_and_reverse_mode",
+    "08_the_backward_pass_as_code",
 ]
 
 
