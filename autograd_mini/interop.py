@@ -260,7 +260,8 @@ def from_torch(module: Any) -> Module:
     ...
     TypeError: from_torch: Conv2d (Conv2d(1, 4, kernel_size=(3, 3), stride=(1, 1))) has no \
 autograd_mini equivalent; supported: Linear, a Sequential of Linear layers with \
-ReLU/Tanh/Sigmoid/Identity and Dropout between them, RNNCell, LSTMCell, GRUCell, Dropout
+ReLU/Tanh/Sigmoid/LeakyReLU/ELU/GELU (with PyTorch's default parameters)/Identity and \
+Dropout between them, RNNCell, LSTMCell, GRUCell, Dropout
     """
     torch = _torch("from_torch")
     model: Module

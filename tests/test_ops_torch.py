@@ -13,7 +13,6 @@ from __future__ import annotations
 
 import math
 import random
-from collections.abc import Callable
 from typing import Any
 
 import pytest
@@ -25,34 +24,11 @@ from autograd_mini.ops import Op
 from autograd_mini.testing import family_ops
 
 torch = pytest.importorskip("torch")
-nnf = torch.nn.functional
+from torch_ops import TORCH_FAMILIES, TORCH_ROWS, torch_function  # noqa: E402
 
 REL = 1e-9
 POINTS = 12
 KINK_MARGIN = 1e-3
-
-# The same function in PyTorch, by the name of the row or the family.
-TORCH_ROWS: dict[str, Callable[..., Any]] = {
-    "+": torch.add, "-": torch.sub, "*": torch.mul, "/": torch.div, "**": torch.pow,
-    "neg": torch.neg, "abs": torch.abs, "sign": torch.sign, "exp": torch.exp, "log": torch.log,
-    "tanh": torch.tanh, "sigmoid": torch.sigmoid, "relu": torch.relu, "sqrt": torch.sqrt,
-    "sin": torch.sin, "cos": torch.cos, "tan": torch.tan, "asin": torch.asin, "acos": torch.acos,
-    "atan": torch.atan, "atan2": torch.atan2, "sinh": torch.sinh, "cosh": torch.cosh,
-    "asinh": torch.asinh, "acosh": torch.acosh, "atanh": torch.atanh, "hypot": torch.hypot,
-    "exp2": torch.exp2, "expm1": torch.expm1, "log2": torch.log2, "log10": torch.log10,
-    "log1p": torch.log1p, "erf": torch.erf, "erfc": torch.erfc, "softplus": nnf.softplus,
-    "silu": nnf.silu, "selu": nnf.selu, "softsign": nnf.softsign, "logsigmoid": nnf.logsigmoid,
-    "maximum": torch.maximum, "minimum": torch.minimum, "floor": torch.floor,
-    "ceil": torch.ceil, "round": torch.round, "trunc": torch.trunc,
-    "stop_gradient": torch.Tensor.detach,
-}
-TORCH_FAMILIES: dict[str, Callable[..., Any]] = {
-    "leaky_relu": lambda x, p: nnf.leaky_relu(x, p["negative_slope"]),
-    "elu": lambda x, p: nnf.elu(x, p["alpha"]),
-    "gelu": lambda x, p: nnf.gelu(x, approximate=p["approximate"]),
-    "clamp": lambda x, p: torch.clamp(x, p["min"], p["max"]),
-    "**k": lambda x, p: x ** p["k"],
-}
 
 OPS_UNDER_TEST: list[Op] = (
     [op for op in ops.OPS.values() if op.builtin] + family_ops()
@@ -65,13 +41,6 @@ def test_every_op_has_its_pytorch_function() -> None:
     rows = {op.name for op in ops.OPS.values() if op.builtin}
     assert rows == set(TORCH_ROWS), "a new row needs its PyTorch function here"
     assert {f.name for f in ops.FAMILIES} == set(TORCH_FAMILIES)
-
-
-def torch_function(op: Op) -> Callable[..., Any]:
-    if op.family is not None:
-        family_function = TORCH_FAMILIES[op.family.name]
-        return lambda *xs: family_function(*xs, op.family_params)
-    return TORCH_ROWS[op.name]
 
 
 def torch_derivatives(op: Op, point: tuple[float, ...]) -> tuple[float, list[float], list[list[float]]]:
