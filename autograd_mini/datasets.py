@@ -224,9 +224,9 @@ class Preset:
         return self.losses[0]
 
     def make(self, samples: int | None = None, seed: int = 0) -> tuple[list[list[float]], list[Any]]:
-        """The data: ``samples`` examples (default :attr:`samples`) drawn with ``seed``.
+        """The data: ``samples`` examples (default ``samples``) drawn with ``seed``.
 
-        A fixed set ignores both. Fewer than :attr:`min_samples` raises ``ValueError``.
+        A fixed set ignores both. Fewer than ``min_samples`` raises ``ValueError``.
         """
         if self.samples is None:
             features, targets = self.generate()

@@ -1,6 +1,6 @@
 """Safe arithmetic expressions: ``"tanh(x*w + b)"`` in, a differentiable function out.
 
-:func:`parse` reads a formula with :mod:`ast` and accepts only a whitelist: numbers,
+:func:`parse` reads a formula with ``ast`` and accepts only a whitelist: numbers,
 variable names, the operators ``+ - * / **``, unary ``-`` and ``+``, and calls of the op
 table's functions (``tanh(x)``, ``log(x)``, ... and any op a user registered with
 :func:`autograd_mini.primitive`), including the families of ops with a parameter, which
@@ -15,7 +15,7 @@ message: attribute access, subscripts, lambdas, comprehensions, strings and keyw
 arguments (except as a family's parameters), unknown names, constant exponents beyond
 ``MAX_EXPONENT``, power towers (``a ** b ** c``), input longer than ``MAX_LENGTH``
 characters and nesting deeper than ``MAX_NESTING``. The length and nesting limits are checked on the raw text *before*
-:func:`ast.parse` runs, because the parser itself recurses and could otherwise be made to
+``ast.parse`` runs, because the parser itself recurses and could otherwise be made to
 fail with ``RecursionError`` or ``MemoryError``; everything after parsing is iterative.
 
 >>> f = parse("tanh(x*w + b)")

@@ -12,7 +12,7 @@ from it:
   numbers (``a == 0`` asks about ``a``'s data, not its identity), so one text serves both;
 * :meth:`Formula.substitute` writes it with its names replaced by other source text,
   bracketed exactly where Python needs it: the compiled mode inlines rules this way;
-* :attr:`Formula.text` is what people read in the README, the step-through and errors.
+* ``Formula.text`` is what people read in the README, the step-through and errors.
 
 Only a small, safe part of Python is allowed: numbers, names, ``+ - * / **``, unary ``-``
 and ``+``, comparisons, ``and``/``or``/``not``, ``x if c else y`` and calls of named

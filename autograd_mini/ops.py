@@ -5,7 +5,7 @@ formula per input (``"b"``, ``"1 - out**2"``; ``out`` is the op's output), and w
 needs them its float forward, its domain, its kinks and a note. Everything else is made
 from the row (see :mod:`autograd_mini.formulas`):
 
-* the float rules of the ordinary backward pass (:attr:`Op.rules`) and, compiled with the
+* the float rules of the ordinary backward pass (``Op.rules``) and, compiled with the
   engine's float-or-``Value`` functions, the rules of ``backward(create_graph=True)``;
 * the domain check, which raises the row's error naming the op and the value;
 * the ``Value`` method and the float-or-``Value`` function of every op written as a call,

@@ -110,11 +110,15 @@ def _documented_alias(app: Any, env: Any, node: Any, contnode: Any) -> Any:
 
 
 _MODULES = [
+    "autograd_mini.engine", "autograd_mini.ops", "autograd_mini.formulas",
+    "autograd_mini.primitives", "autograd_mini.compiled", "autograd_mini.functional", "autograd_mini.forward",
+    "autograd_mini.check", "autograd_mini.testing", "autograd_mini.expr",
     "autograd_mini.steps", "autograd_mini.stepper", "autograd_mini.viz",
     "autograd_mini.notebook", "autograd_mini.graph", "autograd_mini.nn",
-    "autograd_mini.losses", "autograd_mini.optim", "autograd_mini.datasets",
-    "autograd_mini.training", "autograd_mini.check", "autograd_mini.testing",
-    "autograd_mini.ops", "autograd_mini.files",
+    "autograd_mini.losses", "autograd_mini.optim", "autograd_mini.schedules",
+    "autograd_mini.datasets", "autograd_mini.training", "autograd_mini.runs",
+    "autograd_mini.plots", "autograd_mini.model_files", "autograd_mini.interop",
+    "autograd_mini.files",
 ]
 
 
