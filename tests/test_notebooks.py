@@ -87,6 +87,39 @@ def kernel_manager(tmp_path: Path):  # type: ignore[no-untyped-def]
     return KernelManager(kernel_name="python3", kernel_spec_manager=specs)
 
 
+# Run first in each kernel: every figure drawn to an image (the inline backend shows a
+# figure by printing it, as savefig does) is checked first, and each plot without a title
+# (its own or the figure's) or without axis labels is noted. A picture should say what it
+# shows (issue 16); LABEL_REPORT, run last, fails the notebook naming the cells.
+LABEL_CHECK = """
+from matplotlib.backend_bases import FigureCanvasBase
+
+def _note_unlabelled(figure):
+    suptitle = figure._suptitle.get_text() if figure._suptitle else ""
+    for ax in figure.axes:
+        if not ax.axison or not ax.has_data() or hasattr(ax, "_colorbar"):
+            continue
+        # A twin (ax.twinx(), a second y scale) shares its title and x label.
+        twins = ax.get_shared_x_axes().get_siblings(ax)
+        missing = [what for what, text in (
+            ("title", suptitle or any(a.get_title() for a in twins)),
+            ("x label", any(a.get_xlabel() for a in twins)),
+            ("y label", ax.get_ylabel())) if not text]
+        if missing:
+            # The kernel counts this check's own cell: the notebook's code cells start at 2.
+            _unlabelled.append(f"code cell {get_ipython().execution_count - 2} (from 1): "
+                               f"{ax.get_title() or 'a plot'!r} has no {', '.join(missing)}")
+
+def _checked_print_figure(self, *args, _print_figure=FigureCanvasBase.print_figure, **kwargs):
+    _note_unlabelled(self.figure)
+    return _print_figure(self, *args, **kwargs)
+
+_unlabelled = []
+FigureCanvasBase.print_figure = _checked_print_figure
+"""
+LABEL_REPORT = "assert not _unlabelled, _unlabelled"
+
+
 @pytest.mark.parametrize("path", NOTEBOOKS, ids=_ids(NOTEBOOKS))
 def test_notebook_runs_top_to_bottom(path: Path, kernel_manager, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
     for module in ("matplotlib", "graphviz", "ipywidgets", "hypothesis"):
@@ -95,6 +128,8 @@ def test_notebook_runs_top_to_bottom(path: Path, kernel_manager, tmp_path: Path)
     from nbclient import NotebookClient
 
     notebook = nbformat.read(path, as_version=4)
+    notebook.cells.insert(0, nbformat.v4.new_code_cell(LABEL_CHECK))
+    notebook.cells.append(nbformat.v4.new_code_cell(LABEL_REPORT))
     workdir = tmp_path / "cwd"
     workdir.mkdir()
     client = NotebookClient(
