@@ -1,4 +1,4 @@
-"""Shared test configuration: the Hypothesis profiles.
+"""Shared test configuration: the Hypothesis profiles, and the make_primitive fixture.
 
 Two profiles, chosen by the environment variable ``HYPOTHESIS_PROFILE``:
 
@@ -14,6 +14,10 @@ registers profiles of its own.
 from __future__ import annotations
 
 import os
+from collections.abc import Callable, Iterator
+from typing import Any
+
+import pytest
 
 try:
     from hypothesis import HealthCheck, Verbosity, settings
@@ -44,3 +48,20 @@ if settings is not None:
             f"{PROFILE_VARIABLE}={_profile!r} names no Hypothesis profile;"
             " use HYPOTHESIS_PROFILE=ci or HYPOTHESIS_PROFILE=dev"
         ) from exc
+
+
+@pytest.fixture
+def make_primitive() -> Iterator[Callable[..., Any]]:
+    """primitive(...) whose ops leave the table after the test, so no other test draws them."""
+    from autograd_mini import ops, primitive
+
+    made: list[str] = []
+
+    def make(name: str, *args: Any, **kwargs: Any) -> Any:
+        made.append(name)
+        return primitive(name, *args, **kwargs)
+
+    yield make
+    for name in made:
+        if name in ops.OPS:
+            ops.unregister(name)

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import math
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from typing import Any
 
 import pytest
@@ -15,8 +15,6 @@ from autograd_mini import (
     cos,
     exp,
     log,
-    ops,
-    primitive,
     relu,
     sigmoid,
     sin,
@@ -24,22 +22,6 @@ from autograd_mini import (
     tanh,
 )
 from autograd_mini.check import GradcheckError, gradcheck, gradgradcheck
-
-
-@pytest.fixture
-def make_primitive() -> Iterator[Callable[..., Any]]:
-    """primitive(...) whose ops leave the table after the test, so no other test draws them."""
-    made: list[str] = []
-
-    def make(name: str, *args: Any, **kwargs: Any) -> Any:
-        made.append(name)
-        return primitive(name, *args, **kwargs)
-
-    yield make
-    for name in made:
-        if name in ops.OPS:
-            ops.unregister(name)
-
 
 # ------------------------------------------------------------------------- passing
 

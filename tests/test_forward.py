@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import itertools
 import math
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from typing import Any
 
 import pytest
@@ -22,8 +22,6 @@ from autograd_mini import (
     gradients,
     log,
     no_grad,
-    ops,
-    primitive,
     relu,
     sigmoid,
     sin,
@@ -32,20 +30,6 @@ from autograd_mini import (
 )
 from autograd_mini.forward import evaluation_order, sweep, tangents
 from autograd_mini.functional import jvp
-
-
-@pytest.fixture
-def make_primitive() -> Iterator[Callable[..., Any]]:
-    made: list[str] = []
-
-    def make(name: str, *args: Any, **kwargs: Any) -> Any:
-        made.append(name)
-        return primitive(name, *args, **kwargs)
-
-    yield make
-    for name in made:
-        if name in ops.OPS:
-            ops.unregister(name)
 
 
 def f3(x: Any, y: Any, z: Any) -> Any:

@@ -9,22 +9,14 @@ import pytest
 
 pytest.importorskip("ipywidgets")
 
-from autograd_mini import Value, tanh
+from graphs import neuron
+
+from autograd_mini import Value
 from autograd_mini.notebook import explore
 from autograd_mini.viz import COLORS
 
 SVG = "{http://www.w3.org/2000/svg}"
 
-
-def neuron() -> tuple[Value, list[Value]]:
-    x1, x2 = Value(2.0, label="x1"), Value(0.0, label="x2")
-    w1, w2 = Value(-3.0, label="w1"), Value(1.0, label="w2")
-    b = Value(6.8813735870195432, label="b")
-    n = x1 * w1 + x2 * w2 + b
-    n.label = "n"
-    o = tanh(n)
-    o.label = "o"
-    return o, [x1, x2, w1, w2, b]
 
 
 def _outline(svg: str, title: str) -> str | None:

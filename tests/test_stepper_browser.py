@@ -26,6 +26,7 @@ import pytest
 pytest.importorskip("graphviz", reason='the stepper draws with the "viz" extra')
 
 import chromium
+from graphs import neuron
 
 from autograd_mini import Value, tanh
 from autograd_mini.graph import topological_order
@@ -54,16 +55,6 @@ def open_page(browser: Any) -> Iterator[Any]:
     for context in contexts:
         context.close()
 
-
-def neuron() -> tuple[Value, list[Value]]:
-    x1, x2 = Value(2.0, label="x1"), Value(0.0, label="x2")
-    w1, w2 = Value(-3.0, label="w1"), Value(1.0, label="w2")
-    b = Value(6.8813735870195432, label="b")
-    n = x1 * w1 + x2 * w2 + b
-    n.label = "n"
-    o = tanh(n)
-    o.label = "o"
-    return o, [x1, x2, w1, w2, b]
 
 
 def chain(length: int) -> Value:

@@ -11,7 +11,6 @@ over reverse and reverse over forward must agree with ``torch.func`` (``jvp``, `
 from __future__ import annotations
 
 import math
-import operator
 from collections.abc import Callable
 from types import SimpleNamespace
 from typing import Any

@@ -12,6 +12,7 @@ import xml.etree.ElementTree as ET
 from pathlib import Path
 
 import pytest
+from graphs import named_neuron as neuron
 
 from autograd_mini import Value, files, tanh, viz
 from autograd_mini.steps import backward_steps
@@ -44,17 +45,6 @@ def parse_dot(source: str) -> tuple[dict[str, dict[str, str]], list[tuple[str, s
             nodes[m.group(1)] = _attrs(m.group(2))
     return nodes, edges
 
-
-def neuron() -> tuple[Value, dict[str, Value]]:
-    """micrograd's neuron: o = tanh(x1*w1 + x2*w2 + b)."""
-    x1, x2 = Value(2.0, label="x1"), Value(0.0, label="x2")
-    w1, w2 = Value(-3.0, label="w1"), Value(1.0, label="w2")
-    b = Value(6.8813735870195432, label="b")
-    n = x1 * w1 + x2 * w2 + b
-    n.label = "n"
-    o = tanh(n)
-    o.label = "o"
-    return o, {"x1": x1, "x2": x2, "w1": w1, "w2": w2, "b": b, "n": n, "o": o}
 
 
 @pytest.fixture
