@@ -37,6 +37,7 @@ from collections.abc import Sequence
 from typing import Any
 
 from autograd_mini.nn import (
+    ACTIVATION_NAMES,
     MLP,
     Dropout,
     GRUCell,
@@ -49,8 +50,9 @@ from autograd_mini.nn import (
 
 __all__ = ["from_torch", "to_torch"]
 
-_TORCH_ACTIVATIONS = {"relu": "ReLU", "tanh": "Tanh", "sigmoid": "Sigmoid",
-                      "leaky_relu": "LeakyReLU", "elu": "ELU", "gelu": "GELU"}
+# PyTorch's module for each activation has the activation's class name (ACTIVATION_NAMES);
+# "linear" has none, as a Linear layer ends the Sequential.
+_TORCH_ACTIVATIONS = {a: name for a, name in ACTIVATION_NAMES.items() if a != "linear"}
 # nn's activations use PyTorch's default parameters; another value has no equivalent here.
 _DEFAULTS: dict[str, dict[str, Any]] = {"LeakyReLU": {"negative_slope": 0.01}, "ELU": {"alpha": 1.0},
              "GELU": {"approximate": "none"}}

@@ -57,6 +57,7 @@ from autograd_mini.optim import Optimizer, l2_norm
 
 __all__ = [
     "ACTIVATIONS",
+    "ACTIVATION_NAMES",
     "ARCHITECTURES",
     "FORMAT_NAME",
     "FORMAT_VERSION",
@@ -82,6 +83,10 @@ __all__ = [
 
 ACTIVATIONS = ("relu", "tanh", "sigmoid", "leaky_relu", "elu", "gelu", "linear")
 """The activation functions a :class:`Neuron` (and so every model here) can apply."""
+
+ACTIVATION_NAMES = {"relu": "ReLU", "tanh": "Tanh", "sigmoid": "Sigmoid", "leaky_relu": "LeakyReLU",
+                    "elu": "ELU", "gelu": "GELU", "linear": "Linear"}
+"""Each activation as a class name: micrograd's ``ReLUNeuron``, PyTorch's ``torch.nn.GELU``."""
 
 INITS = ("micrograd", "xavier", "he")
 """Weight initialisations: micrograd's uniform(-1, 1), Glorot uniform, Kaiming (He) uniform."""
@@ -599,8 +604,7 @@ class Neuron(Module):
 
     def __repr__(self) -> str:
         arguments = self._recorded("repr")
-        name = "ReLU" if arguments["activation"] == "relu" else arguments["activation"].title()
-        return f"{name}Neuron({arguments['nin']})"
+        return f"{ACTIVATION_NAMES[arguments['activation']]}Neuron({arguments['nin']})"
 
 
 class Layer(Module):

@@ -441,3 +441,11 @@ def test_a_subclass_of_a_built_in_does_not_claim_its_architecture(tmp_path) -> N
     with pytest.raises(TypeError, match=r"Wider\.architecture: this module does not describe"):
         model.save(tmp_path / "w.json")
     assert "Wider" not in ARCHITECTURES
+
+
+def test_each_activation_has_its_class_name_in_repr() -> None:
+    names = {activation: repr(nn.Neuron(2, activation=activation, seed=0))
+             for activation in nn.ACTIVATIONS}
+    assert names == {"relu": "ReLUNeuron(2)", "tanh": "TanhNeuron(2)",
+                     "sigmoid": "SigmoidNeuron(2)", "leaky_relu": "LeakyReLUNeuron(2)",
+                     "elu": "ELUNeuron(2)", "gelu": "GELUNeuron(2)", "linear": "LinearNeuron(2)"}
