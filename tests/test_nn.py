@@ -7,7 +7,7 @@ import random
 
 import pytest
 
-from autograd_mini import Value
+from autograd_mini import Value, nn
 from autograd_mini.nn import (
     ARCHITECTURES,
     MLP,
