@@ -249,6 +249,18 @@ def test_deep_graphs_copy_and_pickle_without_recursion() -> None:
     assert x.grad == 0.0
 
 
+def test_copying_and_pickling_leave_the_originals_as_light_as_they_were() -> None:
+    # Reading node.__dict__ would give every node of the graph an empty dict for good.
+    import gc
+
+    x = Value(1.0)
+    y = x * 2.0 + 1.0
+    copy.deepcopy(y)
+    pickle.dumps(y)
+    for node in (x, y, *y.parents):
+        assert not any(isinstance(r, dict) for r in gc.get_referents(node))
+
+
 def test_values_in_one_pickle_stay_the_same_objects() -> None:
     w = Value(2.0, label="w")
     h = w * 3.0
