@@ -506,7 +506,7 @@ def _cell_number(path: str, line: int, column: int, names: list[str], cell: str)
         number = float(text)
     except ValueError:
         raise CSVError(f"{_where(path, line, column, names)}: {text[:40]!r} is not a number;"
-                       " features must be numbers (leave the column out with features=...)",
+                       " features must be numbers (or leave this column out of the features)",
                        path, line, column) from None
     if not math.isfinite(number):
         raise CSVError(f"{_where(path, line, column, names)}: {text!r} is not a finite number;"
@@ -526,7 +526,8 @@ def _column(path: str, role: str, wanted: Any, names: list[str], has_header: boo
         return wanted % width
     if not has_header:
         raise CSVError(f"{path}: the {role} {wanted!r} is a name, but line {line} is data, not a"
-                       " header; give the column's number (from 0), or header=True", path, line)
+                       " header; give the column's number (from 0), or say the first line is a"
+                       " header", path, line)
     if wanted not in names:
         raise CSVError(f"{path}, line {line}: no column named {wanted!r} for the {role}; the"
                        f" header's names are {', '.join(map(repr, names))}", path, line)
@@ -719,7 +720,10 @@ class Preset:
     ``samples`` is the default size (``None``: a fixed set, like XOR's four points) and
     ``min_samples`` the smallest that still has every class; ``class_names`` says what
     class 0, 1, ... is (empty for regression). ``hidden``, ``activation``, ``optimizer``,
-    ``lr`` and ``steps`` describe the model and its training.
+    ``lr`` and ``steps`` describe the model and its training; ``batch_size`` (``None``:
+    the whole set per update) and ``init`` (``None``: micrograd's for relu, else xavier)
+    too. ``image_shape`` is (rows, columns) of pixels for a set of images, else ``None``;
+    ``val_fraction`` the part held out for validation (0: train on everything).
 
     >>> PRESETS["moons"].loss, PRESETS["moons"].hidden
     ('hinge', (16, 16))
@@ -740,6 +744,10 @@ class Preset:
     min_samples: int
     class_names: tuple[str, ...]
     generate: Callable[..., tuple[list[list[float]], list[Any]]]
+    batch_size: int | None = None
+    init: str | None = None
+    image_shape: tuple[int, int] | None = None
+    val_fraction: float = 0.0
 
     @property
     def loss(self) -> str:
@@ -784,6 +792,11 @@ PRESETS: dict[str, Preset] = {
                90, 3, ("arm 0", "arm 1", "arm 2"), spirals),
         Preset("regression", "regression", ("mse",), (8,), "relu", "adam", 0.02, 200, 50, 1,
                (), regression),
+        # Mini-batches: 1,200 examples make 38 updates an epoch. He's init: micrograd's
+        # uniform(-1, 1) gives 64 inputs a sum too large for relu to start well.
+        Preset("digits", "multiclass", ("cross_entropy",), (32,), "relu", "adam", 0.01, 15,
+               1500, 10, tuple(str(k) for k in range(10)), digits, batch_size=32, init="he",
+               image_shape=(8, 8), val_fraction=0.2),
     )
 }
 """Every built-in data set by name, with its training defaults (see :class:`Preset`)."""

@@ -150,6 +150,11 @@ class _Plane:
 
         return cls(axis([float(x[0]) for x in X]), axis([float(x[1]) for x in X]))
 
+    @property
+    def points(self) -> list[list[float]]:
+        """Every point of the grid, row by row (y outer, x inner)."""
+        return [[x, y] for y in self.ys for x in self.xs]
+
 
 @dataclass(frozen=True)
 class _Classes:
@@ -186,9 +191,11 @@ class _Classes:
         return cls("score", (negative, 1))
 
     def field(self, outputs: Outputs, plane: _Plane) -> list[list[float]]:
-        """The score (clipped) or the predicted class at every point of the grid."""
-        points = [[x, y] for y in plane.ys for x in plane.xs]
-        flat = outputs(points)
+        """The score (clipped) or the predicted class at every point of the grid.
+
+        ``outputs`` are the model's at :attr:`_Plane.points`, row by row.
+        """
+        flat = outputs()
         width = len(plane.xs)
         rows = [flat[k:k + width] for k in range(0, len(flat), width)]
         if self.kind == "logits":
@@ -308,7 +315,7 @@ def decision_boundary(
     classes = _Classes.of(model, X, y, where)
     plane = _Plane.around(X, pad, resolution, where)
     figure, ax = _figure_and_axes(ax, _BOUNDARY_WIDTH)
-    _draw_boundary(ax, plane, classes, classes.field(Outputs(model), plane), X, y,
+    _draw_boundary(ax, plane, classes, classes.field(Outputs(model, plane.points), plane), X, y,
                    title or "decision boundary: what the model decides over the plane",
                    margin, class_names)
     return figure
@@ -722,8 +729,8 @@ class BoundaryAnimation:
         self._X = [list(x) for x in X]
         self._y = list(y)
         self._classes = _Classes.of(model, self._X, self._y, where)
-        self._outputs = Outputs(model)
         self._plane = _Plane.around(self._X, pad, resolution, where)
+        self._outputs = Outputs(model, self._plane.points)
         self._epochs = epochs
         # Denser early, where the boundary moves most: after epochs * (k / frames)**2.
         self._due = {max(1, round(epochs * (k / frames) ** 2)) for k in range(1, frames + 1)}

@@ -284,7 +284,7 @@ def fit(
                          " validation=(X_val, y_val) too")
     penalty = _regularizer(regularization)
     steps = _Steps(model, X, y, loss, optimizer, penalty, compiled)
-    held_out = Outputs(model, compiled=compiled) if X_val else None
+    held_out = Outputs(model, X_val, compiled=compiled) if X_val else None
     best_weights: list[float] | None = None
     order = list(range(len(X)))
     shuffler = random.Random(seed)
@@ -323,7 +323,7 @@ def fit(
                 lr_schedule.step()
             if held_out is not None:
                 try:
-                    val_loss, val_accuracy = _score(held_out, model, X_val, y_val, loss, correct)
+                    val_loss, val_accuracy = _score(held_out, model, y_val, loss, correct)
                 except DivergedError as error:
                     raise _diverged(epoch, epochs, updates,
                                     f"on the validation set, {error.reason}") from error
@@ -542,16 +542,16 @@ def evaluate(
     if len(X) != len(y) or not X:
         raise ValueError(f"evaluate: need as many targets as examples (>0): {len(X)} vs {len(y)}")
     correct = accuracy if accuracy is not None else _accuracy_rule(y)
-    return _score(Outputs(model, compiled=compiled), model, X, y, loss, correct)
+    return _score(Outputs(model, X, compiled=compiled), model, y, loss, correct)
 
 
-def _score(outputs: Outputs, model: Any, X: Sequence[Any], y: Sequence[Any],  # noqa: N803
-           loss: Loss | None, correct: Accuracy | None) -> tuple[float | None, float | None]:
+def _score(outputs: Outputs, model: Any, y: Sequence[Any], loss: Loss | None,
+           correct: Accuracy | None) -> tuple[float | None, float | None]:
     """evaluate's numbers, from ``outputs`` (kept by fit for its validation set from epoch to epoch)."""
     mean_loss = None
     try:
         with _evaluation_mode(model):
-            numbers = outputs(X)
+            numbers = outputs()
         predictions = [_as_values(p) for p in numbers]
         for i, p in enumerate(predictions):
             bad = _non_finite_output(p)
@@ -561,14 +561,14 @@ def _score(outputs: Outputs, model: Any, X: Sequence[Any], y: Sequence[Any],  # 
         if loss is not None:
             with no_grad():
                 values = [float(loss(p, t)) for p, t in zip(predictions, y)]
-            mean_loss = math.fsum(values) / len(X)
+            mean_loss = math.fsum(values) / len(y)
             if not math.isfinite(mean_loss):
                 reason = f"the mean loss is {mean_loss!r}"
                 raise DivergedError(f"evaluate: {reason}; the model has diverged", reason)
     except OverflowError as error:  # in the model, the loss, or fsum's running total
         raise DivergedError(f"evaluate: {error}; the model has diverged", str(error)) from error
     hits = None if correct is None else sum(1 for p, t in zip(predictions, y) if correct(p, t))
-    return mean_loss, None if hits is None else hits / len(X)
+    return mean_loss, None if hits is None else hits / len(y)
 
 
 @contextlib.contextmanager
@@ -589,53 +589,61 @@ def _evaluation_mode(model: Any) -> Iterator[None]:
 
 
 class Outputs:
-    """A model's outputs over many inputs, as numbers, recording no graph.
+    """A model's outputs on a fixed set of inputs, as numbers, recording no graph.
 
-    ``Outputs(model)(X)`` gives ``model(x)`` for every ``x`` of ``X``: a float for a
-    model with one output, a list of floats for a list of outputs. With ``compiled=True``
-    the forward pass is traced once per structure of input and replayed over all of them
-    (:class:`autograd_mini.compiled.Batched` with ``gradients=False``), and the traces are
-    kept for the next call: this is how :func:`fit` scores its validation set every epoch
-    and :mod:`autograd_mini.plots` evaluates a grid of thousands of points. Where a
-    replay cannot serve, the eager engine computes them under ``no_grad``: a model that
-    draws random numbers now (Dropout in training mode), one that cannot be traced, or a
-    branch the traces have not seen (that branch is traced for the next call). The
-    numbers are the same either way, and so are the errors (an overflow raises the eager
-    engine's own ``OverflowError``).
+    ``Outputs(model, X)()`` gives ``model(x)`` for every ``x`` of ``X`` with the model's
+    current weights: a float for a model with one output, a list of floats for a list of
+    outputs. Call it again after training on, and it gives the new outputs. With
+    ``compiled=True`` the forward pass is traced once per structure of input and replayed
+    over all of them (:class:`autograd_mini.compiled.Batched` with ``gradients=False``);
+    the inputs are read into the replay once, at the first call, so give it inputs that
+    stay as they are. This is how :func:`fit` scores its validation set every epoch and
+    :mod:`autograd_mini.plots` evaluates a grid of thousands of points, frame after frame.
+
+    Where a replay cannot serve, the eager engine computes the outputs under ``no_grad``:
+    a model that draws random numbers now (Dropout in training mode), one that cannot be
+    traced, or a branch the traces have not seen (that branch is traced for the next
+    call). The numbers are the same either way, and so are the errors (an overflow raises
+    the eager engine's own ``OverflowError``).
 
     >>> from autograd_mini import nn
     >>> model = nn.MLP(2, [3, 2], seed=0)
-    >>> outputs = Outputs(model)
-    >>> replayed = outputs([[0.5, -1.0], [2.0, 0.25]])
-    >>> replayed == [[v.data for v in model(x)] for x in ([0.5, -1.0], [2.0, 0.25])]
+    >>> outputs = Outputs(model, [[0.5, -1.0], [2.0, 0.25]])
+    >>> outputs() == [[v.data for v in model(x)] for x in ([0.5, -1.0], [2.0, 0.25])]
+    True
+    >>> model.layers[-1].neurons[0].b.data += 1.0  # the next call sees the new weight
+    >>> outputs()[0][0] == model([0.5, -1.0])[0].data
     True
     """
 
-    def __init__(self, model: Any, compiled: bool = True) -> None:
+    def __init__(self, model: Any, X: Sequence[Any], compiled: bool = True) -> None:  # noqa: N803
         self.model = model
+        self.inputs = list(X)
         self._batched: Any = None
+        self._prepared: list[Any] | None = None
         if compiled:
             from autograd_mini.compiled import Batched
 
             self._batched = Batched(model, gradients=False)
 
-    def __call__(self, X: Sequence[Any]) -> list[Any]:  # noqa: N803 - named as in fit
+    def __call__(self) -> list[Any]:
         if self._batched is not None and not _draws_random_numbers(self.model):
-            examples = [(x,) for x in X]
-            try:
-                prepared = self._batched.prepare(examples)
-            except Exception:
-                # Tracing runs the model eagerly: it failed there (or the model cannot be
-                # traced), so the eager pass below raises the same error, or serves.
-                self._batched = None
-            else:
-                replayed = self._batched.run(prepared)
+            examples = [(x,) for x in self.inputs]
+            if self._prepared is None:
+                try:
+                    self._prepared = self._batched.prepare(examples)
+                except Exception:
+                    # Tracing runs the model eagerly: it failed there (or the model cannot
+                    # be traced), so the eager pass below raises the same error, or serves.
+                    self._batched = None
+            if self._prepared is not None and self._batched is not None:
+                replayed = self._batched.run(self._prepared)
                 if replayed is not None:
                     return list(replayed)
                 with contextlib.suppress(Exception):  # a branch not seen yet: trace it
                     self._batched.learn(examples)
         with no_grad():
-            return [_numbers(self.model(x)) for x in X]
+            return [_numbers(self.model(x)) for x in self.inputs]
 
 
 def _draws_random_numbers(model: Any) -> bool:
