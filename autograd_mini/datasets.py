@@ -20,6 +20,7 @@ well (what ``autograd-mini train --dataset NAME`` starts from), and makes the da
 from __future__ import annotations
 
 import csv
+import io
 import itertools
 import math
 import os
@@ -357,11 +358,12 @@ def load_csv(
 
     ``target`` is the column to predict, by header name or by position (from 0; negative
     counts from the end, as in Python); ``features`` the columns to learn from, in that
-    order (default: all others). ``header=None`` takes the first line for a header when
-    none of its cells is a number; say ``True`` or ``False`` to decide yourself. Blank
-    lines are skipped; cells may be quoted as the ``csv`` module reads them, and the
-    spaces around a cell are ignored. The default encoding reads UTF-8, with or without
-    the byte-order mark spreadsheets write.
+    order (default: all others). ``header=None`` takes the first line for a header when it
+    has text above a number of the next line (a name above its column's values; a header
+    of numbers only, such as years, needs ``header=True``); say ``True`` or ``False`` to
+    decide yourself. Blank lines are skipped; cells may be quoted as the ``csv`` module
+    reads them, and the spaces around a cell are ignored. The default encoding reads
+    UTF-8, with or without the byte-order mark spreadsheets write.
 
     Targets: with ``classes=None``, text labels (``setosa``) become class indices 0, 1,
     ... in sorted order, whole numbers stay ``int`` labels (0/1, or 0 to k-1, as
@@ -399,7 +401,7 @@ def load_csv(
         raise CSVError(f"{shown}: the file is empty (no lines with cells); a CSV file needs"
                        " a line per example", shown)
     first_line, first = rows[0]
-    has_header = header if header is not None else not any(_is_number(cell) for cell in first)
+    has_header = header if header is not None else _looks_like_header(rows)
     width = len(first)
     if width < 2:
         raise CSVError(f"{shown}, line {first_line}: one column only; a CSV file for training"
@@ -461,28 +463,42 @@ def _csv_rows(path: str, delimiter: str, encoding: str) -> Iterator[tuple[int, l
             raise NotARegularFileError(
                 0, "load_csv: not a regular file (a device, named pipe or socket); give a CSV file",
                 path)
-        text = open(fd, encoding=encoding, newline="")  # noqa: SIM115 - closed below
-    except BaseException:
+        with open(fd, "rb", closefd=False) as stream:
+            raw = stream.read()
+    finally:
         os.close(fd)
-        raise
+    try:
+        text = raw.decode(encoding)
+    except UnicodeDecodeError as error:
+        line = raw.count(b"\n", 0, error.start) + 1
+        raise CSVError(f"{path}, line {line}: the bytes are not {encoding} text ({error.reason}"
+                       f" at byte {error.start} of the file); save the file as UTF-8", path,
+                       line) from None
+    # skipinitialspace: "a, b" is two cells a and b, and ' "x, y"' one quoted cell.
+    reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter, strict=True,
+                        skipinitialspace=True)
     line = 0
-    with text:
-        reader = csv.reader(text, delimiter=delimiter, strict=True)
-        while True:
-            try:
-                cells = next(reader)
-            except StopIteration:
-                return
-            except csv.Error as error:  # a stray quote, a NUL character, a field too large
-                raise CSVError(f"{path}, line {reader.line_num}: not valid CSV: {error}", path,
-                               reader.line_num) from None
-            except UnicodeDecodeError as error:
-                raise CSVError(f"{path}, near line {reader.line_num + 1}: the bytes are not"
-                               f" {encoding} text ({error.reason}); save the file as UTF-8",
-                               path, reader.line_num + 1) from None
-            start, line = line + 1, reader.line_num
-            if any(cell.strip() for cell in cells):
-                yield start, cells
+    while True:
+        try:
+            cells = next(reader)
+        except StopIteration:
+            return
+        except csv.Error as error:  # a stray quote, an unclosed one, a field too large
+            raise CSVError(f"{path}, line {reader.line_num}: not valid CSV: {error}", path,
+                           reader.line_num) from None
+        start, line = line + 1, reader.line_num
+        if any(cell.strip() for cell in cells):
+            yield start, cells
+
+
+def _looks_like_header(rows: list[tuple[int, list[str]]]) -> bool:
+    """Text above a number in some column (a name above its values); in a file of one line,
+    no number at all."""
+    first = rows[0][1]
+    if len(rows) == 1:
+        return not any(_is_number(cell) for cell in first)
+    return any(above.strip() and not _is_number(above) and _is_number(below)
+               for above, below in zip(first, rows[1][1]))
 
 
 def _is_number(text: str) -> bool:
