@@ -185,26 +185,26 @@ def test_the_digits_preset_trains_on_mini_batches_and_holds_a_fifth_out() -> Non
 
 
 def test_train_test_split_sizes_order_and_determinism() -> None:
-    X = [[float(i)] for i in range(10)]
+    points = [[float(i)] for i in range(10)]
     y = list(range(10))
-    X_train, X_test, y_train, y_test = datasets.train_test_split(X, y, test_fraction=0.25, seed=3)
-    assert (len(X_train), len(X_test)) == (7, 3)  # ceil(2.5) to test, as scikit-learn
+    train_x, test_x, y_train, y_test = datasets.train_test_split(points, y, test_fraction=0.25, seed=3)
+    assert (len(train_x), len(test_x)) == (7, 3)  # ceil(2.5) to test, as scikit-learn
     assert sorted(y_train + y_test) == y
-    assert [x[0] for x in X_train] == [float(t) for t in y_train]  # pairs stay together
-    assert X_test[0] is X[y_test[0]]  # the examples themselves, in new lists
-    assert datasets.train_test_split(X, y, 0.25, seed=3) == (X_train, X_test, y_train, y_test)
-    assert datasets.train_test_split(X, y, 0.25, seed=4) != (X_train, X_test, y_train, y_test)
+    assert [x[0] for x in train_x] == [float(t) for t in y_train]  # pairs stay together
+    assert test_x[0] is points[y_test[0]]  # the examples themselves, in new lists
+    assert datasets.train_test_split(points, y, 0.25, seed=3) == (train_x, test_x, y_train, y_test)
+    assert datasets.train_test_split(points, y, 0.25, seed=4) != (train_x, test_x, y_train, y_test)
 
 
 def test_a_stratified_split_keeps_each_class_share() -> None:
     y = [0] * 60 + [1] * 30 + [2] * 10
-    X = [[float(i)] for i in range(100)]
-    _, _, y_train, y_test = datasets.train_test_split(X, y, test_fraction=0.2, seed=0, stratify=True)
+    points = [[float(i)] for i in range(100)]
+    _, _, y_train, y_test = datasets.train_test_split(points, y, test_fraction=0.2, seed=0, stratify=True)
     assert [y_test.count(k) for k in range(3)] == [12, 6, 2]
     assert [y_train.count(k) for k in range(3)] == [48, 24, 8]
     assert y_test != sorted(y_test)  # the classes are mixed, not in blocks
     # Shares that do not divide evenly still add up to ceil(fraction * n).
-    _, _, _, odd = datasets.train_test_split(X[:7], [0, 0, 0, 1, 1, 2, 2], 0.5, stratify=True)
+    _, _, _, odd = datasets.train_test_split(points[:7], [0, 0, 0, 1, 1, 2, 2], 0.5, stratify=True)
     assert len(odd) == 4 and set(odd) == {0, 1, 2}
 
 

@@ -294,9 +294,9 @@ def _captions(ax: Any) -> list[tuple[str, str]]:
 
 
 def test_an_image_grid_captions_predicted_and_true_labels_green_or_red() -> None:
-    X, y = datasets.digits(6, seed=0)
+    images, y = datasets.digits(6, seed=0)
     predicted = [y[0], (y[1] + 1) % 10, *y[2:]]
-    figure = plots.image_grid(X, y, predicted, columns=3, class_names={y[0]: "first"})
+    figure = plots.image_grid(images, y, predicted, columns=3, class_names={y[0]: "first"})
     ax, bar = figure.axes
     captions = _captions(ax)
     assert captions[0] == ("pred first\ntrue first", "#15803d")
@@ -307,8 +307,8 @@ def test_an_image_grid_captions_predicted_and_true_labels_green_or_red() -> None
     # The mosaic: tile (row 0, column 1) holds image 1's pixels, row by row.
     mosaic = ax.get_images()[0].get_array()
     gap = round(0.45 * 8)
-    assert [float(v) for v in mosaic[gap, 9:17]] == X[1][:8]
-    assert [float(v) for v in mosaic[gap + 7, 9:17]] == X[1][56:64]
+    assert [float(v) for v in mosaic[gap, 9:17]] == images[1][:8]
+    assert [float(v) for v in mosaic[gap + 7, 9:17]] == images[1][56:64]
 
 
 def test_an_image_grid_without_predictions_shows_the_labels_and_takes_a_shape() -> None:
@@ -350,7 +350,7 @@ def test_first_layer_weights_are_drawn_at_their_pixels_on_a_symmetric_scale() ->
     assert deep.axes[0].texts[4].get_text() == "neuron 4"
     assert "the 5 neurons of the first layer" in deep.axes[0].get_xlabel()
     assert plots.first_layer_weights(nn.Layer(4, 2)).axes[0].texts[0].get_text() == "neuron 0"
-    with pytest.raises(TypeError, match="expected an nn.MLP or nn.Layer"):
+    with pytest.raises(TypeError, match=r"expected an nn\.MLP or nn\.Layer"):
         plots.first_layer_weights(Linear(1, 1, 0))
 
 

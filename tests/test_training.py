@@ -367,21 +367,21 @@ def test_no_bar_and_no_tqdm_needed_when_stderr_is_not_a_terminal(monkeypatch) ->
 # ------------------------------------------------------ validation, early stopping
 
 
-def _noisy_moons(n: int = 80):  # noqa: ANN202 - data for the validation tests
-    X, y = datasets.moons(n, noise=0.3, seed=0)
-    return X[:n // 2], y[:n // 2], X[n // 2:], y[n // 2:]
+def _noisy_moons(n: int = 80):
+    points, labels = datasets.moons(n, noise=0.3, seed=0)
+    return points[:n // 2], labels[:n // 2], points[n // 2:], labels[n // 2:]
 
 
 @pytest.mark.parametrize("compiled", [False, True])
 def test_validation_is_measured_after_each_epoch_as_evaluate_measures_it(compiled: bool) -> None:
-    X, y, X_val, y_val = _noisy_moons()
+    points, labels, val_points, val_labels = _noisy_moons()
     model = nn.MLP(2, [8, 1], seed=0)
     measured: list[tuple[float | None, float | None]] = []
-    history = fit(model, X, y, losses.binary_cross_entropy, optim.Adam(model.parameters(), lr=0.05),
+    history = fit(model, points, labels, losses.binary_cross_entropy, optim.Adam(model.parameters(), lr=0.05),
                   epochs=6, batch_size=16, progress=False, regularization=0.01, compiled=compiled,
-                  validation=(X_val, y_val),
+                  validation=(val_points, val_labels),
                   callback=lambda e, h: measured.append(
-                      evaluate(model, X_val, y_val, losses.binary_cross_entropy)) and None)
+                      evaluate(model, val_points, val_labels, losses.binary_cross_entropy)) and None)
     assert len(history.val_loss) == len(history.val_accuracy) == history.epochs == 6
     # Bit for bit the evaluate of the weights after the epoch: no L2 in it, no graph recorded.
     assert history.val_loss == [loss for loss, _ in measured]
@@ -392,25 +392,25 @@ def test_validation_is_measured_after_each_epoch_as_evaluate_measures_it(compile
 
 
 def test_validation_is_measured_in_evaluation_mode_and_the_modes_come_back() -> None:
-    X, y, X_val, y_val = _noisy_moons()
+    points, labels, val_points, val_labels = _noisy_moons()
     model = nn.MLP(2, [8, 1], dropout=0.5, seed=0)
-    history = fit(model, X, y, losses.binary_cross_entropy, optim.SGD(model.parameters(), lr=0.0),
-                  epochs=3, progress=False, validation=(X_val, y_val))
+    history = fit(model, points, labels, losses.binary_cross_entropy, optim.SGD(model.parameters(), lr=0.0),
+                  epochs=3, progress=False, validation=(val_points, val_labels))
     # lr 0: the weights never move, so without dropout every epoch scores the same.
     assert len(set(history.val_loss)) == 1
     assert len(set(history.loss)) > 1  # while training, dropout draws new masks
     assert model.training and model.dropout.training
-    assert evaluate(model, X_val, y_val, losses.binary_cross_entropy)[0] == history.val_loss[0]
+    assert evaluate(model, val_points, val_labels, losses.binary_cross_entropy)[0] == history.val_loss[0]
     assert model.training
 
 
 @pytest.mark.parametrize("compiled", [False, True])
 def test_early_stopping_stops_after_patience_and_restores_the_best_weights(compiled: bool) -> None:
-    X, y, X_val, y_val = _noisy_moons()
+    points, labels, val_points, val_labels = _noisy_moons()
     model = nn.MLP(2, [32, 32, 1], seed=0)
     snapshots: list[list[float]] = []
-    history = fit(model, X, y, losses.binary_cross_entropy, optim.Adam(model.parameters(), lr=0.05),
-                  epochs=300, progress=False, validation=(X_val, y_val), early_stopping=5,
+    history = fit(model, points, labels, losses.binary_cross_entropy, optim.Adam(model.parameters(), lr=0.05),
+                  epochs=300, progress=False, validation=(val_points, val_labels), early_stopping=5,
                   compiled=compiled,
                   callback=lambda e, h: snapshots.append([p.data for p in model.parameters()]) and None)
     best = history.best_epoch
@@ -419,17 +419,17 @@ def test_early_stopping_stops_after_patience_and_restores_the_best_weights(compi
     assert history.val_loss[best] == min(history.val_loss)
     assert all(v >= history.val_loss[best] for v in history.val_loss[best + 1:])
     assert [p.data for p in model.parameters()] == snapshots[best] != snapshots[-1]
-    assert evaluate(model, X_val, y_val, losses.binary_cross_entropy)[0] == history.val_loss[best]
+    assert evaluate(model, val_points, val_labels, losses.binary_cross_entropy)[0] == history.val_loss[best]
 
 
 def test_early_stopping_compiled_and_eager_stop_at_the_same_epoch_with_the_same_weights() -> None:
-    X, y, X_val, y_val = _noisy_moons()
+    points, labels, val_points, val_labels = _noisy_moons()
     results = []
     for compiled in (False, True):
         model = nn.MLP(2, [16, 16, 1], seed=2)
-        history = fit(model, X, y, losses.binary_cross_entropy,
+        history = fit(model, points, labels, losses.binary_cross_entropy,
                       optim.Adam(model.parameters(), lr=0.05), epochs=200, batch_size=10,
-                      progress=False, validation=(X_val, y_val), early_stopping=4,
+                      progress=False, validation=(val_points, val_labels), early_stopping=4,
                       compiled=compiled)
         results.append((history.val_loss, history.val_accuracy, history.best_epoch,
                         [p.data for p in model.parameters()]))
@@ -437,11 +437,11 @@ def test_early_stopping_compiled_and_eager_stop_at_the_same_epoch_with_the_same_
 
 
 def test_early_stopping_restores_the_best_weights_also_when_the_epochs_run_out() -> None:
-    X, y, X_val, y_val = _noisy_moons()
+    points, labels, val_points, val_labels = _noisy_moons()
     model = nn.MLP(2, [32, 32, 1], seed=0)
     snapshots: list[list[float]] = []
-    history = fit(model, X, y, losses.binary_cross_entropy, optim.Adam(model.parameters(), lr=0.05),
-                  epochs=30, progress=False, validation=(X_val, y_val), early_stopping=100,
+    history = fit(model, points, labels, losses.binary_cross_entropy, optim.Adam(model.parameters(), lr=0.05),
+                  epochs=30, progress=False, validation=(val_points, val_labels), early_stopping=100,
                   compiled=True, callback=lambda e, h: snapshots.append([p.data for p in model.parameters()]) and None)
     assert not history.stopped_early and history.epochs == 30
     assert history.best_epoch is not None and history.best_epoch < 29  # it overfits before 30
@@ -481,13 +481,13 @@ def test_bad_validation_arguments_raise_before_training(kwargs, error, fragment:
 def test_outputs_replay_equals_the_eager_outputs_and_follows_the_weights() -> None:
     from autograd_mini.training import Outputs
 
-    X, _ = datasets.spirals(30)
+    points, _ = datasets.spirals(30)
     model = nn.MLP(2, [6, 3], seed=0)
-    replayed = Outputs(model, X)
-    eager = Outputs(model, X, compiled=False)
-    assert replayed() == eager() == [[v.data for v in model(x)] for x in X]
+    replayed = Outputs(model, points)
+    eager = Outputs(model, points, compiled=False)
+    assert replayed() == eager() == [[v.data for v in model(x)] for x in points]
     model.layers[0].neurons[0].w[0].data += 0.5
-    assert replayed() == eager() != Outputs(nn.MLP(2, [6, 3], seed=0), X)()
+    assert replayed() == eager() != Outputs(nn.MLP(2, [6, 3], seed=0), points)()
     assert all(isinstance(v, float) for o in replayed() for v in o)
 
 
@@ -501,8 +501,8 @@ def test_outputs_learn_a_branch_they_have_not_seen_and_then_replay_it() -> None:
         calls.append(1)
         return w * x[0] if x[0] > 0 else (w * x[0]).tanh()  # a comparison: a guard of the trace
 
-    X = [[1.0], [-1.0], [3.0], [-0.5]]
-    outputs = Outputs(model, X)
+    points = [[1.0], [-1.0], [3.0], [-0.5]]
+    outputs = Outputs(model, points)
     expected = [2.0, math.tanh(-2.0), 6.0, math.tanh(-1.0)]
     assert outputs() == expected  # the first trace saw one branch only: eager, then learned
     calls.clear()
@@ -521,10 +521,10 @@ def test_outputs_never_replay_a_random_draw() -> None:
 
 @pytest.mark.parametrize("loss", [losses.binary_cross_entropy, losses.mse])
 def test_evaluate_compiled_gives_the_eager_numbers(loss) -> None:
-    X, y = datasets.moons(40, seed=1)
+    points, labels = datasets.moons(40, seed=1)
     model = nn.MLP(2, [8, 8, 1], seed=1)
-    targets = y if loss is losses.binary_cross_entropy else [float(t) for t in y]
-    assert evaluate(model, X, targets, loss, compiled=True) == evaluate(model, X, targets, loss)
+    targets = labels if loss is losses.binary_cross_entropy else [float(t) for t in labels]
+    assert evaluate(model, points, targets, loss, compiled=True) == evaluate(model, points, targets, loss)
 
 
 def test_confusion_matrix_counts_true_rows_against_predicted_columns() -> None:
@@ -546,10 +546,10 @@ def test_confusion_matrix_counts_true_rows_against_predicted_columns() -> None:
 
 @pytest.mark.parametrize(("hidden", "epochs"), [([10], 10), ([32, 10], 8)])
 def test_softmax_regression_and_an_mlp_classify_fresh_digits_at_90_percent(hidden, epochs) -> None:
-    X, y = datasets.digits(1200, seed=0)
-    X_test, y_test = datasets.digits(400, seed=1)  # images never trained on
+    points, labels = datasets.digits(1200, seed=0)
+    test_images, test_labels = datasets.digits(400, seed=1)  # images never trained on
     model = nn.MLP(64, hidden, init="he", seed=0)
-    fit(model, X, y, losses.cross_entropy, optim.Adam(model.parameters(), lr=0.01),
+    fit(model, points, labels, losses.cross_entropy, optim.Adam(model.parameters(), lr=0.01),
         epochs=epochs, batch_size=32, progress=False, compiled=True)
-    _, accuracy = evaluate(model, X_test, y_test, compiled=True)
+    _, accuracy = evaluate(model, test_images, test_labels, compiled=True)
     assert accuracy is not None and accuracy >= 0.9
