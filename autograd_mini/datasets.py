@@ -576,7 +576,8 @@ def _targets(path: str, raw: list[tuple[int, str]], column: int, names: list[str
         for (line, text), number in zip(raw, numbers):
             if number is None:
                 raise CSVError(f"{_where(path, line, column, names)}: the target {text[:40]!r} is"
-                               " not a number (classes=False asks for numbers)", path, line, column)
+                               " not a number, and the target is to be a number (regression)", path, line,
+                               column)
         return [float(n) for n in numbers if n is not None], {}
     if classes is None and all_numbers:
         if all(_is_int(text) for _, text in raw):
@@ -655,7 +656,7 @@ def _stratified(y: Sequence[Any], n_test: int, rng: random.Random) -> tuple[list
             groups.setdefault(label, []).append(i)
         except TypeError:
             raise TypeError(f"train_test_split: stratify needs class labels, got {label!r}") from None
-    small = [label for label, members in groups.items() if len(members) < 2]
+    small = sorted((label for label, members in groups.items() if len(members) < 2), key=str)
     if small:
         raise ValueError(f"train_test_split: with stratify=True every class needs two examples"
                          f" (one for each part); class {small[0]!r} has one")

@@ -125,7 +125,7 @@ BAD_FILES: list[tuple[str | bytes, dict[str, Any], int | None, int | None, list[
     ("y\n1\n2\n", {"target": "y"}, 1, None, ["one column only"]),
     ("a,a,y\n1,2,0\n", {"target": "a"}, 1, 0, ["columns 0 and 1 are both named 'a'"]),
     ("a,b,y\n1,2,0\n", {"features": ["a", "c"]}, 1, None, ["no column named 'c' for the feature"]),
-    ("a,b,y\n1,2,cat\n", {"classes": False}, 2, 2, ["the target 'cat' is not a number"]),
+    ("a,b,y\n1,2,cat\n", {"classes": False}, 2, 2, ["the target 'cat' is not a number, and the target is to be a number"]),
     # A quoted cell may span lines: errors name the line where the example starts.
     ('a,b,y\n1,2,0\n1,2,"two\nlines"\n4,5,1\n6,x,1\n', {}, 6, 1, ["line 6, column 1 ('b'): 'x'"]),
     ('a,b,y\n1,"2\n3",0\n', {}, 2, 1, ["line 2, column 1 ('b'): '2\\n3' is not a number"]),
