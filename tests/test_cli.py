@@ -869,6 +869,7 @@ def test_a_fifo_given_as_the_csv_is_refused_without_blocking(
 ) -> None:
     status, out, err = run(capsys, "train", "-q", "--csv", str(fifo), "--target", "y")
     assert_one_line_error(status, err, "not a regular file")
+    assert out == ""
     assert stat.S_ISFIFO(os.lstat(fifo).st_mode)
 
 
@@ -913,11 +914,12 @@ def test_train_on_a_csv_for_regression_with_chosen_features_and_no_header(
 ) -> None:
     from autograd_mini import datasets
 
-    X, y = datasets.regression(60, seed=0)
+    houses, prices = datasets.regression(60, seed=0)
     data = tmp_path / "houses.csv"
-    data.write_text("".join(f"{x[0]},{x[1]},{x[2]},{t},{i}\n" for i, (x, t) in enumerate(zip(X, y))))
+    data.write_text("".join(f"{x[0]},{x[1]},{x[2]},{t},{i}\n"
+                            for i, (x, t) in enumerate(zip(houses, prices))))
     folder = tmp_path / "run"
-    status, out, err = run(capsys, "train", "-q", "--csv", str(data), "--target", "3",
+    status, _, err = run(capsys, "train", "-q", "--csv", str(data), "--target", "3",
                            "--features", "0,1,2", "--steps", "150", "--out", str(folder))
     assert status == 0, err
     assert sorted(p.name for p in folder.iterdir()) == ["loss.png", "predictions.png", "summary.json"]
@@ -933,9 +935,9 @@ def test_whole_number_labels_are_numbered_and_early_stopping_is_reported(
 ) -> None:
     from autograd_mini import datasets
 
-    X, y = datasets.spirals(90, noise=0.3, seed=0)
+    points, arms = datasets.spirals(90, noise=0.3, seed=0)
     data = tmp_path / "arms.csv"
-    data.write_text("a,b,arm\n" + "".join(f"{a},{b},{t + 1}\n" for (a, b), t in zip(X, y)))
+    data.write_text("a,b,arm\n" + "".join(f"{a},{b},{t + 1}\n" for (a, b), t in zip(points, arms)))
     folder = tmp_path / "run"
     status, out, err = run(capsys, "train", "-q", "--csv", str(data), "--target", "arm",
                            "--hidden", "32,32", "--lr", "0.05", "--steps", "400",
@@ -985,6 +987,8 @@ def test_train_on_digits_classifies_held_out_images_and_draws_them(digits_run: t
     folder, out = digits_run
     assert sorted(p.name for p in folder.iterdir()) == [
         "confusion.png", "digits.png", "loss.png", "model.json", "summary.json"]
+    assert out.startswith("digits: 15 steps in ") and "; validation loss " in out
+    assert f"validation images:    {folder / 'digits.png'}" in out
     summary = json.loads((folder / "summary.json").read_text())
     assert summary["model"]["nouts"] == [32, 10] and summary["batch_size"] == 32
     assert summary["init"] == "he" and summary["validation_examples"] == 300
@@ -1002,8 +1006,8 @@ def test_train_on_digits_classifies_held_out_images_and_draws_them(digits_run: t
 def test_a_softmax_classifier_on_digits_from_the_command_line(
     capsys: pytest.CaptureFixture[str], tmp_path: Path
 ) -> None:
-    status, out, err = run(capsys, "train", "-q", "--dataset", "digits", "--hidden", "none",
-                           "--samples", "600", "--steps", "8", "--out", str(tmp_path))
+    status, _, err = run(capsys, "train", "-q", "--dataset", "digits", "--hidden", "none",
+                         "--samples", "600", "--steps", "8", "--out", str(tmp_path))
     assert status == 0, err
     summary = json.loads((tmp_path / "summary.json").read_text())
     assert summary["model"]["nouts"] == [10]  # one linear layer: softmax regression
