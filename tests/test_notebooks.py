@@ -39,6 +39,9 @@ EXPECTED = [
     "05_backprop_through_time",
     "06_property_testing_gradients",
     "07_forward_and_reverse_mode",
+    "09_your_own_data",
+    "10_classifying_digits",
+    "11_moving_to_pytorch",
 ]
 
 
