@@ -1012,3 +1012,15 @@ def test_a_softmax_classifier_on_digits_from_the_command_line(
     summary = json.loads((tmp_path / "summary.json").read_text())
     assert summary["model"]["nouts"] == [10]  # one linear layer: softmax regression
     assert summary["final_val_accuracy"] >= 0.85
+
+
+def test_a_bad_csv_in_a_real_process_prints_one_line(tmp_path: Path) -> None:
+    (tmp_path / "data.csv").write_text("x,y\n1,0\n2,?\n")
+    done = subprocess.run([sys.executable, "-m", "autograd_mini", "train", "--csv", "data.csv",
+                           "--target", "y", "--task", "regression"], cwd=tmp_path,
+                          capture_output=True, text=True, timeout=120, check=False)
+    assert done.returncode == 2 and done.stdout == ""
+    assert done.stderr == ("autograd-mini: error: --csv: data.csv, line 3, column 1 ('y'): the"
+                           " target '?' is not a number, and the target is to be a number"
+                           " (regression)\n")
+    assert [p.name for p in tmp_path.iterdir()] == ["data.csv"]
