@@ -370,13 +370,12 @@ def _validation_set(validation: Any, y: Sequence[Any]) -> tuple[Sequence[Any], S
         raise ValueError(f"fit: the validation set has {len(X_val)} examples but {len(y_val)} targets")
     if not X_val:
         raise ValueError("fit: the validation set is empty; pass validation=None to train without one")
-    if all(_is_int_label(t) for t in y) != all(_is_int_label(t) for t in y_val):
-        kinds = ("class labels (ints)", "numbers (floats)")
-        raise ValueError(
-            f"fit: the training targets are {kinds[0 if all(_is_int_label(t) for t in y) else 1]}"
-            f" but the validation targets are {kinds[0 if all(_is_int_label(t) for t in y_val) else 1]};"
-            " give both the same kind"
-        )
+    def kind(targets: Sequence[Any]) -> str:
+        return "class labels (ints)" if all(_is_int_label(t) for t in targets) else "numbers (floats)"
+
+    if kind(y) != kind(y_val):
+        raise ValueError(f"fit: the training targets are {kind(y)} but the validation targets are"
+                         f" {kind(y_val)}; give both the same kind")
     return X_val, y_val
 
 
