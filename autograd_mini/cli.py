@@ -154,12 +154,22 @@ def build_parser() -> argparse.ArgumentParser:
 
     train = commands.add_parser(
         "train", parents=[quiet], formatter_class=_FORMATTER,
-        help="train an MLP on a built-in dataset",
+        help="train an MLP on a built-in dataset or on your CSV file",
         description=(
-            "Train an MLP on a built-in dataset with sensible per-dataset defaults;\n"
-            "every option below overrides one default. Defaults:\n"
+            "Train an MLP on a built-in dataset, or on a CSV file of your own, with sensible\n"
+            "defaults; every option below overrides one default. Defaults:\n"
             + "\n".join(f"  {name:<11} {_defaults(preset)}" for name, preset in PRESETS.items())
-            + "\n\nLosses: hinge (labels -1/+1) and bce (labels 0/1, one logit) for binary data,"
+            + f"\n  {'--csv FILE':<11} {_csv_defaults()}"
+            "\n\nA CSV file: --target names the column to predict (a header name, or its number"
+            "\nfrom 0); the other columns, or those --features lists, must hold numbers. Text"
+            "\nlabels become classes 0, 1, ... (sorted); whole numbers are class labels; other"
+            "\nnumbers make it regression. Features are standardized with the mean and"
+            "\nstandard deviation of the training part (summary.json records them: a saved"
+            "\nmodel expects inputs scaled that way). --val-fraction holds part of the"
+            "\nexamples out (stratified by class) and measures the model on it after every"
+            "\nstep; --early-stopping N stops after N steps without a lower validation loss"
+            "\nand keeps the best step's weights."
+            "\n\nLosses: hinge (labels -1/+1) and bce (labels 0/1, one logit) for binary data,"
             "\ncross_entropy (one logit per class) for any classification, mse for regression."
         ),
         epilog=_examples(
@@ -167,12 +177,33 @@ def build_parser() -> argparse.ArgumentParser:
             f"{PROG} train --dataset xor --hidden 4 --activation tanh --steps 200",
             f"{PROG} train --dataset spirals --optimizer adam --lr 0.05 --steps 300",
             f"{PROG} train --dataset regression --save model.json --out runs/regression",
+            f"{PROG} train --dataset digits --out runs/digits",
+            f"{PROG} train --csv data.csv --target label --val-fraction 0.2 --early-stopping 10",
         ),
     )
-    train.add_argument("--dataset", required=True, metavar="NAME",
-                       help=f"one of: {', '.join(PRESETS)}")
+    source = train.add_mutually_exclusive_group(required=True)
+    source.add_argument("--dataset", metavar="NAME", help=f"one of: {', '.join(PRESETS)}")
+    source.add_argument("--csv", metavar="FILE", help="train on a CSV file of your own")
+    train.add_argument("--target", metavar="COLUMN",
+                       help="with --csv: the column to predict, by header name or number from 0")
+    train.add_argument("--features", metavar="COLUMNS",
+                       help="with --csv: the columns to learn from, comma separated"
+                       " (default: all but the target)")
+    train.add_argument("--header", action=argparse.BooleanOptionalAction,
+                       help="with --csv: whether the first line names the columns (default:"
+                       " yes when none of its cells is a number)")
+    train.add_argument("--task", choices=("auto", "classification", "regression"),
+                       help="with --csv: what the target is (default auto: text or whole numbers"
+                       " are classes, other numbers regression)")
+    train.add_argument("--val-fraction", type=_fraction, metavar="F",
+                       help="the part of the examples held out for validation, 0 to below 1"
+                       " (default: 0.2 for --csv and digits, else 0)")
+    train.add_argument("--early-stopping", type=_positive_int, metavar="N",
+                       help="stop after N steps without a lower validation loss, keeping the"
+                       " best step's weights")
     train.add_argument("--hidden", metavar="SIZES",
-                       help="hidden layer sizes, comma separated, e.g. 16,16")
+                       help="hidden layer sizes, comma separated, e.g. 16,16; none for a linear"
+                       " model (logistic or softmax regression)")
     train.add_argument("--activation", metavar="NAME", help="relu, tanh, sigmoid or linear")
     train.add_argument("--loss", metavar="NAME", help="hinge, bce, cross_entropy or mse")
     train.add_argument("--optimizer", metavar="NAME", help="sgd or adam")
@@ -180,16 +211,19 @@ def build_parser() -> argparse.ArgumentParser:
     train.add_argument("--steps", type=_positive_int, metavar="N",
                        help="training steps (epochs over the data)")
     train.add_argument("--batch-size", type=_positive_int, metavar="N",
-                       help="examples per update (default: the whole dataset)")
+                       help="examples per update (default: the whole dataset, 32 for digits)")
     train.add_argument("--samples", type=_positive_int, metavar="N",
                        help=f"dataset size, at most {MAX_SAMPLES} (ignored by xor, which has 4"
                        " points)")
-    train.add_argument("--seed", type=int, default=0, help="seed of data and weights (default: 0)")
+    train.add_argument("--seed", type=int, default=0,
+                       help="seed of data, split and weights (default: 0)")
     train.add_argument("--eager", action="store_true",
                        help="train with the graph engine, not the compiled mode (same numbers, slower)")
     train.add_argument("--save", metavar="FILE", help="save the trained model as JSON")
     train.add_argument("--out", metavar="DIR",
-                       help="write loss.png, the decision boundary (or predictions) and summary.json")
+                       help="write loss.png, summary.json, and the pictures that fit the data:"
+                       " the decision boundary (two features), predictions.png (regression),"
+                       " digits.png (validation images), confusion.png (validation classes)")
     train.set_defaults(handler=_train)
 
     at_help = "the point: one NAME=NUMBER per variable of the expression"
@@ -257,7 +291,9 @@ def _defaults(preset: Preset) -> str:
     return (f"--hidden {','.join(map(str, preset.hidden))} --activation {preset.activation}"
             f" --loss {preset.loss} --optimizer {preset.optimizer} --lr {preset.lr:g}"
             f" --steps {preset.steps}"
-            + (f" --samples {preset.samples}" if preset.samples else ""))
+            + (f" --samples {preset.samples}" if preset.samples else "")
+            + (f" --batch-size {preset.batch_size}" if preset.batch_size else "")
+            + (f" --val-fraction {preset.val_fraction:g}" if preset.val_fraction else ""))
 
 
 def _expression_help() -> str:
@@ -285,6 +321,7 @@ def _number_argument(kind: str, accept: Callable[[float], bool]) -> Callable[[st
 
 _positive_float = _number_argument("a positive finite number",
                                    lambda v: math.isfinite(v) and v > 0)
+_fraction = _number_argument("a fraction from 0 to below 1", lambda v: 0.0 <= v < 1.0)
 _non_negative_float = _number_argument("a finite number >= 0",
                                        lambda v: math.isfinite(v) and v >= 0)
 
@@ -576,42 +613,82 @@ _DEMO_FILES = ("moons.png", "training.gif", "loss.png", "neuron.svg", "summary.j
 
 
 def _train(args: argparse.Namespace) -> int:
-    preset = PRESETS.get(args.dataset)
-    if preset is None:
-        raise UsageError(
-            f"--dataset {_short(args.dataset)} is not a dataset; choose from {', '.join(PRESETS)}"
-        )
     from autograd_mini import datasets, nn, optim, runs
+
+    settings: dict[str, Any] = {}
+    if args.csv is not None:
+        preset = _csv_source(args, settings)
+    else:
+        for option in ("target", "features", "header", "task"):
+            if getattr(args, option) is not None:
+                raise UsageError(f"--{option} is for --csv FILE; the dataset {args.dataset!r}"
+                                 " knows its own columns")
+        found = PRESETS.get(args.dataset)
+        if found is None:
+            raise UsageError(
+                f"--dataset {_short(args.dataset)} is not a dataset; choose from {', '.join(PRESETS)}"
+            )
+        preset = found
 
     choice = _TrainChoices.read(args, preset)
     save_to = None if args.save is None else _output_file(
         "--save", args.save, stdout="a model is saved to a file; give a name such as model.json")
-    picture = "predictions.png" if preset.kind == "regression" else f"{preset.name}.png"
-    folder = None if args.out is None else _output_folder(
-        "--out", args.out, (picture, "loss.png", "summary.json"))
-    plots = None if folder is None else _import_plots()  # fail now, not after training
-
     try:
         features, targets = preset.make(choice.samples, seed=args.seed)
     except ValueError as error:  # too few samples for the dataset's classes
         raise UsageError(f"--samples {choice.samples}: {error}") from None
+    fraction = preset.val_fraction if args.val_fraction is None else args.val_fraction
+    validation = None
+    if fraction > 0:
+        try:
+            features, val_features, targets, val_targets = datasets.train_test_split(
+                features, targets, fraction, seed=args.seed, stratify=preset.kind != "regression")
+        except ValueError as error:
+            raise UsageError(f"--val-fraction {fraction:g}: {error}") from None
+        validation = (val_features, val_targets)
+    elif args.early_stopping is not None:
+        raise UsageError(f"--early-stopping {args.early_stopping} watches the validation loss;"
+                         " hold examples out for it with --val-fraction, e.g. 0.2")
+    if args.csv is not None:  # features in their own units: put them on one scale
+        scale = datasets.Standardizer.fit(features)
+        features = scale(features)
+        if validation is not None:
+            validation = (scale(validation[0]), validation[1])
+        settings["standardized"] = {
+            "meaning": "each feature x was replaced by (x - mean) / scale, with the mean and"
+                       " standard deviation of the training part; a saved model expects inputs"
+                       " scaled so",
+            **scale.as_dict()}
     if choice.loss in ("hinge", "mse") and preset.kind == "binary":
         targets = datasets.signed_labels(targets)
-    outputs = len(set(targets)) if choice.loss == "cross_entropy" else 1
+        if validation is not None:
+            validation = (validation[0], datasets.signed_labels(validation[1]))
+    every_target = [*targets, *(validation[1] if validation is not None else [])]
+    outputs = max(every_target) + 1 if choice.loss == "cross_entropy" else 1
     sizes = [len(features[0]), *choice.hidden, outputs]
     _check_model_size(sizes)
-    model = nn.MLP(sizes[0], sizes[1:], activation=choice.activation, seed=args.seed,
-                   init="micrograd" if choice.activation == "relu" else "xavier")
+    init = (preset.init if preset.init is not None and choice.activation == preset.activation
+            else "micrograd" if choice.activation == "relu" else "xavier")
+    model = nn.MLP(sizes[0], sizes[1:], activation=choice.activation, seed=args.seed, init=init)
     optimizer = (optim.SGD if choice.optimizer == "sgd" else optim.Adam)(
         model.parameters(), lr=choice.lr)
+    batch_size = args.batch_size if args.batch_size is not None else preset.batch_size
     run = runs.Run(preset.name, preset.kind, features, targets, model, choice.loss, optimizer,
-                   choice.steps, runs.class_names(preset, targets), batch_size=args.batch_size,
-                   seed=args.seed, compiled=not args.eager,
+                   choice.steps, runs.class_names(preset, targets), batch_size=batch_size,
+                   seed=args.seed, compiled=not args.eager, validation=validation,
+                   early_stopping=args.early_stopping, image_shape=preset.image_shape,
                    settings={"optimizer": choice.optimizer, "lr": choice.lr,
-                             "activation": choice.activation, "batch_size": args.batch_size,
-                             "seed": args.seed})
+                             "activation": choice.activation, "init": init,
+                             "batch_size": batch_size, "seed": args.seed,
+                             "val_fraction": fraction, **settings})
+    pictures = _train_pictures(run, boundary="boundary.png" if args.csv else f"{preset.name}.png")
+    folder = None if args.out is None else _output_folder(
+        "--out", args.out, [*pictures, "summary.json"])
+    plots = None if folder is None else _import_plots()  # fail now, not after training
+
+    held_out = "" if validation is None else f", {len(validation[0])} held out for validation"
     _say(args, f"training MLP {sizes} ({choice.activation}) on {preset.name}"
-               f" ({len(features)} examples) with {choice.loss} and {choice.optimizer}"
+               f" ({len(features)} examples{held_out}) with {choice.loss} and {choice.optimizer}"
                f" lr={choice.lr:g} for {choice.steps} steps")
     _train_run(args, run)
 
@@ -619,12 +696,119 @@ def _train(args: argparse.Namespace) -> int:
     if save_to is not None:
         written["model"] = _saved(save_to, model.save)
     if folder is not None:
-        what = "predictions" if preset.kind == "regression" else "decision boundary"
-        written[what] = _saved(folder / picture, _figure_saver(plots, run.picture()))
-        written["loss curve"] = _saved(folder / "loss.png", _figure_saver(plots, run.curves()))
+        for name, (what, draw) in pictures.items():
+            written[what] = _saved(folder / name, _figure_saver(plots, draw()))
         written["summary"] = _saved(folder / "summary.json", _summary_saver(run))
     _report(run, written)
     return 0
+
+
+def _train_pictures(run: Any, boundary: str) -> dict[str, tuple[str, Callable[[], Any]]]:
+    """The pictures ``train --out`` writes for this run: file name -> (what it is, drawer)."""
+    kind = run.picture_kind
+    pictures: dict[str, tuple[str, Callable[[], Any]]] = {}
+    if kind is not None:
+        name, what = {"images": (f"{run.dataset}.png", "validation images"),
+                      "predictions": ("predictions.png", "predictions"),
+                      "boundary": (boundary, "decision boundary")}[kind]
+        pictures[name] = (what, run.picture)
+    pictures["loss.png"] = ("loss curve", run.curves)
+    if run.has_confusion:
+        pictures["confusion.png"] = ("confusion matrix", run.confusion)
+    return pictures
+
+
+MAX_CLASSES = 100  # a target column of more whole numbers than this is likely a quantity
+
+
+def _csv_defaults() -> str:
+    """The defaults for a CSV file, the loss named for each kind of target."""
+    text = _defaults(_csv_preset("", "binary", ()))
+    return text.replace("--loss bce", "--loss bce (two classes), cross_entropy (more), mse"
+                        " (numbers)") + " --batch-size 32 above 512 examples"
+
+
+def _csv_preset(name: str, kind: str, class_names: tuple[str, ...],
+                data: tuple[list[list[float]], list[Any]] = ([], []),
+                batch_size: int | None = None) -> Preset:
+    """The defaults for a CSV file of this kind of target (``train --help`` lists them)."""
+    losses = {"binary": ("bce", "hinge", "cross_entropy", "mse"),
+              "multiclass": ("cross_entropy",), "regression": ("mse",)}[kind]
+    return Preset(name, kind, losses, (16,), "relu", "adam", 0.01, 100, None, 1, class_names,
+                  lambda: data, batch_size=batch_size, init="he", val_fraction=0.2)
+
+
+def _csv_source(args: argparse.Namespace, settings: dict[str, Any]) -> Preset:
+    """Read ``--csv`` as ``--target``, ``--features``, ``--header`` and ``--task`` say."""
+    from autograd_mini import datasets
+
+    if args.target is None:
+        raise UsageError("--csv needs --target COLUMN: the column to predict (its header name,"
+                         " or its number from 0)")
+    if args.samples is not None:
+        raise UsageError(f"--samples {args.samples}: sets the size of a generated dataset; a CSV"
+                         " file has the examples it has")
+    target = _column_argument("--target", args.target)
+    features = None
+    if args.features is not None:
+        features = [_column_argument("--features", part) for part in args.features.split(",")]
+    classes = {None: None, "auto": None, "classification": True, "regression": False}[args.task]
+
+    def load(classes: bool | None) -> Any:
+        try:
+            return datasets.load_csv(args.csv, target, features, header=args.header, classes=classes)
+        except datasets.CSVError as error:
+            raise UsageError(f"--csv: {error}") from None
+        except OSError as error:
+            raise UsageError(f"--csv {_short(args.csv)}: {_reason(error).removeprefix('load_csv: ')}") from None
+        except ValueError as error:  # a NUL in the path; features naming the target
+            raise UsageError(f"--csv {_short(args.csv)}: {str(error).removeprefix('load_csv: ')}") from None
+
+    table = load(classes)
+    if len(table.X) > MAX_SAMPLES:
+        raise UsageError(f"--csv {_short(args.csv)}: {len(table.X)} examples; at most"
+                         f" {MAX_SAMPLES} (every example runs through Python's scalar Values each step)")
+    targets = table.y
+    names: tuple[str, ...] = tuple(table.class_names)
+    whole = not table.classes and all(isinstance(t, int) for t in targets)
+    if whole:
+        labels = sorted(set(targets))
+        if labels == [-1, 1]:  # the hinge loss's labels: classes 0 and 1 here, signed again for it
+            targets, names = [(t + 1) // 2 for t in targets], ("-1", "1")
+        elif labels == list(range(len(labels))):
+            names = tuple(str(k) for k in labels)
+        else:  # whole numbers, but not 0 to k-1: number them in order
+            table = load(True)
+            targets, names = table.y, tuple(table.class_names)
+    if table.classes or whole:
+        what = f"the target column {table.target_name!r}"
+        if len(names) < 2:
+            raise UsageError(f"--csv {_short(args.csv)}: {what} holds one class only"
+                             f" ({names[0]!r}); a classifier needs two or more")
+        if len(names) > MAX_CLASSES:
+            raise UsageError(f"--csv {_short(args.csv)}: {what} holds {len(names)} different"
+                             f" labels, too many classes (at most {MAX_CLASSES}); if it is a"
+                             " quantity, pass --task regression")
+        kind = "binary" if len(names) == 2 else "multiclass"
+    else:
+        kind = "regression"
+    settings.update({"csv": table.path, "target": table.target_name,
+                     "features": table.feature_names})
+    if names:
+        settings["classes"] = {name: k for k, name in enumerate(names)}
+    batch_size = None if len(table.X) <= 512 else 32  # full batches of thousands learn slowly
+    return _csv_preset(Path(table.path).name, kind, names, (table.X, targets), batch_size)
+
+
+def _column_argument(option: str, text: str) -> str | int:
+    """A column as ``--target`` and ``--features`` give it: a number from 0, else a name."""
+    name = text.strip()
+    if not name:
+        raise UsageError(f"{option} {text!r}: give a column's header name or its number from 0")
+    try:
+        return int(name)
+    except ValueError:
+        return name
 
 
 def _train_run(args: argparse.Namespace, run: Any, callback: Any = None) -> None:
@@ -691,9 +875,11 @@ class _TrainChoices:
 def _parse_hidden(text: str) -> list[int]:
     if not text.strip():
         raise UsageError(
-            f"--hidden {text!r}: give at least one layer size, e.g. --hidden 16,16"
-            " (leave the option out for the dataset's default)"
+            f"--hidden {text!r}: give at least one layer size, e.g. --hidden 16,16, or none"
+            " for no hidden layer (leave the option out for the dataset's default)"
         )
+    if text.strip().lower() == "none":  # one linear layer: logistic or softmax regression
+        return []
     try:
         sizes = [int(part) for part in text.split(",")]
     except ValueError:
@@ -719,8 +905,16 @@ def _check_model_size(sizes: list[int]) -> None:
 def _report(run: Any, written: dict[str, Path]) -> None:
     loss = "n/a" if run.final_loss is None else _loss_text(run.final_loss)
     accuracy = "" if run.final_accuracy is None else f", accuracy {run.final_accuracy:.1%}"
+    validation = ""
+    if run.final_val_loss is not None:
+        validation = f"; validation loss {_loss_text(run.final_val_loss)}"
+        if run.final_val_accuracy is not None:
+            validation += f", accuracy {run.final_val_accuracy:.1%}"
+        if run.restored:
+            validation += (f" (stopped early: the weights of step"
+                           f" {run.history.best_epoch + 1}, the best)")
     _out(f"{run.dataset}: {run.history.epochs} steps in {run.seconds:.1f} s;"
-         f" final loss {loss}{accuracy}")
+         f" final loss {loss}{accuracy}{validation}")
     for what, path in written.items():
         _out(f"  {what + ':':<21} {path}")
 

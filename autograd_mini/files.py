@@ -1,10 +1,13 @@
-"""Writing a file atomically: all of the new content or all of the old, never half.
+"""Writing a file atomically (all of the new content or all of the old, never half), and
+reading one safely.
 
 Every file autograd_mini writes (a saved model, a drawn graph, the CLI's summary, plots
 and animation) goes through :func:`write_atomically`, so an error, a full disk or a crash
 in the middle of a write never leaves a truncated file where a good one was.
 :func:`check_target` runs the same checks on their own, so a command can refuse a bad
-path before it spends minutes training. Standard library only.
+path before it spends minutes training. :func:`read_regular_file` is the other direction:
+model files and CSV files are read only from a regular file, of a bounded size, and a named
+pipe or a device given as a path is refused without blocking. Standard library only.
 
 The temporary file of a save is named after its target (``.model.json.<hash>.<random>
 .autograd-mini.tmp`` next to ``model.json``) and, on POSIX, locked (``flock``) by the
@@ -31,7 +34,10 @@ try:
 except ImportError:  # Windows: no flock, so no proof a temporary is abandoned; none is removed
     _LOCKS = False
 
-__all__ = ["NotARegularFileError", "check_target", "write_atomically"]
+__all__ = [
+    "FileTooLargeError", "NotARegularFileError", "check_target", "file_kind", "read_regular_file",
+    "write_atomically",
+]
 
 # O_BINARY exists only on Windows, where without it "\n" would be written as "\r\n".
 _CREATE_FLAGS = os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_BINARY", 0)
@@ -43,11 +49,23 @@ _RANDOM_HEX_DIGITS = 12
 _NAME_BYTES_KEPT = 64  # of the target's name in the temporary's, so it stays under NAME_MAX
 
 _KINDS = (
+    (stat.S_ISDIR, "a folder"),
     (stat.S_ISCHR, "a character device"),
     (stat.S_ISBLK, "a block device"),
     (stat.S_ISFIFO, "a named pipe (FIFO)"),
     (stat.S_ISSOCK, "a socket"),
 )
+# Reading never blocks (a FIFO opened for reading waits for a writer) and is never inherited.
+_READ_FLAGS = (
+    os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_CLOEXEC", 0)
+    | getattr(os, "O_BINARY", 0)
+)
+_CHUNK_BYTES = 1 << 20
+
+
+def file_kind(mode: int) -> str:
+    """What a file of this ``st_mode`` is, in words: ``"a folder"``, ``"a socket"``, ..."""
+    return next((kind for test, kind in _KINDS if test(mode)), "not a regular file")
 
 
 class NotARegularFileError(OSError):
@@ -57,6 +75,52 @@ class NotARegularFileError(OSError):
     ``/dev/null`` would replace the system's ``/dev/null``), so nothing is written.
     ``filename`` is the path given; ``strerror`` says what it is and what to do.
     """
+
+
+class FileTooLargeError(OSError):
+    """A file to read is larger than the reader allows; ``size`` is how many bytes it has
+    (at least)."""
+
+    def __init__(self, size: int, limit: int, filename: str | os.PathLike[str]) -> None:
+        super().__init__(errno.EFBIG, f"the file has {size} bytes or more, over {limit}", filename)
+        self.size = size
+
+
+def read_regular_file(path: str | os.PathLike[str], max_bytes: int | None = None) -> bytes:
+    """The bytes of the regular file at ``path`` (a symlink to one is followed).
+
+    Raises ``FileNotFoundError`` and the other ``OSError``s of opening it;
+    ``IsADirectoryError`` for a folder, :class:`NotARegularFileError` for a device, a named
+    pipe or a socket (refused at once: the open never blocks, and the check is made on the
+    opened file, so nothing can be swapped in between); :class:`FileTooLargeError` past
+    ``max_bytes``, also for a file that grows while it is read; ``ValueError`` for a path
+    with a NUL character. ``strerror`` says what the file is, in words.
+    """
+    fd = os.open(path, _READ_FLAGS)
+    try:
+        info = os.fstat(fd)
+        if not stat.S_ISREG(info.st_mode):
+            kind = file_kind(info.st_mode)
+            error = IsADirectoryError if stat.S_ISDIR(info.st_mode) else NotARegularFileError
+            raise error(errno.EISDIR if error is IsADirectoryError else 0,
+                        f"it is {kind}, not a regular file", path)
+        limit = max_bytes if max_bytes is not None else float("inf")
+        if info.st_size > limit:
+            raise FileTooLargeError(info.st_size, int(limit), path)
+        chunks = []
+        size = 0
+        while size <= limit:
+            chunk = os.read(fd, _CHUNK_BYTES if max_bytes is None else
+                            min(_CHUNK_BYTES, max_bytes + 1 - size))
+            if not chunk:
+                break
+            chunks.append(chunk)
+            size += len(chunk)
+        if size > limit:
+            raise FileTooLargeError(size, int(limit), path)
+        return b"".join(chunks)
+    finally:
+        os.close(fd)
 
 
 def check_target(path: str | os.PathLike[str]) -> str:
@@ -113,7 +177,7 @@ def _inspect(path: str | os.PathLike[str]) -> tuple[str, os.stat_result | None]:
         _check_folder(os.path.dirname(target), shown)
         return target, None
     if not stat.S_ISREG(info.st_mode):
-        kind = next((k for test, k in _KINDS if test(info.st_mode)), "not a regular file")
+        kind = file_kind(info.st_mode)
         behind = f" (the link leads to {target!r})" if os.path.islink(name) else ""
         raise NotARegularFileError(
             errno.EINVAL,

@@ -34,11 +34,11 @@ import json
 import math
 import os
 import reprlib
-import stat
 from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
+from autograd_mini import files
 from autograd_mini.files import write_atomically
 
 __all__ = [
@@ -68,12 +68,6 @@ gigabytes of memory, so a larger file is refused before it is read.
 _FIELDS = ("format", "version", "architecture", "parameters")
 
 # O_NONBLOCK: opening a FIFO for reading would otherwise wait for a writer forever.
-_READ_FLAGS = (
-    os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_CLOEXEC", 0)
-    | getattr(os, "O_BINARY", 0)
-)
-
-
 class ModelFileError(ValueError):
     """A model file cannot be loaded: missing, unreadable, not JSON, truncated or malformed."""
 
@@ -164,47 +158,17 @@ def write_model_file(
     write_atomically(path, json.dumps(document, indent=1, allow_nan=False) + "\n")
 
 
-def _file_kind(mode: int) -> str:
-    kinds = [
-        (stat.S_ISDIR, "a folder"), (stat.S_ISFIFO, "a FIFO (named pipe)"),
-        (stat.S_ISCHR, "a character device"), (stat.S_ISBLK, "a block device"),
-        (stat.S_ISSOCK, "a socket"),
-    ]
-    return next((name for test, name in kinds if test(mode)), "not a regular file")
-
-
 def _read_regular_file(path: str | os.PathLike[str], where: str) -> bytes:
     try:
-        fd = os.open(path, _READ_FLAGS)
+        return files.read_regular_file(path, MAX_FILE_BYTES)
+    except files.FileTooLargeError as exc:
+        raise _too_large(where, exc.size) from None
     except FileNotFoundError:
         raise ModelFileError(f"{where}: no such file; check the path") from None
     except ValueError:  # the OS cannot even be asked: a path with a NUL character
         raise ModelFileError(f"{where}: the path contains a NUL character; check the path") from None
     except OSError as exc:
         raise ModelFileError(f"{where}: cannot read the file: {exc.strerror or exc}") from None
-    try:
-        info = os.fstat(fd)  # the open file itself, so the check and the read see one file
-        if not stat.S_ISREG(info.st_mode):
-            raise ModelFileError(
-                f"{where}: cannot read the file: it is {_file_kind(info.st_mode)}, not a regular file"
-            )
-        if info.st_size > MAX_FILE_BYTES:
-            raise _too_large(where, info.st_size)
-        chunks = []
-        size = 0
-        while size <= MAX_FILE_BYTES:  # the file may grow while it is read
-            chunk = os.read(fd, min(1 << 20, MAX_FILE_BYTES + 1 - size))
-            if not chunk:
-                break
-            chunks.append(chunk)
-            size += len(chunk)
-        if size > MAX_FILE_BYTES:
-            raise _too_large(where, size)
-        return b"".join(chunks)
-    except OSError as exc:
-        raise ModelFileError(f"{where}: cannot read the file: {exc.strerror or exc}") from None
-    finally:
-        os.close(fd)
 
 
 def _too_large(where: str, size: int) -> ModelFileError:

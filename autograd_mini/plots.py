@@ -1,5 +1,7 @@
-"""Pictures of training: decision boundaries, loss and accuracy curves, regression
-predictions, and the decision boundary evolving as a model trains (an animated GIF).
+"""Pictures of training: decision boundaries, loss and accuracy curves (training and
+validation), regression predictions, the decision boundary evolving as a model trains
+(an animated GIF), and for images: a grid of them with predicted and true labels, a
+confusion matrix, and a first layer's weights drawn as images.
 
 Needs the ``plot`` extra (matplotlib, which brings Pillow). Everything is drawn with
 matplotlib's object API, a ``Figure`` on the Agg canvas and never pyplot: no window
@@ -38,10 +40,12 @@ from pathlib import Path
 from typing import Any
 
 try:
+    from matplotlib import colormaps
     from matplotlib.backends.backend_agg import FigureCanvasAgg
     from matplotlib.colors import ListedColormap, Normalize
     from matplotlib.figure import Figure
     from matplotlib.lines import Line2D
+    from matplotlib.patches import Patch
     from PIL import Image
 except ImportError as error:
     raise ImportError(
@@ -51,11 +55,16 @@ except ImportError as error:
 
 from autograd_mini import no_grad
 from autograd_mini.files import write_atomically
+from autograd_mini.training import Outputs
+from autograd_mini.training import confusion_matrix as count_confusions
 
 __all__ = [
     "SCORE_CLIP",
     "BoundaryAnimation",
+    "confusion_matrix",
     "decision_boundary",
+    "first_layer_weights",
+    "image_grid",
     "new_figure",
     "predictions",
     "save",
@@ -69,6 +78,8 @@ _SCORE_COLORS = "RdBu_r"  # blue for negative scores, white at 0, red for positi
 _NEGATIVE, _POSITIVE = "#1d4ed8", "#b91c1c"  # the points of each class: the ends of that scale
 _CLASS_COLORS = ("#1f77b4", "#ff7f0e", "#2ca02c", "#d62728", "#9467bd",
                  "#8c564b", "#e377c2", "#7f7f7f", "#bcbd22", "#17becf")  # matplotlib's tab10
+_LOSS_COLOR, _ACCURACY_COLOR = "#1f77b4", "#d62728"
+_RIGHT, _WRONG = "#15803d", "#b91c1c"  # captions of images predicted right and wrong
 _FORMATS = (".png", ".svg", ".pdf")
 _BOUNDARY_WIDTH = 6.8  # inches: room for the colour bar's two-line label beside the plot
 
@@ -139,6 +150,11 @@ class _Plane:
 
         return cls(axis([float(x[0]) for x in X]), axis([float(x[1]) for x in X]))
 
+    @property
+    def points(self) -> list[list[float]]:
+        """Every point of the grid, row by row (y outer, x inner)."""
+        return [[x, y] for y in self.ys for x in self.xs]
+
 
 @dataclass(frozen=True)
 class _Classes:
@@ -174,10 +190,12 @@ class _Classes:
             )
         return cls("score", (negative, 1))
 
-    def field(self, outputs: _Outputs, plane: _Plane) -> list[list[float]]:
-        """The score (clipped) or the predicted class at every point of the grid."""
-        points = [[x, y] for y in plane.ys for x in plane.xs]
-        flat = outputs(points)
+    def field(self, outputs: Outputs, plane: _Plane) -> list[list[float]]:
+        """The score (clipped) or the predicted class at every point of the grid.
+
+        ``outputs`` are the model's at :attr:`_Plane.points`, row by row.
+        """
+        flat = outputs()
         width = len(plane.xs)
         rows = [flat[k:k + width] for k in range(0, len(flat), width)]
         if self.kind == "logits":
@@ -194,28 +212,6 @@ class _Classes:
         if self.kind == "score":
             return _NEGATIVE if label == self.labels[0] else _POSITIVE
         return _CLASS_COLORS[label % len(_CLASS_COLORS)]
-
-
-class _Outputs:
-    """A model's outputs at many points (a grid's thousands, per frame): its forward pass
-    traced once and replayed over all of them by the compiled mode, or, where a replay
-    cannot serve (a model that is not traceable), computed eagerly."""
-
-    def __init__(self, model: Any) -> None:
-        from autograd_mini.compiled import Batched
-
-        self.model = model
-        self.forward = Batched(model, gradients=False)
-
-    def __call__(self, points: list[list[float]]) -> list[Any]:
-        try:
-            replayed = self.forward.run(self.forward.prepare([(point,) for point in points]))
-        except Exception:
-            replayed = None
-        if replayed is not None:
-            return replayed
-        with no_grad():
-            return [self.model(point) for point in points]
 
 
 def _clip(score: float) -> float:
@@ -319,7 +315,7 @@ def decision_boundary(
     classes = _Classes.of(model, X, y, where)
     plane = _Plane.around(X, pad, resolution, where)
     figure, ax = _figure_and_axes(ax, _BOUNDARY_WIDTH)
-    _draw_boundary(ax, plane, classes, classes.field(_Outputs(model), plane), X, y,
+    _draw_boundary(ax, plane, classes, classes.field(Outputs(model, plane.points), plane), X, y,
                    title or "decision boundary: what the model decides over the plane",
                    margin, class_names)
     return figure
@@ -345,46 +341,68 @@ def training_curves(
     final_label: str = "loss after the last update",
     unit: str = "epoch",
     log_scale: bool | None = None,
+    best_label: str | None = None,
 ) -> Any:
     """Draw a :class:`~autograd_mini.training.History`: loss, and accuracy where there is one.
 
     Each epoch's loss is the one measured while it trained (before its update);
     ``final_loss`` (for example from :func:`~autograd_mini.training.evaluate`) is shown as
     a separate point after the last update, so the two are never mistaken for one.
-    Accuracy, when the history has it, goes on a second axis. The loss axis is
-    logarithmic when every loss is positive, unless ``log_scale`` says otherwise.
+    Accuracy, when the history has it, goes on a second axis. A history with validation
+    (``fit(validation=...)``) adds the validation loss and accuracy, measured after each
+    epoch's updates, as dashed lines in the same colours, and a dotted line at its
+    ``best_epoch`` (the lowest validation loss), labelled ``best_label`` if given. The
+    loss axis is logarithmic when every loss is positive, unless ``log_scale`` says otherwise.
 
     >>> from autograd_mini.training import History
     >>> figure = training_curves(History(loss=[1.0, 0.5, 0.2], accuracy=[0.5, 0.75, 1.0]),
     ...                          final_loss=0.15)
     >>> [t.get_text() for t in figure.axes[0].get_legend().get_texts()]
     ['training loss during each epoch', 'loss after the last update', 'training accuracy during each epoch']
+    >>> figure = training_curves(History(loss=[1.0, 0.5], accuracy=[None, None],
+    ...                                  val_loss=[0.9, 0.7], best_epoch=1))
+    >>> [t.get_text() for t in figure.axes[0].get_legend().get_texts()][1:]
+    ['validation loss after each epoch', 'lowest validation loss (epoch 2)']
     """
     losses = [float(v) for v in history.loss]
     if not losses:
         raise ValueError("training_curves: the history is empty; train for at least one epoch")
     figure, ax = _figure_and_axes(ax)
     epochs = list(range(1, len(losses) + 1))
-    handles = ax.plot(epochs, losses, color="#1f77b4", label=loss_label)
+    validation = [float(v) for v in getattr(history, "val_loss", [])]
+    handles = ax.plot(epochs, losses, color=_LOSS_COLOR, label=loss_label)
+    if validation:
+        handles += ax.plot(epochs[:len(validation)], validation, color=_LOSS_COLOR,
+                           linestyle="--", label=f"validation loss after each {unit}")
     if final_loss is not None:
         handles += ax.plot([len(losses)], [final_loss], linestyle="none", marker="o",
-                           markersize=7, markerfacecolor="white", color="#1f77b4",
+                           markersize=7, markerfacecolor="white", color=_LOSS_COLOR,
                            label=final_label)
-    shown = losses + ([final_loss] if final_loss is not None else [])
+    best = getattr(history, "best_epoch", None)
+    if best is not None:
+        handles.append(ax.axvline(best + 1, color="gray", linestyle=":", linewidth=1.4,
+                                  label=best_label or f"lowest validation loss ({unit} {best + 1})"))
+    shown = losses + validation + ([final_loss] if final_loss is not None else [])
     if log_scale if log_scale is not None else all(v > 0 and math.isfinite(v) for v in shown):
         ax.set_yscale("log")
     ax.set_xlabel(unit)
-    ax.set_ylabel("loss", color="#1f77b4")
+    ax.set_ylabel("loss", color=_LOSS_COLOR)
     ax.grid(alpha=0.3)
     accuracy = list(history.accuracy)
-    if accuracy and all(a is not None for a in accuracy):
+    val_accuracy = list(getattr(history, "val_accuracy", []))
+    drawn = bool(accuracy) and all(a is not None for a in accuracy)
+    if drawn:
         right = ax.twinx()
-        handles += right.plot(epochs, accuracy, color="#d62728",
+        handles += right.plot(epochs, accuracy, color=_ACCURACY_COLOR,
                               label=f"training accuracy during each {unit}")
-        right.set_ylabel("accuracy", color="#d62728")
+        if val_accuracy and all(a is not None for a in val_accuracy):
+            handles += right.plot(epochs[:len(val_accuracy)], val_accuracy, linestyle="--",
+                                  color=_ACCURACY_COLOR, label=f"validation accuracy after each {unit}")
+        right.set_ylabel("accuracy", color=_ACCURACY_COLOR)
         right.set_ylim(0.0, 1.05)
-    _legend_below(ax, handles, columns=1)
-    ax.set_title(title or f"loss{' and accuracy' if len(handles) > 2 else ''} during training",
+    _legend_below(ax, handles, columns=2 if len(handles) > 3 else 1)
+    what = "loss and accuracy" if drawn else "loss"
+    ax.set_title(title or f"{what} during training{', with validation' if validation else ''}",
                  fontsize="medium")
     return figure
 
@@ -429,6 +447,229 @@ def predictions(
     ax.legend(loc="upper left", fontsize="small")
     ax.grid(alpha=0.3)
     ax.set_title(title or "predictions against targets", fontsize="medium")
+    return figure
+
+
+# ------------------------------------------------------------------------- images
+
+
+def _image_shape(width: int, shape: tuple[int, int] | None, where: str) -> tuple[int, int]:
+    if shape is None:
+        side = math.isqrt(width)
+        if side * side != width:
+            raise ValueError(f"{where}: {width} pixels are not a square image; give shape=(rows, columns)")
+        return side, side
+    if (not isinstance(shape, tuple) or len(shape) != 2
+            or any(isinstance(v, bool) or not isinstance(v, int) or v < 1 for v in shape)):
+        raise ValueError(f"{where}: shape must be (rows, columns) of positive ints, got {shape!r}")
+    if shape[0] * shape[1] != width:
+        raise ValueError(f"{where}: shape {shape} holds {shape[0] * shape[1]} pixels, but each"
+                         f" image has {width}")
+    return shape
+
+
+def _tiles(ax: Any, tiles: Sequence[Sequence[float]], shape: tuple[int, int], columns: int,
+           cmap: Any, norm: Any, captions: Sequence[str] | None,
+           caption_colors: Sequence[str] | None) -> Any:
+    """Draw flat pixel lists as one mosaic of tiles (gaps in grey), each captioned above."""
+    height, width = shape
+    gap = max(1, round(0.45 * height)) if captions else 1  # room for two lines above a tile
+    rows = math.ceil(len(tiles) / columns)
+    across = min(columns, len(tiles))
+    grid = [[math.nan] * (across * (width + 1) - 1) for _ in range(rows * (height + gap))]
+    for k, tile in enumerate(tiles):
+        row, column = divmod(k, columns)
+        top, left = row * (height + gap) + gap, column * (width + 1)
+        for i in range(height):
+            grid[top + i][left:left + width] = [float(v) for v in tile[i * width:(i + 1) * width]]
+        if captions:
+            ax.text(left + (width - 1) / 2, top - 0.7, captions[k], ha="center", va="bottom",
+                    fontsize=8, linespacing=1.0,
+                    color=caption_colors[k] if caption_colors else "black")
+    image = ax.imshow(grid, cmap=colormaps[cmap].with_extremes(bad="#d4d4d4"), norm=norm,
+                      interpolation="nearest")
+    ax.set_xticks([])
+    ax.set_yticks([])
+    return image
+
+
+def _tile_figure(ax: Any, count: int, shape: tuple[int, int], columns: int,
+                 captions: bool) -> tuple[Any, Any]:
+    if ax is not None:
+        return ax.figure, ax
+    height, width = shape
+    rows = math.ceil(count / columns)
+    tile = 0.8  # inches per tile, across
+    extra = (max(1, round(0.45 * height)) if captions else 1) / (width + 1)
+    figure = new_figure(min(columns, count) * tile + 2.2,
+                        max(3.2, rows * tile * (height / (width + 1) + extra) + 1.6))
+    return figure, figure.add_subplot()
+
+
+def _check_columns(columns: int, where: str) -> None:
+    if isinstance(columns, bool) or not isinstance(columns, int) or columns < 1:
+        raise ValueError(f"{where}: columns must be an int >= 1, got {columns!r}")
+
+
+def image_grid(
+    X: Sequence[Sequence[float]],  # noqa: N803 - named as in fit
+    y: Sequence[int] | None = None,
+    predicted: Sequence[int] | None = None,
+    *,
+    shape: tuple[int, int] | None = None,
+    class_names: Mapping[int, str] | None = None,
+    columns: int = 10,
+    ax: Any = None,
+    title: str | None = None,
+) -> Any:
+    """Draw images (each a flat list of pixels, row by row) in a grid, with their labels.
+
+    Ink is dark on light, 0 to 1, as :func:`autograd_mini.datasets.digits` makes it (the
+    colour bar says so); ``shape`` is (rows, columns) of pixels, by default a square.
+    Each image is captioned with its label ``y``; given ``predicted`` (the model's class
+    for each), with the predicted and the true label, green where they agree and red
+    where they do not, and the legend counts them.
+
+    >>> from autograd_mini import datasets
+    >>> X, y = datasets.digits(12)
+    >>> figure = image_grid(X, y, [*y[:11], (y[11] + 1) % 10], columns=6)
+    >>> [t.get_text() for t in figure.axes[0].get_legend().get_texts()]
+    ['predicted right: 11 of 12', 'predicted wrong: 1 of 12']
+    >>> figure.axes[0].get_title()
+    '12 images, predicted and true labels: 11 of 12 right'
+    """
+    where = "image_grid"
+    if not X:
+        raise ValueError(f"{where}: no images to draw")
+    _check_columns(columns, where)
+    height, width = _image_shape(len(X[0]), shape, where)
+    if any(len(x) != height * width for x in X):
+        raise ValueError(f"{where}: every image needs {height * width} pixels, as the first")
+    for argument, labels in (("y", y), ("predicted", predicted)):
+        if labels is not None and len(labels) != len(X):
+            raise ValueError(f"{where}: {len(X)} images but {len(labels)} labels in {argument}")
+    if predicted is not None and y is None:
+        raise ValueError(f"{where}: predicted labels need the true ones (y) to be compared with")
+
+    def name(label: int) -> str:
+        return class_names[label] if class_names and label in class_names else str(label)
+
+    captions = colors = None
+    handles = []
+    if y is not None and predicted is not None:
+        right = [p == t for p, t in zip(predicted, y)]
+        captions = [f"pred {name(p)}\ntrue {name(t)}" for p, t in zip(predicted, y)]
+        colors = [_RIGHT if ok else _WRONG for ok in right]
+        handles = [Patch(color=_RIGHT, label=f"predicted right: {sum(right)} of {len(X)}"),
+                   Patch(color=_WRONG, label=f"predicted wrong: {len(X) - sum(right)} of {len(X)}")]
+        what = f"predicted and true labels: {sum(right)} of {len(X)} right"
+    elif y is not None:
+        captions = [name(t) for t in y]
+        what = "and their labels"
+    else:
+        what = ""
+    figure, ax = _tile_figure(ax, len(X), (height, width), columns, captions is not None)
+    image = _tiles(ax, X, (height, width), columns, "gray_r", Normalize(0.0, 1.0), captions, colors)
+    bar = figure.colorbar(image, ax=ax, fraction=0.03, pad=0.02)
+    bar.set_label("ink (0: none, 1: full)")
+    ax.set_xlabel(f"{len(X)} images of {height}×{width} pixels, {columns} to a row")
+    if handles:
+        _legend_below(ax, handles, columns=2)
+    ax.set_title(title or f"{len(X)} images{', ' if predicted is not None else ' '}{what}".rstrip(),
+                 fontsize="medium")
+    return figure
+
+
+def first_layer_weights(
+    model: Any,
+    shape: tuple[int, int] | None = None,
+    *,
+    columns: int = 10,
+    ax: Any = None,
+    title: str | None = None,
+) -> Any:
+    """Draw each neuron's weights in a model's first layer as an image of its input.
+
+    For a model that reads images (pixels row by row), neuron ``j``'s weight on pixel ``i``
+    is drawn at pixel ``i``: red where ink raises the neuron's output, blue where it
+    lowers it, on one colour scale symmetric around 0 for all of them. For a softmax
+    classifier (an :class:`~autograd_mini.nn.MLP` of one layer) each neuron is a class
+    and its image the template that class matches. ``model`` is an ``MLP`` or a ``Layer``.
+
+    >>> from autograd_mini import nn
+    >>> figure = first_layer_weights(nn.MLP(64, [10], seed=0))
+    >>> figure.axes[0].texts[3].get_text(), figure.axes[1].get_ylabel()[:6]
+    ('class 3', 'weight')
+    """
+    from autograd_mini import nn
+
+    where = "first_layer_weights"
+    _check_columns(columns, where)
+    if isinstance(model, nn.MLP):
+        layer, last = model.layers[0], len(model.layers) == 1
+    elif isinstance(model, nn.Layer):
+        layer, last = model, False
+    else:
+        raise TypeError(f"{where}: expected an nn.MLP or nn.Layer, got {type(model).__name__}")
+    weights = [[w.data for w in neuron.w] for neuron in layer.neurons]
+    height, width = _image_shape(len(weights[0]), shape, where)
+    largest = max((abs(w) for row in weights for w in row), default=0.0) or 1.0
+    captions = [f"{'class' if last else 'neuron'} {j}" for j in range(len(weights))]
+    figure, ax = _tile_figure(ax, len(weights), (height, width), columns, True)
+    image = _tiles(ax, weights, (height, width), columns, _SCORE_COLORS,
+                   Normalize(-largest, largest), captions, None)
+    bar = figure.colorbar(image, ax=ax, fraction=0.03, pad=0.02)
+    bar.set_label("weight: red where ink raises\nthe output, blue lowers it")
+    ax.set_xlabel(f"the {len(weights)} {'classes' if last else 'neurons'} of the first layer,"
+                  f" each weight drawn at its pixel ({height}×{width})")
+    ax.set_title(title or "first-layer weights drawn as images", fontsize="medium")
+    return figure
+
+
+def confusion_matrix(
+    y_true: Sequence[int],
+    y_pred: Sequence[int],
+    *,
+    classes: int | None = None,
+    class_names: Mapping[int, str] | None = None,
+    ax: Any = None,
+    title: str | None = None,
+) -> Any:
+    """Draw how often each true class (rows) was predicted as each class (columns).
+
+    The counts come from :func:`autograd_mini.training.confusion_matrix`; each cell shows
+    its count, coloured on the scale of the colour bar, and the diagonal holds the right
+    answers. ``class_names`` maps a class to the name on the axes.
+
+    >>> figure = confusion_matrix([0, 1, 1, 2], [0, 1, 2, 2])
+    >>> figure.axes[0].get_xlabel(), figure.axes[0].get_title()
+    ('predicted class', 'confusion matrix: 3 of 4 right (75.0%)')
+    """
+    counts = count_confusions(y_true, y_pred, classes)
+    size = len(counts)
+    if size == 0:
+        raise ValueError("confusion_matrix: no examples to count")
+    if ax is None:
+        figure = new_figure(0.45 * size + 2.6, 0.45 * size + 1.6)
+        ax = figure.add_subplot()
+    figure = ax.figure
+    image = ax.imshow(counts, cmap="Blues", vmin=0, interpolation="nearest")
+    top = max(max(row) for row in counts)
+    for t, row in enumerate(counts):
+        for p, count in enumerate(row):
+            ax.text(p, t, str(count), ha="center", va="center", fontsize="small",
+                    color="white" if count > top / 2 else "black")
+    names = [class_names[k] if class_names and k in class_names else str(k) for k in range(size)]
+    ax.set_xticks(range(size), names)
+    ax.set_yticks(range(size), names)
+    ax.set_xlabel("predicted class")
+    ax.set_ylabel("true class")
+    bar = figure.colorbar(image, ax=ax, fraction=0.046, pad=0.04)
+    bar.set_label("examples")
+    right = sum(counts[k][k] for k in range(size))
+    total = len(y_true)
+    ax.set_title(title or f"confusion matrix: {right} of {total} right ({right / total:.1%})",
+                 fontsize="medium")
     return figure
 
 
@@ -488,8 +729,8 @@ class BoundaryAnimation:
         self._X = [list(x) for x in X]
         self._y = list(y)
         self._classes = _Classes.of(model, self._X, self._y, where)
-        self._outputs = _Outputs(model)
         self._plane = _Plane.around(self._X, pad, resolution, where)
+        self._outputs = Outputs(model, self._plane.points)
         self._epochs = epochs
         # Denser early, where the boundary moves most: after epochs * (k / frames)**2.
         self._due = {max(1, round(epochs * (k / frames) ** 2)) for k in range(1, frames + 1)}

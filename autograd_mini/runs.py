@@ -1,10 +1,11 @@
 """A training run as ``autograd-mini demo`` and ``train`` record it, and micrograd's demo.
 
-A :class:`Run` holds what is trained on what (data, model, loss, optimizer, steps), trains
-it with :func:`autograd_mini.training.fit`, measures it after the last update, and says what
-each of its numbers is. That last part matters: the loss recorded for a step is measured
-during the step, on the weights before its update (and with any L2 penalty), while the
-final loss is measured after the last update (without it), so the two differ, and
+A :class:`Run` holds what is trained on what (data, an optional validation set, model,
+loss, optimizer, steps), trains it with :func:`autograd_mini.training.fit`, measures it
+after the last update, and says what each of its numbers is. That last part matters: the
+loss recorded for a step is measured during the step, on the weights before its update
+(and with any L2 penalty), while the final loss is measured after the last update
+(without it), and the validation loss after each step's updates, so they differ, and
 :meth:`Run.summary` (the CLI's ``summary.json``) says which is which. Its pictures come
 from :mod:`autograd_mini.plots` (the ``plot`` extra), imported only when drawn.
 
@@ -40,9 +41,12 @@ class Run:
 
     ``kind`` is a :class:`~autograd_mini.datasets.Preset`'s (``"binary"``,
     ``"multiclass"``, ``"regression"``); ``loss`` a name of :data:`LOSSES`; ``l2``,
-    ``lr_schedule`` and ``batch_size`` are passed to ``fit`` (as ``regularization``,
-    ``lr_schedule``, ``batch_size``); ``settings`` go into the summary as they are.
-    :meth:`train` fills in ``history``, ``seconds``, ``final_loss`` and ``final_accuracy``.
+    ``lr_schedule``, ``batch_size``, ``validation`` (``(X_val, y_val)``) and
+    ``early_stopping`` are passed to ``fit`` (``l2`` as ``regularization``); ``image_shape``
+    says the examples are images of that many (rows, columns) of pixels; ``settings`` go
+    into the summary as they are. :meth:`train` fills in ``history``, ``seconds``,
+    ``final_loss`` and ``final_accuracy`` (and, with validation, ``final_val_loss`` and
+    ``final_val_accuracy``).
 
     >>> from autograd_mini import datasets, nn, optim
     >>> X, y = datasets.xor()
@@ -70,11 +74,16 @@ class Run:
     batch_size: int | None = None
     seed: int = 0
     compiled: bool = True  # fit(compiled=True): the same numbers, many times faster
+    validation: tuple[list[Any], list[Any]] | None = None
+    early_stopping: int | None = None
+    image_shape: tuple[int, int] | None = None
     settings: dict[str, Any] = field(default_factory=dict)
     history: Any = None
     seconds: float = 0.0
     final_loss: float | None = None
     final_accuracy: float | None = None
+    final_val_loss: float | None = None
+    final_val_accuracy: float | None = None
 
     def train(self, progress: bool = False, callback: Callable[[int, Any], Any] | None = None) -> None:
         """Train (``fit``), then measure the model after its last update (``evaluate``).
@@ -100,10 +109,14 @@ class Run:
         self.history = training.fit(
             self.model, self.features, self.targets, loss, self.optimizer, epochs=self.steps,
             batch_size=self.batch_size, progress=progress, callback=timed, seed=self.seed,
-            regularization=self.l2, lr_schedule=self.lr_schedule, compiled=self.compiled)
+            regularization=self.l2, lr_schedule=self.lr_schedule, compiled=self.compiled,
+            validation=self.validation, early_stopping=self.early_stopping)
         self.seconds = time.perf_counter() - started - spent_in_callback
         self.final_loss, self.final_accuracy = training.evaluate(
-            self.model, self.features, self.targets, loss)
+            self.model, self.features, self.targets, loss, compiled=self.compiled)
+        if self.validation is not None:
+            self.final_val_loss, self.final_val_accuracy = training.evaluate(
+                self.model, *self.validation, loss, compiled=self.compiled)
 
     # ---------------------------------------------------------- what the numbers are
 
@@ -116,25 +129,58 @@ class Run:
     @property
     def loss_after(self) -> str:
         """The final loss, as a legend says it."""
-        return f"mean {self.loss} loss after the last update{' (no L2)' if self.l2 else ''}"
+        return f"mean {self.loss} loss {self._after}{' (no L2)' if self.l2 else ''}"
+
+    @property
+    def restored(self) -> bool:
+        """Whether early stopping gave the model an earlier step's weights than its last."""
+        history = self.history
+        return (self.early_stopping is not None and history is not None
+                and history.best_epoch is not None and history.best_epoch + 1 < history.epochs)
+
+    @property
+    def _after(self) -> str:
+        if self.restored:
+            return f"with the weights of step {self.history.best_epoch + 1} (restored)"
+        return "after the last update"
 
     def meaning(self) -> dict[str, str | None]:
-        """What each number of :meth:`summary` is; the two losses are measured differently."""
+        """What each number of :meth:`summary` is; the losses are measured differently."""
         penalty = f" plus {self.l2:g} times the L2 penalty" if self.l2 else ""
         when = ("on the weights before that step's update" if self.batch_size is None else
                 "each batch's on the weights before that batch's update, averaged over the step")
-        return {
-            "final_loss": f"mean {self.loss} loss over all {len(self.features)} examples,"
-                          " evaluated after the last update"
-                          + (" (without the L2 penalty)" if self.l2 else ""),
+        final = ("evaluated with the weights early stopping restored, those of best_step"
+                 if self.restored else "evaluated after the last update")
+        training_ = " training" if self.validation is not None else ""
+        behind = ("one update behind final_loss" if not self.restored else
+                  "measured on other weights than final_loss (see best_step)")
+        meaning: dict[str, str | None] = {
+            "final_loss": f"mean {self.loss} loss over all {len(self.features)}{training_}"
+                          f" examples, {final}" + (" (without the L2 penalty)" if self.l2 else ""),
             "final_accuracy": None if self.final_accuracy is None else
-            "fraction of the examples the model classifies right after the last update",
+            f"fraction of the{training_} examples the model classifies right, {final}",
             "loss_history": f"one number per step: the mean {self.loss} loss{penalty}"
                             f" measured during the step, {when}; the last entry is therefore"
-                            " one update behind final_loss",
+                            f" {behind}",
             "accuracy_history": "one number per step: the fraction classified right during the"
                                 " step, before its update (null for regression)",
         }
+        if self.validation is not None:
+            examples = f"{len(self.validation[0])} validation examples (held out of training)"
+            meaning.update({
+                "final_val_loss": f"mean {self.loss} loss over the {examples}, {final}",
+                "final_val_accuracy": None if self.final_val_accuracy is None else
+                f"fraction of the {examples} classified right, {final}",
+                "val_loss_history": f"one number per step: the mean {self.loss} loss over the"
+                                    f" {examples}, measured after the step's updates"
+                                    " (without L2, in evaluation mode)",
+                "val_accuracy_history": "one number per step: the fraction of the validation"
+                                        " examples classified right after the step's updates",
+                "best_step": "the step (from 1) with the lowest validation loss"
+                             + ("; early stopping restored its weights" if self.early_stopping
+                                else "; the weights are still the last step's"),
+            })
+        return meaning
 
     def summary(self) -> dict[str, Any]:
         """The run as plain JSON data: what was trained, how, the results and their meaning."""
@@ -151,18 +197,59 @@ class Run:
             "final_accuracy": self.final_accuracy,
             "loss_history": self.history.loss,
             "accuracy_history": self.history.accuracy,
+            **self._validation_summary(),
             "engine": "compiled" if self.compiled else "eager",
             "seconds": round(self.seconds, 3),
             "meaning": self.meaning(),
         }
 
+    def _validation_summary(self) -> dict[str, Any]:
+        if self.validation is None:
+            return {}
+        history = self.history
+        return {
+            "validation_examples": len(self.validation[0]),
+            "final_val_loss": self.final_val_loss,
+            "final_val_accuracy": self.final_val_accuracy,
+            "val_loss_history": history.val_loss,
+            "val_accuracy_history": history.val_accuracy,
+            "best_step": None if history.best_epoch is None else history.best_epoch + 1,
+            "early_stopping": self.early_stopping,
+            "stopped_early": history.stopped_early,
+        }
+
     # ------------------------------------------------------------------- pictures
 
+    @property
+    def picture_kind(self) -> str | None:
+        """What :meth:`picture` draws: ``"images"``, ``"predictions"``, ``"boundary"`` or None.
+
+        Images need a validation set to show (the examples the model has not trained on);
+        a decision boundary needs two features.
+        """
+        if self.image_shape is not None:
+            return "images" if self.validation is not None else None
+        if self.kind == "regression":
+            return "predictions"
+        return "boundary" if self.features and len(self.features[0]) == 2 else None
+
     def picture(self) -> Any:
-        """The decision boundary (or, for regression, the predictions) of the trained model."""
+        """The decision boundary (for regression, the predictions; for images, a grid of
+        validation images with their predicted and true labels) of the trained model."""
         from autograd_mini import plots
 
-        after = f"after {self.history.epochs} steps"
+        after = self._after_steps
+        if self.picture_kind is None:
+            raise ValueError(f"Run.picture: no picture for the {self.dataset} run: a decision"
+                             " boundary needs two features, and images a validation set")
+        if self.picture_kind == "images":
+            assert self.validation is not None and self.image_shape is not None
+            shown_x, shown_y = (part[:50] for part in self.validation)
+            predicted = self.predicted_classes(shown_x)
+            return plots.image_grid(shown_x, shown_y, predicted, shape=self.image_shape,
+                                    class_names=self.class_names,
+                                    title=f"{self.dataset}: {len(shown_x)} validation images,"
+                                          f" predicted and true labels {after}")
         if self.kind == "regression":
             mse = "" if self.final_loss is None else f", MSE {self.final_loss:.4g}"
             return plots.predictions(self.model, self.features, self.targets,
@@ -173,15 +260,55 @@ class Run:
             self.model, self.features, self.targets, class_names=self.class_names,
             margin=self._margin, title=f"{self.dataset}: the decision boundary {after}{accuracy}")
 
+    @property
+    def _after_steps(self) -> str:
+        if self.restored:
+            return f"(weights of step {self.history.best_epoch + 1}, restored)"
+        return f"after {self.history.epochs} steps"
+
+    def predicted_classes(self, features: list[Any]) -> list[int]:
+        """The class the trained model gives each example (as ``fit`` counts accuracy)."""
+        signed = -1 in self.targets
+        outputs = training.Outputs(self.model, features, compiled=self.compiled)()
+        return [training.predict_class(o, signed=signed) for o in outputs]
+
+    @property
+    def has_confusion(self) -> bool:
+        """Whether :meth:`confusion` can draw: classes 0, 1, ... and a validation set."""
+        return (self.kind != "regression" and self.validation is not None
+                and all(t >= 0 for t in self.targets))
+
+    def confusion(self) -> Any:
+        """The confusion matrix of the validation set: true classes against predicted ones."""
+        from autograd_mini import plots
+
+        if not self.has_confusion or self.validation is None:
+            raise ValueError(f"Run.confusion: the {self.dataset} run has no validation set of"
+                             " classes 0, 1, ... to count")
+        features, targets = self.validation
+        classes = max(max(self.targets), max(targets)) + 1
+        predicted = self.predicted_classes(features)
+        right = sum(1 for p, t in zip(predicted, targets) if p == t)
+        return plots.confusion_matrix(
+            targets, predicted, classes=classes,
+            class_names=self.class_names,
+            title=f"{self.dataset}: confusion matrix of the {len(targets)} validation examples\n"
+                  f"{right} right ({right / len(targets):.1%}) {self._after_steps}")
+
     def curves(self) -> Any:
         """The loss (and accuracy) of each step, and the final loss, told apart."""
         from autograd_mini import plots
 
         accuracy = "" if self.final_accuracy is None else " and accuracy"
+        validation = ", training and validation" if self.validation is not None else ""
+        best = None
+        if self.history.best_epoch is not None:
+            best = (f"lowest validation loss (step {self.history.best_epoch + 1})"
+                    + ("; its weights restored" if self.restored else ""))
         return plots.training_curves(
             self.history, unit="step", loss_label=self.loss_during, final_loss=self.final_loss,
-            final_label=self.loss_after,
-            title=f"training on {self.dataset}: {self.loss} loss{accuracy} per step")
+            final_label=self.loss_after, best_label=best,
+            title=f"training on {self.dataset}: {self.loss} loss{accuracy} per step{validation}")
 
     def animation(self, frames: int = 10, resolution: int = 30) -> Any:
         """A :class:`~autograd_mini.plots.BoundaryAnimation` of this run: pass it to :meth:`train`."""
@@ -201,13 +328,18 @@ class Run:
 def class_names(preset: Preset, targets: list[Any]) -> dict[int, str]:
     """The preset's class names, keyed by the labels in use (0/1, or -1/+1 once signed).
 
+    A name that is its label already (the digits' ``"7"``) is not repeated.
+
     >>> from autograd_mini.datasets import PRESETS
     >>> class_names(PRESETS["moons"], [-1, 1, 1])
     {-1: 'upper moon, label -1', 1: 'lower moon, label 1'}
+    >>> class_names(PRESETS["digits"], [0, 7])[7]
+    '7'
     """
     signed = -1 in targets
     labels = [2 * k - 1 if signed else k for k in range(len(preset.class_names))]
-    return {label: f"{name}, label {label}" for label, name in zip(labels, preset.class_names)}
+    return {label: name if name == str(label) else f"{name}, label {label}"
+            for label, name in zip(labels, preset.class_names)}
 
 
 def micrograd_demo(steps: int = 100, seed: int = 1337) -> Run:

@@ -26,6 +26,15 @@ The choices, once:
   epoch instead, as in PyTorch's loop, so a second ``fit`` continues where it stopped.
 * ``batch_size=None`` is full batch: one step per epoch. Otherwise each epoch shuffles the
   data with ``random.Random(seed)`` and makes one step per batch.
+* ``validation=(X_val, y_val)`` measures the model on held-out examples after each epoch
+  (after its updates, in evaluation mode, recording no graph): ``History.val_loss``
+  (the mean loss, without ``regularization``) and ``History.val_accuracy``. With
+  ``early_stopping=patience``, training stops once the validation loss has not improved
+  (fallen below its best) for ``patience`` epochs in a row, and the model gets back the
+  weights of its best epoch (``History.best_epoch``), as Keras's ``EarlyStopping(patience,
+  restore_best_weights=True)`` does; only the parameters are restored, not the optimizer's
+  state. With ``compiled=True`` the validation forward pass is compiled too
+  (:class:`Outputs`), and costs a fraction of a training epoch.
 * Divergence stops training at once with :class:`DivergedError` (an ``ArithmeticError``):
   a model output or a batch loss that is inf or nan, an overflow while computing them,
   or a non-finite gradient. It is raised before the optimizer steps, so the model keeps
@@ -41,7 +50,7 @@ import math
 import numbers
 import random
 import sys
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -50,7 +59,8 @@ from autograd_mini.losses import l2_penalty
 from autograd_mini.optim import NonFiniteGradientError, Optimizer, grad_norm
 from autograd_mini.schedules import Schedule
 
-__all__ = ["DivergedError", "History", "evaluate", "fit", "predict_class"]
+__all__ = ["DivergedError", "History", "Outputs", "confusion_matrix", "evaluate", "fit",
+           "predict_class"]
 
 Loss = Callable[[Any, Any], Value]
 Accuracy = Callable[[Any, Any], bool]
@@ -112,12 +122,23 @@ class History:
     examples classified right during the epoch (``None`` for regression); ``grad_norm``:
     the L2 norm of all parameter gradients, averaged over the epoch's steps; ``lr``: the
     learning rate used.
+
+    With ``fit(validation=...)``: ``val_loss`` and ``val_accuracy``, measured on the
+    validation set after the epoch's updates (empty lists without validation);
+    ``best_epoch``, the epoch (from 0, an index into these lists) of the lowest
+    validation loss, the first if several tie; ``stopped_early``, whether
+    ``early_stopping`` ended training. With ``early_stopping`` the model ends with the
+    weights of ``best_epoch``; without it, with those of the last epoch.
     """
 
     loss: list[float] = field(default_factory=list)
     accuracy: list[float | None] = field(default_factory=list)
     grad_norm: list[float] = field(default_factory=list)
     lr: list[float] = field(default_factory=list)
+    val_loss: list[float] = field(default_factory=list)
+    val_accuracy: list[float | None] = field(default_factory=list)
+    best_epoch: int | None = None
+    stopped_early: bool = False
 
     @property
     def epochs(self) -> int:
@@ -198,6 +219,8 @@ def fit(
     accuracy: Accuracy | None = None,
     seed: int = 0,
     compiled: bool = False,
+    validation: tuple[Sequence[Any], Sequence[Any]] | None = None,
+    early_stopping: int | None = None,
 ) -> History:
     """Train ``model`` on ``(X, y)`` for ``epochs`` epochs and return the :class:`History`.
 
@@ -214,6 +237,10 @@ def fit(
     model that draws random numbers (Dropout in training mode) is refused: a trace would
     replay one draw.
 
+    ``validation=(X_val, y_val)`` records the validation loss and accuracy of each epoch;
+    ``early_stopping=patience`` stops after ``patience`` epochs without a lower validation
+    loss and restores the best epoch's weights (see the module docstring).
+
     >>> from autograd_mini import datasets, losses, nn, optim
     >>> X, y = datasets.xor()
     >>> model = nn.MLP(2, [4, 1], activation="tanh", init="xavier", seed=1)
@@ -221,6 +248,15 @@ def fit(
     ...               optim.Adam(model.parameters(), lr=0.1), epochs=150, progress=False)
     >>> history.accuracy[-1], history.loss[-1] < 0.05
     (1.0, True)
+    >>> X, y = datasets.moons(60, noise=0.3, seed=0)
+    >>> model = nn.MLP(2, [32, 32, 1], seed=0)
+    >>> history = fit(model, X[:40], y[:40], losses.binary_cross_entropy,
+    ...               optim.Adam(model.parameters(), lr=0.05), epochs=300, progress=False,
+    ...               validation=(X[40:], y[40:]), early_stopping=10, compiled=True)
+    >>> history.stopped_early, history.epochs == history.best_epoch + 11
+    (True, True)
+    >>> evaluate(model, X[40:], y[40:], losses.binary_cross_entropy)[0] == min(history.val_loss)
+    True
     """
     if isinstance(epochs, bool) or not isinstance(epochs, int) or epochs < 0:
         raise ValueError(f"fit: epochs must be an int >= 0, got {epochs!r}")
@@ -237,8 +273,19 @@ def fit(
     if isinstance(lr_schedule, Schedule) and lr_schedule.optimizer is not optimizer:
         raise ValueError("fit: lr_schedule was made for another optimizer; make it from this one")
     correct = accuracy if accuracy is not None else _accuracy_rule(y)
+    X_val, y_val = _validation_set(validation, y)  # noqa: N806
+    if early_stopping is not None and (
+        isinstance(early_stopping, bool) or not isinstance(early_stopping, int) or early_stopping < 1
+    ):
+        raise ValueError(f"fit: early_stopping is the patience, an int >= 1 (epochs without a"
+                         f" lower validation loss), got {early_stopping!r}")
+    if early_stopping is not None and validation is None:
+        raise ValueError("fit: early_stopping watches the validation loss; pass"
+                         " validation=(X_val, y_val) too")
     penalty = _regularizer(regularization)
     steps = _Steps(model, X, y, loss, optimizer, penalty, compiled)
+    held_out = Outputs(model, X_val, compiled=compiled) if X_val else None
+    best_weights: list[float] | None = None
     order = list(range(len(X)))
     shuffler = random.Random(seed)
     history = History()
@@ -274,18 +321,62 @@ def fit(
             history.lr.append(optimizer.lr)
             if isinstance(lr_schedule, Schedule):
                 lr_schedule.step()
+            if held_out is not None:
+                try:
+                    val_loss, val_accuracy = _score(held_out, model, y_val, loss, correct)
+                except DivergedError as error:
+                    raise _diverged(epoch, epochs, updates,
+                                    f"on the validation set, {error.reason}") from error
+                assert val_loss is not None
+                history.val_loss.append(val_loss)
+                history.val_accuracy.append(val_accuracy)
+                if history.best_epoch is None or val_loss < history.val_loss[history.best_epoch]:
+                    history.best_epoch = epoch
+                    if early_stopping is not None:
+                        best_weights = [p.data for p in optimizer.params]
+                elif early_stopping is not None and epoch - history.best_epoch >= early_stopping:
+                    history.stopped_early = True
             if bar is not None:
                 shown = {"loss": f"{history.loss[-1]:.4f}"}
                 if correct is not None:
                     shown["acc"] = f"{history.accuracy[-1]:.1%}"
+                if history.val_loss:
+                    shown["val_loss"] = f"{history.val_loss[-1]:.4f}"
+                    if correct is not None:
+                        shown["val_acc"] = f"{history.val_accuracy[-1]:.1%}"
                 bar.set_postfix(shown, refresh=False)
                 bar.update(1)
             if callback is not None and callback(epoch, history):
                 break
+            if history.stopped_early:
+                break
     finally:
         if bar is not None:
             bar.close()
+    if best_weights is not None:  # early stopping: the best epoch's weights, however it ended
+        for p, data in zip(optimizer.params, best_weights):
+            p.data = data
     return history
+
+
+def _validation_set(validation: Any, y: Sequence[Any]) -> tuple[Sequence[Any], Sequence[Any]]:
+    """``(X_val, y_val)`` checked against the training targets; empty without validation."""
+    if validation is None:
+        return [], []
+    if not (isinstance(validation, (tuple, list)) and len(validation) == 2):
+        raise TypeError(f"fit: validation must be a pair (X_val, y_val), got {type(validation).__name__}")
+    X_val, y_val = validation  # noqa: N806
+    if len(X_val) != len(y_val):
+        raise ValueError(f"fit: the validation set has {len(X_val)} examples but {len(y_val)} targets")
+    if not X_val:
+        raise ValueError("fit: the validation set is empty; pass validation=None to train without one")
+    def kind(targets: Sequence[Any]) -> str:
+        return "class labels (ints)" if all(_is_int_label(t) for t in targets) else "numbers (floats)"
+
+    if kind(y) != kind(y_val):
+        raise ValueError(f"fit: the training targets are {kind(y)} but the validation targets are"
+                         f" {kind(y_val)}; give both the same kind")
+    return X_val, y_val
 
 
 class _Steps:
@@ -430,12 +521,17 @@ def evaluate(
     y: Sequence[Any],
     loss: Loss | None = None,
     accuracy: Accuracy | None = None,
+    *,
+    compiled: bool = False,
 ) -> tuple[float | None, float | None]:
     """``(mean loss, accuracy)`` of ``model`` on ``(X, y)``, recording no graph.
 
     The loss is ``None`` without a ``loss``; the accuracy follows the rules of :func:`fit`
-    (``None`` for float targets). A model output or a loss that is inf or nan (or
-    overflows) raises :class:`DivergedError`: such a model has no meaningful score.
+    (``None`` for float targets). The model is measured in evaluation mode (a Dropout
+    passes its input through), as ``fit`` measures a validation set, and its modes are
+    restored afterwards. ``compiled=True`` computes the outputs with :class:`Outputs`:
+    the same numbers, faster on many examples. A model output or a loss that is inf or
+    nan (or overflows) raises :class:`DivergedError`: such a model has no meaningful score.
 
     >>> from autograd_mini import losses, nn
     >>> model = nn.MLP(1, [1], seed=0)
@@ -445,22 +541,144 @@ def evaluate(
     if len(X) != len(y) or not X:
         raise ValueError(f"evaluate: need as many targets as examples (>0): {len(X)} vs {len(y)}")
     correct = accuracy if accuracy is not None else _accuracy_rule(y)
+    return _score(Outputs(model, X, compiled=compiled), model, y, loss, correct)
+
+
+def _score(outputs: Outputs, model: Any, y: Sequence[Any], loss: Loss | None,
+           correct: Accuracy | None) -> tuple[float | None, float | None]:
+    """evaluate's numbers, from ``outputs`` (kept by fit for its validation set from epoch to epoch)."""
     mean_loss = None
-    with no_grad():
-        try:
-            predictions = [model(x) for x in X]
-            for i, p in enumerate(predictions):
-                bad = _non_finite_output(p)
-                if bad is not None:
-                    reason = f"the model's output for example {i} is {bad!r}"
-                    raise DivergedError(f"evaluate: {reason}; the model has diverged", reason)
-            if loss is not None:
+    try:
+        with _evaluation_mode(model):
+            numbers = outputs()
+        predictions = [_as_values(p) for p in numbers]
+        for i, p in enumerate(predictions):
+            bad = _non_finite_output(p)
+            if bad is not None:
+                reason = f"the model's output for example {i} is {bad!r}"
+                raise DivergedError(f"evaluate: {reason}; the model has diverged", reason)
+        if loss is not None:
+            with no_grad():
                 values = [float(loss(p, t)) for p, t in zip(predictions, y)]
-                mean_loss = math.fsum(values) / len(X)
-                if not math.isfinite(mean_loss):
-                    reason = f"the mean loss is {mean_loss!r}"
-                    raise DivergedError(f"evaluate: {reason}; the model has diverged", reason)
-        except OverflowError as error:  # in the model, the loss, or fsum's running total
-            raise DivergedError(f"evaluate: {error}; the model has diverged", str(error)) from error
+            mean_loss = math.fsum(values) / len(y)
+            if not math.isfinite(mean_loss):
+                reason = f"the mean loss is {mean_loss!r}"
+                raise DivergedError(f"evaluate: {reason}; the model has diverged", reason)
+    except OverflowError as error:  # in the model, the loss, or fsum's running total
+        raise DivergedError(f"evaluate: {error}; the model has diverged", str(error)) from error
     hits = None if correct is None else sum(1 for p, t in zip(predictions, y) if correct(p, t))
-    return mean_loss, None if hits is None else hits / len(X)
+    return mean_loss, None if hits is None else hits / len(y)
+
+
+@contextlib.contextmanager
+def _evaluation_mode(model: Any) -> Iterator[None]:
+    """``model.eval()`` for the block, then every module's own mode back."""
+    from autograd_mini import nn
+
+    if not isinstance(model, nn.Module):
+        yield
+        return
+    modes = [(module, module.training) for module in model.modules()]
+    model.eval()
+    try:
+        yield
+    finally:
+        for module, training in modes:
+            module.training = training
+
+
+class Outputs:
+    """A model's outputs on a fixed set of inputs, as numbers, recording no graph.
+
+    ``Outputs(model, X)()`` gives ``model(x)`` for every ``x`` of ``X`` with the model's
+    current weights: a float for a model with one output, a list of floats for a list of
+    outputs. Call it again after training on, and it gives the new outputs. With
+    ``compiled=True`` the forward pass is traced once per structure of input and replayed
+    over all of them (:class:`autograd_mini.compiled.Batched` with ``gradients=False``);
+    the inputs are read into the replay once, at the first call, so give it inputs that
+    stay as they are. This is how :func:`fit` scores its validation set every epoch and
+    :mod:`autograd_mini.plots` evaluates a grid of thousands of points, frame after frame.
+
+    Where a replay cannot serve, the eager engine computes the outputs under ``no_grad``:
+    a model that draws random numbers now (Dropout in training mode), one that cannot be
+    traced, or a branch the traces have not seen (that branch is traced for the next
+    call). The numbers are the same either way, and so are the errors (an overflow raises
+    the eager engine's own ``OverflowError``).
+
+    >>> from autograd_mini import nn
+    >>> model = nn.MLP(2, [3, 2], seed=0)
+    >>> outputs = Outputs(model, [[0.5, -1.0], [2.0, 0.25]])
+    >>> outputs() == [[v.data for v in model(x)] for x in ([0.5, -1.0], [2.0, 0.25])]
+    True
+    >>> model.layers[-1].neurons[0].b.data += 1.0  # the next call sees the new weight
+    >>> outputs()[0][0] == model([0.5, -1.0])[0].data
+    True
+    """
+
+    def __init__(self, model: Any, X: Sequence[Any], compiled: bool = True) -> None:  # noqa: N803
+        self.model = model
+        self.inputs = list(X)
+        self._batched: Any = None
+        self._prepared: list[Any] | None = None
+        if compiled:
+            from autograd_mini.compiled import Batched
+
+            self._batched = Batched(model, gradients=False)
+
+    def __call__(self) -> list[Any]:
+        if self._batched is not None and not _draws_random_numbers(self.model):
+            examples = [(x,) for x in self.inputs]
+            if self._prepared is None:
+                try:
+                    self._prepared = self._batched.prepare(examples)
+                except Exception:
+                    # Tracing runs the model eagerly: it failed there (or the model cannot
+                    # be traced), so the eager pass below raises the same error, or serves.
+                    self._batched = None
+            if self._prepared is not None and self._batched is not None:
+                replayed = self._batched.run(self._prepared)
+                if replayed is not None:
+                    return list(replayed)
+                with contextlib.suppress(Exception):  # a branch not seen yet: trace it
+                    self._batched.learn(examples)
+        with no_grad():
+            return [_numbers(self.model(x)) for x in self.inputs]
+
+
+def _draws_random_numbers(model: Any) -> bool:
+    from autograd_mini import nn
+
+    return isinstance(model, nn.Module) and bool(nn.stochastic_modules(model))
+
+
+def _numbers(output: Any) -> Any:
+    """An eager output (a Value, a number, or a list of them) as the replay gives it."""
+    if isinstance(output, list | tuple):
+        return [_numbers(o) for o in output]
+    return output.data if isinstance(output, Value) else output
+
+
+def confusion_matrix(y_true: Sequence[int], y_pred: Sequence[int],
+                     classes: int | None = None) -> list[list[int]]:
+    """``counts[t][p]``: how many examples of class ``t`` were predicted as class ``p``.
+
+    scikit-learn's layout: one row per true class, one column per predicted class, so the
+    diagonal counts the right answers. Classes are 0 to ``classes - 1`` (default: up to
+    the largest label seen).
+
+    >>> confusion_matrix([0, 1, 1, 2], [0, 1, 2, 2])
+    [[1, 0, 0], [0, 1, 1], [0, 0, 1]]
+    """
+    if len(y_true) != len(y_pred):
+        raise ValueError(f"confusion_matrix: {len(y_true)} true classes but {len(y_pred)} predictions")
+    labels = [*y_true, *y_pred]
+    if any(not _is_int_label(t) or t < 0 for t in labels):
+        bad = next(t for t in labels if not _is_int_label(t) or t < 0)
+        raise ValueError(f"confusion_matrix: classes are ints from 0, got {bad!r}")
+    size = classes if classes is not None else max(labels, default=-1) + 1
+    if labels and max(labels) >= size:
+        raise ValueError(f"confusion_matrix: class {max(labels)} is beyond classes={size}")
+    counts = [[0] * size for _ in range(size)]
+    for t, p in zip(y_true, y_pred):
+        counts[t][p] += 1
+    return counts

@@ -773,3 +773,254 @@ def test_check_beyond_finite_differences_is_a_usage_error(capsys: pytest.Capture
     assert main(["check", "x*2", "--at", "x=1e308"]) == 2
     err = capsys.readouterr().err
     assert err.count("\n") == 1 and "beyond finite differences" in err
+
+
+# ------------------------------------------------------------- CSV files, digits
+
+
+GOOD_CSV = "x1,x2,label\n" + "".join(
+    f"{a!r},{b!r},{'upper' if t == 0 else 'lower'}\n"
+    for (a, b), t in zip(*__import__("autograd_mini").datasets.moons(80, noise=0.1, seed=0)))
+
+# A CSV file written to the working folder as data.csv (None: no file), the arguments, and
+# the one-line error each must give, with nothing written but the file itself.
+HOSTILE_CSV: list[tuple[str | bytes | None, list[str], list[str]]] = [
+    (None, ["train", "-q"], ["one of the arguments --dataset --csv is required"]),
+    (GOOD_CSV, ["train", "-q", "--dataset", "xor", "--csv", "data.csv"], ["not allowed with"]),
+    (GOOD_CSV, ["train", "-q", "--csv", "data.csv"], ["--csv needs --target COLUMN"]),
+    (None, ["train", "-q", "--csv", "missing.csv", "--target", "y"],
+     ["--csv 'missing.csv': no such file; check the path"]),
+    (None, ["train", "-q", "--csv", ".", "--target", "y"], ["--csv '.'", "is a folder"]),
+    (None, ["train", "-q", "--csv", "/dev/zero", "--target", "y"], ["not a regular file"]),
+    (None, ["train", "-q", "--csv", "", "--target", "y"], ["the path is empty"]),
+    (None, ["train", "-q", "--csv", "a\x00b.csv", "--target", "y"], ["NUL character"]),
+    (GOOD_CSV, ["train", "-q", "--csv", "data.csv", "--target", "kind"],
+     ["data.csv, line 1: no column named 'kind' for the target", "'x1', 'x2', 'label'"]),
+    (GOOD_CSV, ["train", "-q", "--csv", "data.csv", "--target", "7"], ["no column 7 for the target"]),
+    (GOOD_CSV, ["train", "-q", "--csv", "data.csv", "--target", " "], ["--target ' ': give a column"]),
+    (GOOD_CSV, ["train", "-q", "--csv", "data.csv", "--target", "label", "--features", "x1,,x2"],
+     ["--features '': give a column"]),
+    (GOOD_CSV, ["train", "-q", "--csv", "data.csv", "--target", "label", "--features", "label"],
+     ["'label' is the target column"]),
+    ("x1,x2,label\n1,2,a\n3,oops,b\n", ["train", "-q", "--csv", "data.csv", "--target", "label"],
+     ["data.csv, line 3, column 1 ('x2'): 'oops' is not a number"]),
+    ("x1,x2,label\n1,2,a\n3,,b\n", ["train", "-q", "--csv", "data.csv", "--target", "label"],
+     ["line 3, column 1 ('x2'): the cell is empty"]),
+    ("x1,x2,label\n1,2,a\n3,4\n", ["train", "-q", "--csv", "data.csv", "--target", "label"],
+     ["line 3: 2 cells where line 1 has 3"]),
+    ("", ["train", "-q", "--csv", "data.csv", "--target", "0"], ["the file is empty"]),
+    ("x1,x2,label\n", ["train", "-q", "--csv", "data.csv", "--target", "label"], ["no data under it"]),
+    (b"x1,label\n1,\xe9t\xe9\n", ["train", "-q", "--csv", "data.csv", "--target", "label"],
+     ["line 2: the bytes are not utf-8-sig text"]),
+    ("x,label\n1,a\n2,a\n", ["train", "-q", "--csv", "data.csv", "--target", "label"],
+     ["holds one class only ('a')"]),
+    ("x,id\n" + "".join(f"{i},{i}\n" for i in range(150)),
+     ["train", "-q", "--csv", "data.csv", "--target", "id"], ["150 different labels", "--task regression"]),
+    ("x,label\n1,a\n2,b\n", ["train", "-q", "--csv", "data.csv", "--target", "label"],
+     ["--val-fraction 0.2", "class 0 has one"]),
+    (GOOD_CSV, ["train", "-q", "--csv", "data.csv", "--target", "label", "--samples", "10"],
+     ["--samples 10: sets the size of a generated dataset"]),
+    (GOOD_CSV, ["train", "-q", "--csv", "data.csv", "--target", "label", "--loss", "mse",
+                "--task", "regression"], ["line 2, column 2 ('label'): the target 'lower' is not a number"]),
+    (GOOD_CSV, ["train", "-q", "--csv", "data.csv", "--target", "label", "--val-fraction", "1"],
+     ["--val-fraction: '1' must be a fraction from 0 to below 1"]),
+    (GOOD_CSV, ["train", "-q", "--csv", "data.csv", "--target", "label", "--val-fraction", "nan"],
+     ["must be a fraction"]),
+    (GOOD_CSV, ["train", "-q", "--csv", "data.csv", "--target", "label", "--val-fraction", "0",
+                "--early-stopping", "5"], ["--early-stopping 5 watches the validation loss"]),
+    (GOOD_CSV, ["train", "-q", "--csv", "data.csv", "--target", "label", "--early-stopping", "0"],
+     ["must be at least 1"]),
+    (GOOD_CSV, ["train", "-q", "--csv", "data.csv", "--target", "label", "--loss", "cross"],
+     ["--loss 'cross' is not a loss"]),
+    (GOOD_CSV, ["train", "-q", "--csv", "data.csv", "--target", "label", "--task", "both"],
+     ["invalid choice: 'both'"]),
+    (GOOD_CSV, ["train", "-q", "--csv", "data.csv", "--target", "label", "--out", ""],
+     ["--out '': give a folder"]),
+    (None, ["train", "-q", "--dataset", "xor", "--target", "label"], ["--target is for --csv FILE"]),
+    (None, ["train", "-q", "--dataset", "xor", "--no-header"], ["--header is for --csv FILE"]),
+    (None, ["train", "-q", "--dataset", "digits", "--samples", "9"], ["digits: needs at least 10"]),
+    (None, ["train", "-q", "--dataset", "digits", "--samples", "10"],
+     ["--val-fraction 0.2", "class 0 has one"]),
+    (None, ["train", "-q", "--dataset", "digits", "--loss", "bce"], ["does not fit the multiclass"]),
+    (None, ["train", "-q", "--dataset", "digits", "--hidden", "4000,4000"], ["at most 1,000,000"]),
+]
+
+
+@pytest.mark.parametrize(("content", "argv", "fragments"), HOSTILE_CSV,
+                         ids=[" ".join(a)[:70] for _, a, _ in HOSTILE_CSV])
+def test_bad_csv_and_digits_arguments_give_their_one_line_error(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+    content: str | bytes | None, argv: list[str], fragments: list[str],
+) -> None:
+    monkeypatch.chdir(tmp_path)
+    if isinstance(content, bytes):
+        (tmp_path / "data.csv").write_bytes(content)
+    elif content is not None:
+        (tmp_path / "data.csv").write_text(content)
+    status, out, err = run(capsys, *argv)
+    assert_one_line_error(status, err, *fragments)
+    assert len(err) < 400, err
+    assert out == ""
+    assert [p.name for p in tmp_path.iterdir()] == ([] if content is None else ["data.csv"])
+
+
+def test_a_fifo_given_as_the_csv_is_refused_without_blocking(
+    capsys: pytest.CaptureFixture[str], fifo: Path
+) -> None:
+    status, out, err = run(capsys, "train", "-q", "--csv", str(fifo), "--target", "y")
+    assert_one_line_error(status, err, "not a regular file")
+    assert out == ""
+    assert stat.S_ISFIFO(os.lstat(fifo).st_mode)
+
+
+def test_train_on_a_csv_with_text_labels_writes_every_picture_and_explains_the_scaling(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path
+) -> None:
+    data = tmp_path / "moons.csv"
+    data.write_text(GOOD_CSV)
+    folder = tmp_path / "run"
+    status, out, err = run(capsys, "train", "--csv", str(data), "--target", "label",
+                           "--val-fraction", "0.25", "--steps", "150", "--lr", "0.03",
+                           "--out", str(folder), "--save", str(tmp_path / "model.json"))
+    assert status == 0, err
+    assert "on moons.csv (60 examples, 20 held out for validation)" in err
+    assert "; validation loss " in out.splitlines()[0]
+    assert sorted(p.name for p in folder.iterdir()) == [
+        "boundary.png", "confusion.png", "loss.png", "summary.json"]
+    for name in ("boundary.png", "confusion.png", "loss.png"):
+        assert (folder / name).read_bytes().startswith(PNG_MAGIC)
+    summary = json.loads((folder / "summary.json").read_text())
+    assert summary["dataset"] == "moons.csv" and summary["csv"] == str(data)
+    assert summary["classes"] == {"lower": 0, "upper": 1}
+    assert summary["target"] == "label" and summary["features"] == ["x1", "x2"]
+    assert summary["validation_examples"] == 20 and summary["val_fraction"] == 0.25
+    assert len(summary["val_loss_history"]) == len(summary["loss_history"]) == 150
+    assert summary["final_val_accuracy"] >= 0.9
+    scale = summary["standardized"]
+    assert len(scale["mean"]) == len(scale["scale"]) == 2 and "training part" in scale["meaning"]
+    assert "20 validation examples" in summary["meaning"]["val_loss_history"]
+    # The saved model reads standardized inputs: with the recorded scaling it predicts as trained.
+    from autograd_mini import datasets
+    from autograd_mini.training import evaluate
+
+    table = datasets.load_csv(data, target="label")
+    scaled = datasets.Standardizer(tuple(scale["mean"]), tuple(scale["scale"]))(table.X)
+    _, accuracy = evaluate(nn.load(tmp_path / "model.json"), scaled, table.y)
+    assert accuracy is not None and accuracy >= 0.9
+
+
+def test_train_on_a_csv_for_regression_with_chosen_features_and_no_header(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path
+) -> None:
+    from autograd_mini import datasets
+
+    houses, prices = datasets.regression(60, seed=0)
+    data = tmp_path / "houses.csv"
+    data.write_text("".join(f"{x[0]},{x[1]},{x[2]},{t},{i}\n"
+                            for i, (x, t) in enumerate(zip(houses, prices))))
+    folder = tmp_path / "run"
+    status, _, err = run(capsys, "train", "-q", "--csv", str(data), "--target", "3",
+                           "--features", "0,1,2", "--steps", "150", "--out", str(folder))
+    assert status == 0, err
+    assert sorted(p.name for p in folder.iterdir()) == ["loss.png", "predictions.png", "summary.json"]
+    summary = json.loads((folder / "summary.json").read_text())
+    assert summary["loss_function"] == "mse" and summary["final_accuracy"] is None
+    assert summary["features"] == ["column 0", "column 1", "column 2"]
+    assert "classes" not in summary
+    assert summary["final_val_loss"] < 0.1 * summary["val_loss_history"][0]
+
+
+def test_whole_number_labels_are_numbered_and_early_stopping_is_reported(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path
+) -> None:
+    from autograd_mini import datasets
+
+    points, arms = datasets.spirals(90, noise=0.3, seed=0)
+    data = tmp_path / "arms.csv"
+    data.write_text("a,b,arm\n" + "".join(f"{a},{b},{t + 1}\n" for (a, b), t in zip(points, arms)))
+    folder = tmp_path / "run"
+    status, out, err = run(capsys, "train", "-q", "--csv", str(data), "--target", "arm",
+                           "--hidden", "32,32", "--lr", "0.05", "--steps", "400",
+                           "--early-stopping", "10", "--out", str(folder))
+    assert status == 0, err
+    summary = json.loads((folder / "summary.json").read_text())
+    assert summary["classes"] == {"1": 0, "2": 1, "3": 2} and summary["model"]["nouts"][-1] == 3
+    assert summary["stopped_early"] is True and summary["early_stopping"] == 10
+    best = summary["best_step"]
+    assert summary["steps"] == best + 10
+    assert summary["final_val_loss"] == pytest.approx(summary["val_loss_history"][best - 1], rel=1e-12)
+    assert f"stopped early: the weights of step {best}, the best" in out
+    assert "restored" in summary["meaning"]["best_step"]
+    assert "evaluated with the weights early stopping restored" in summary["meaning"]["final_loss"]
+
+
+def test_a_header_of_numbers_is_taken_when_asked(capsys: pytest.CaptureFixture[str], tmp_path: Path) -> None:
+    data = tmp_path / "years.csv"
+    data.write_text("2019,2020,2021\n" + "".join(f"{i},{-i},{i % 2}\n" for i in range(20)))
+    status, _, err = run(capsys, "train", "-q", "--csv", str(data), "--target", "2021",
+                         "--steps", "2")
+    assert_one_line_error(status, err, "no column 2021 for the target")  # data, numbered
+    status, out, err = run(capsys, "train", "-q", "--csv", str(data), "--target", "2021",
+                           "--header", "--steps", "2")
+    assert_one_line_error(status, err, "no column 2021")  # a number is a position, even so
+    status, out, err = run(capsys, "train", "-q", "--csv", str(data), "--target", "2",
+                           "--header", "--steps", "2")
+    assert status == 0 and "years.csv: 2 steps" in out
+
+
+@pytest.fixture(scope="module")
+def digits_run(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, str]:
+    """``train --dataset digits`` with its defaults, once for the module."""
+    import contextlib
+    import io
+
+    folder = tmp_path_factory.mktemp("digits")
+    out, err = io.StringIO(), io.StringIO()
+    with contextlib.redirect_stdout(out), contextlib.redirect_stderr(err):
+        status = main(["train", "--dataset", "digits", "--out", str(folder),
+                       "--save", str(folder / "model.json")])
+    assert status == 0, err.getvalue()
+    return folder, out.getvalue()
+
+
+def test_train_on_digits_classifies_held_out_images_and_draws_them(digits_run: tuple[Path, str]) -> None:
+    folder, out = digits_run
+    assert sorted(p.name for p in folder.iterdir()) == [
+        "confusion.png", "digits.png", "loss.png", "model.json", "summary.json"]
+    assert out.startswith("digits: 15 steps in ") and "; validation loss " in out
+    assert f"validation images:    {folder / 'digits.png'}" in out
+    summary = json.loads((folder / "summary.json").read_text())
+    assert summary["model"]["nouts"] == [32, 10] and summary["batch_size"] == 32
+    assert summary["init"] == "he" and summary["validation_examples"] == 300
+    assert summary["final_val_accuracy"] >= 0.9
+    assert len(summary["val_accuracy_history"]) == summary["steps"] == 15
+    from PIL import Image
+
+    with Image.open(folder / "digits.png") as picture:
+        width, height = picture.size
+    assert width > 600 and height > 300  # 50 captioned images, ten to a row
+    model = nn.load(folder / "model.json")
+    assert len(model.parameters()) == 64 * 32 + 32 + 32 * 10 + 10
+
+
+def test_a_softmax_classifier_on_digits_from_the_command_line(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path
+) -> None:
+    status, _, err = run(capsys, "train", "-q", "--dataset", "digits", "--hidden", "none",
+                         "--samples", "600", "--steps", "8", "--out", str(tmp_path))
+    assert status == 0, err
+    summary = json.loads((tmp_path / "summary.json").read_text())
+    assert summary["model"]["nouts"] == [10]  # one linear layer: softmax regression
+    assert summary["final_val_accuracy"] >= 0.85
+
+
+def test_a_bad_csv_in_a_real_process_prints_one_line(tmp_path: Path) -> None:
+    (tmp_path / "data.csv").write_text("x,y\n1,0\n2,?\n")
+    done = subprocess.run([sys.executable, "-m", "autograd_mini", "train", "--csv", "data.csv",
+                           "--target", "y", "--task", "regression"], cwd=tmp_path,
+                          capture_output=True, text=True, timeout=120, check=False)
+    assert done.returncode == 2 and done.stdout == ""
+    assert done.stderr == ("autograd-mini: error: --csv: data.csv, line 3, column 1 ('y'): the"
+                           " target '?' is not a number, and the target is to be a number"
+                           " (regression)\n")
+    assert [p.name for p in tmp_path.iterdir()] == ["data.csv"]

@@ -121,3 +121,114 @@ def test_signed_labels() -> None:
 def test_bad_arguments_raise(call, fragment: str) -> None:
     with pytest.raises(ValueError, match=fragment):
         call()
+
+
+# ------------------------------------------------------------------------- digits
+
+
+def test_digits_are_balanced_grey_images_deterministic_for_a_seed() -> None:
+    images, labels = datasets.digits(1003, seed=4)
+    assert len(images) == len(labels) == 1003
+    assert all(type(x) is list and len(x) == 64 and all(type(v) is float and 0.0 <= v <= 1.0 for v in x)
+               for x in images)
+    assert sorted({labels.count(k) for k in range(10)}) == [100, 101]  # each class in turn
+    assert labels[:10] != sorted(labels[:10])  # shuffled
+    assert datasets.digits(50, seed=4) == datasets.digits(50, seed=4)
+    assert datasets.digits(50, seed=4) != datasets.digits(50, seed=5)
+    big, _ = datasets.digits(3, size=16, seed=0)
+    assert len(big[0]) == 256
+
+
+def test_every_digit_looks_like_its_template_and_differs_from_the_others() -> None:
+    # Without noise or jitter the mean image of a class is its strokes: each class's mean
+    # is nearest to its own (a nearest-mean classifier on fresh images is far above chance).
+    train, train_y = datasets.digits(600, seed=0)
+    test, test_y = datasets.digits(300, seed=1)
+    means = [[sum(col) / len(col) for col in zip(*[x for x, t in zip(train, train_y) if t == k])]
+             for k in range(10)]
+    nearest = [min(range(10), key=lambda k: sum((a - b) ** 2 for a, b in zip(x, means[k])))
+               for x in test]
+    assert sum(p == t for p, t in zip(nearest, test_y)) / len(test_y) > 0.7
+    ink = [sum(x) for x in train]
+    assert min(ink) > 3.0  # every image has a digit on it, not just noise
+    clean, _ = datasets.digits(20, noise=0.0, seed=0)
+    assert all(v == 0.0 for v in clean[0][:1]) and max(clean[0]) == 1.0  # paper, then full ink
+
+
+def test_digit_strokes_lie_in_the_unit_square_and_cover_ten_digits() -> None:
+    assert sorted(datasets.DIGIT_STROKES) == list(range(10))
+    for strokes in datasets.DIGIT_STROKES.values():
+        for stroke in strokes:
+            assert len(stroke) >= 2
+            assert all(0.0 <= x <= 1.0 and 0.0 <= y <= 1.0 for x, y in stroke)
+
+
+@pytest.mark.parametrize(("kwargs", "fragment"), [
+    ({"n": 0}, "n must be"), ({"size": 3}, "size must be an int from 4 to 64"),
+    ({"size": 8.0}, "size must be"), ({"noise": -1.0}, "noise must be"),
+])
+def test_digits_refuse_bad_arguments(kwargs, fragment: str) -> None:
+    with pytest.raises(ValueError, match=fragment):
+        datasets.digits(**kwargs)
+
+
+def test_the_digits_preset_trains_on_mini_batches_and_holds_a_fifth_out() -> None:
+    preset = datasets.PRESETS["digits"]
+    assert (preset.kind, preset.loss, preset.batch_size, preset.val_fraction) == (
+        "multiclass", "cross_entropy", 32, 0.2)
+    assert preset.image_shape == (8, 8) and len(preset.class_names) == 10
+    with pytest.raises(ValueError, match="at least 10 samples"):
+        preset.make(samples=9)
+
+
+# -------------------------------------------------------------- split and scale
+
+
+def test_train_test_split_sizes_order_and_determinism() -> None:
+    points = [[float(i)] for i in range(10)]
+    y = list(range(10))
+    train_x, test_x, y_train, y_test = datasets.train_test_split(points, y, test_fraction=0.25, seed=3)
+    assert (len(train_x), len(test_x)) == (7, 3)  # ceil(2.5) to test, as scikit-learn
+    assert sorted(y_train + y_test) == y
+    assert [x[0] for x in train_x] == [float(t) for t in y_train]  # pairs stay together
+    assert test_x[0] is points[y_test[0]]  # the examples themselves, in new lists
+    assert datasets.train_test_split(points, y, 0.25, seed=3) == (train_x, test_x, y_train, y_test)
+    assert datasets.train_test_split(points, y, 0.25, seed=4) != (train_x, test_x, y_train, y_test)
+
+
+def test_a_stratified_split_keeps_each_class_share() -> None:
+    y = [0] * 60 + [1] * 30 + [2] * 10
+    points = [[float(i)] for i in range(100)]
+    _, _, y_train, y_test = datasets.train_test_split(points, y, test_fraction=0.2, seed=0, stratify=True)
+    assert [y_test.count(k) for k in range(3)] == [12, 6, 2]
+    assert [y_train.count(k) for k in range(3)] == [48, 24, 8]
+    assert y_test != sorted(y_test)  # the classes are mixed, not in blocks
+    # Shares that do not divide evenly still add up to ceil(fraction * n).
+    _, _, _, odd = datasets.train_test_split(points[:7], [0, 0, 0, 1, 1, 2, 2], 0.5, stratify=True)
+    assert len(odd) == 4 and set(odd) == {0, 1, 2}
+
+
+@pytest.mark.parametrize(("args", "kwargs", "fragment"), [
+    (([[1.0]] * 3, [0, 1]), {}, "X has 3 examples but y has 2"),
+    (([[1.0]] * 3, [0, 1, 0]), {"test_fraction": 1.0}, "between 0 and 1"),
+    (([[1.0]] * 3, [0, 1, 0]), {"test_fraction": 0}, "between 0 and 1"),
+    (([[1.0]] * 3, [0, 1, 0]), {"test_fraction": True}, "between 0 and 1"),
+    (([[1.0]], [0]), {}, "1 example cannot be split"),
+    (([[1.0]] * 4, [0, 0, 0, 1]), {"stratify": True}, "class 1 has one"),
+])
+def test_train_test_split_refuses(args, kwargs, fragment: str) -> None:
+    with pytest.raises(ValueError, match=fragment):
+        datasets.train_test_split(*args, **kwargs)
+
+
+def test_the_standardizer_uses_the_statistics_it_was_fitted_on() -> None:
+    train = [[1.0, 100.0, 5.0], [3.0, 300.0, 5.0]]
+    scale = datasets.Standardizer.fit(train)
+    assert scale.mean == (2.0, 200.0, 5.0) and scale.scale == (1.0, 100.0, 1.0)
+    assert scale(train) == [[-1.0, -1.0, 0.0], [1.0, 1.0, 0.0]]
+    assert scale([[2.0, 500.0, 6.0]]) == [[0.0, 3.0, 1.0]]  # held-out data: the training statistics
+    assert scale.as_dict() == {"mean": [2.0, 200.0, 5.0], "scale": [1.0, 100.0, 1.0]}
+    with pytest.raises(ValueError, match="fitted on 3"):
+        scale([[1.0, 2.0]])
+    with pytest.raises(ValueError, match="no examples"):
+        datasets.Standardizer.fit([])

@@ -391,3 +391,24 @@ def test_a_cleanup_that_wins_the_race_for_a_new_temporary_makes_the_save_draw_an
     assert len(opened) == 2 and opened[0] != opened[1]
     assert listing(tmp_path) == ["m.json"]
     assert (tmp_path / "m.json").read_text() == "content"
+
+
+def test_read_regular_file_reads_only_a_regular_file_of_bounded_size(tmp_path: Path) -> None:
+    good = tmp_path / "data.txt"
+    good.write_bytes(b"x" * 10)
+    assert files.read_regular_file(good) == b"x" * 10
+    assert files.read_regular_file(good, max_bytes=10) == b"x" * 10
+    with pytest.raises(files.FileTooLargeError, match="10 bytes or more, over 9") as caught:
+        files.read_regular_file(good, max_bytes=9)
+    assert caught.value.size == 10
+    with pytest.raises(IsADirectoryError, match="it is a folder"):
+        files.read_regular_file(tmp_path)
+    with pytest.raises(FileNotFoundError):
+        files.read_regular_file(tmp_path / "missing")
+    with pytest.raises(ValueError):
+        files.read_regular_file(str(tmp_path / "nul\0"))
+    if hasattr(os, "mkfifo"):  # refused at once, never waiting for a writer
+        fifo = tmp_path / "pipe"
+        os.mkfifo(fifo)
+        with pytest.raises(files.NotARegularFileError, match="a named pipe"):
+            files.read_regular_file(fifo)

@@ -165,7 +165,7 @@ def test_a_fifo_is_refused_without_blocking(tmp_path: Path) -> None:
     os.mkfifo(fifo)
     error = _load_in_thread(fifo)
     assert isinstance(error, ModelFileError)
-    assert "it is a FIFO (named pipe), not a regular file" in str(error)
+    assert "it is a named pipe (FIFO), not a regular file" in str(error)
 
 
 @posix_only

@@ -40,6 +40,9 @@ EXPECTED = [
     "06_property_testing_gradients",
     "07_forward_and_reverse_mode",
     "08_the_backward_pass_as_code",
+    "09_your_own_data",
+    "10_classifying_digits",
+    "11_moving_to_pytorch",
 ]
 
 

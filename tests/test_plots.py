@@ -260,3 +260,110 @@ def test_without_matplotlib_the_import_error_names_the_extra() -> None:
     assert done.stdout == (
         'matplotlib | autograd_mini.plots needs matplotlib: pip install "autograd-mini[plot]"\n'
     )
+
+
+# ------------------------------------------------------------------ validation
+
+
+def test_validation_curves_are_dashed_beside_training_and_the_best_epoch_is_marked() -> None:
+    history = History(loss=[1.0, 0.5, 0.25, 0.2], accuracy=[0.5, 0.7, 0.9, 0.95],
+                      val_loss=[1.1, 0.6, 0.7, 0.8], val_accuracy=[0.5, 0.6, 0.55, 0.5],
+                      best_epoch=1)
+    figure = plots.training_curves(history, best_label="best: restored")
+    ax, right = figure.axes
+    assert legend_texts(ax) == [
+        "training loss during each epoch", "validation loss after each epoch", "best: restored",
+        "training accuracy during each epoch", "validation accuracy after each epoch"]
+    training, validation, best = ax.get_lines()
+    assert validation.get_linestyle() == "--" and training.get_linestyle() == "-"
+    assert list(validation.get_ydata()) == [1.1, 0.6, 0.7, 0.8]
+    assert list(best.get_xdata()) == [2, 2]  # epochs are drawn from 1
+    assert [line.get_linestyle() for line in right.get_lines()] == ["-", "--"]
+    assert ax.get_title() == "loss and accuracy during training, with validation"
+    assert "lowest validation loss (epoch 2)" in legend_texts(
+        plots.training_curves(history).axes[0])
+
+
+# ---------------------------------------------------------------------- images
+
+
+def _captions(ax: Any) -> list[tuple[str, str]]:
+    from matplotlib.colors import to_hex
+
+    return [(text.get_text(), to_hex(text.get_color())) for text in ax.texts]
+
+
+def test_an_image_grid_captions_predicted_and_true_labels_green_or_red() -> None:
+    images, y = datasets.digits(6, seed=0)
+    predicted = [y[0], (y[1] + 1) % 10, *y[2:]]
+    figure = plots.image_grid(images, y, predicted, columns=3, class_names={y[0]: "first"})
+    ax, bar = figure.axes
+    captions = _captions(ax)
+    assert captions[0] == ("pred first\ntrue first", "#15803d")
+    assert captions[1] == (f"pred {predicted[1]}\ntrue {y[1]}", "#b91c1c")
+    assert legend_texts(ax) == ["predicted right: 5 of 6", "predicted wrong: 1 of 6"]
+    assert bar.get_ylabel() == "ink (0: none, 1: full)"
+    assert ax.get_xlabel() == "6 images of 8×8 pixels, 3 to a row"
+    # The mosaic: tile (row 0, column 1) holds image 1's pixels, row by row.
+    mosaic = ax.get_images()[0].get_array()
+    gap = round(0.45 * 8)
+    assert [float(v) for v in mosaic[gap, 9:17]] == images[1][:8]
+    assert [float(v) for v in mosaic[gap + 7, 9:17]] == images[1][56:64]
+
+
+def test_an_image_grid_without_predictions_shows_the_labels_and_takes_a_shape() -> None:
+    images = [[0.0, 1.0, 0.5, 0.25, 1.0, 0.0]] * 2
+    figure = plots.image_grid(images, [3, 4], shape=(2, 3))
+    assert [text for text, _ in _captions(figure.axes[0])] == ["3", "4"]
+    assert figure.axes[0].get_legend() is None
+    assert figure.axes[0].get_title() == "2 images and their labels"
+    unlabelled = plots.image_grid(images, shape=(3, 2)).axes[0]
+    assert len(unlabelled.texts) == 0 and unlabelled.get_title() == "2 images"
+
+
+@pytest.mark.parametrize(("args", "kwargs", "message"), [
+    (([],), {}, "no images"),
+    (([[0.0] * 5],), {}, "5 pixels are not a square image"),
+    (([[0.0] * 6],), {"shape": (2, 2)}, "holds 4 pixels, but each image has 6"),
+    (([[0.0] * 4, [0.0] * 9],), {}, "every image needs 4 pixels"),
+    (([[0.0] * 4], [1, 2]), {}, "1 images but 2 labels in y"),
+    (([[0.0] * 4], None, [1]), {}, "predicted labels need the true ones"),
+    (([[0.0] * 4],), {"columns": 0}, "columns must be an int >= 1"),
+])
+def test_an_image_grid_refuses_what_it_cannot_draw(args: Any, kwargs: Any, message: str) -> None:
+    with pytest.raises(ValueError, match=message):
+        plots.image_grid(*args, **kwargs)
+
+
+def test_first_layer_weights_are_drawn_at_their_pixels_on_a_symmetric_scale() -> None:
+    softmax = nn.MLP(4, [3], seed=0)
+    figure = plots.first_layer_weights(softmax)
+    ax, bar = figure.axes
+    assert [text.get_text() for text in ax.texts] == ["class 0", "class 1", "class 2"]
+    largest = max(abs(w.data) for n in softmax.layers[0].neurons for w in n.w)
+    assert bar.get_ylim() == pytest.approx((-largest, largest))
+    mosaic = ax.get_images()[0].get_array()
+    first = [w.data for w in softmax.layers[0].neurons[0].w]
+    gap = round(0.45 * 2)
+    assert [float(v) for v in mosaic[gap, 0:2]] + [float(v) for v in mosaic[gap + 1, 0:2]] == first
+    deep = plots.first_layer_weights(nn.MLP(4, [5, 2], seed=0))
+    assert deep.axes[0].texts[4].get_text() == "neuron 4"
+    assert "the 5 neurons of the first layer" in deep.axes[0].get_xlabel()
+    assert plots.first_layer_weights(nn.Layer(4, 2)).axes[0].texts[0].get_text() == "neuron 0"
+    with pytest.raises(TypeError, match=r"expected an nn\.MLP or nn\.Layer"):
+        plots.first_layer_weights(Linear(1, 1, 0))
+
+
+def test_the_confusion_matrix_shows_every_count_and_names_its_axes() -> None:
+    figure = plots.confusion_matrix([0, 0, 1, 2, 2, 2], [0, 1, 1, 2, 2, 0],
+                                    class_names={0: "zero"})
+    ax, bar = figure.axes
+    cells = {(round(t.get_position()[1]), round(t.get_position()[0])): t.get_text() for t in ax.texts}
+    assert cells[(0, 0)] == "1" and cells[(0, 1)] == "1" and cells[(2, 2)] == "2"
+    assert cells[(2, 0)] == "1" and cells[(1, 2)] == "0" and len(cells) == 9
+    assert [t.get_text() for t in ax.get_xticklabels()] == ["zero", "1", "2"]
+    assert (ax.get_xlabel(), ax.get_ylabel(), bar.get_ylabel()) == (
+        "predicted class", "true class", "examples")
+    assert ax.get_title() == "confusion matrix: 4 of 6 right (66.7%)"
+    with pytest.raises(ValueError, match="no examples"):
+        plots.confusion_matrix([], [])

@@ -362,3 +362,194 @@ def test_no_bar_and_no_tqdm_needed_when_stderr_is_not_a_terminal(monkeypatch) ->
     assert fit(model, inputs, labels, losses.binary_cross_entropy,
                optim.SGD(model.parameters(), lr=0.1), epochs=1, progress=False).epochs == 1
     assert math.isfinite(history.loss[-1])
+
+
+# ------------------------------------------------------ validation, early stopping
+
+
+def _noisy_moons(n: int = 80):
+    points, labels = datasets.moons(n, noise=0.3, seed=0)
+    return points[:n // 2], labels[:n // 2], points[n // 2:], labels[n // 2:]
+
+
+@pytest.mark.parametrize("compiled", [False, True])
+def test_validation_is_measured_after_each_epoch_as_evaluate_measures_it(compiled: bool) -> None:
+    points, labels, val_points, val_labels = _noisy_moons()
+    model = nn.MLP(2, [8, 1], seed=0)
+    measured: list[tuple[float | None, float | None]] = []
+    history = fit(model, points, labels, losses.binary_cross_entropy, optim.Adam(model.parameters(), lr=0.05),
+                  epochs=6, batch_size=16, progress=False, regularization=0.01, compiled=compiled,
+                  validation=(val_points, val_labels),
+                  callback=lambda e, h: measured.append(
+                      evaluate(model, val_points, val_labels, losses.binary_cross_entropy)) and None)
+    assert len(history.val_loss) == len(history.val_accuracy) == history.epochs == 6
+    # Bit for bit the evaluate of the weights after the epoch: no L2 in it, no graph recorded.
+    assert history.val_loss == [loss for loss, _ in measured]
+    assert history.val_accuracy == [accuracy for _, accuracy in measured]
+    assert history.best_epoch == min(range(6), key=history.val_loss.__getitem__)
+    assert not history.stopped_early
+    assert all(p.grad == 0.0 or isinstance(p.grad, float) for p in model.parameters())
+
+
+def test_validation_is_measured_in_evaluation_mode_and_the_modes_come_back() -> None:
+    points, labels, val_points, val_labels = _noisy_moons()
+    model = nn.MLP(2, [8, 1], dropout=0.5, seed=0)
+    history = fit(model, points, labels, losses.binary_cross_entropy, optim.SGD(model.parameters(), lr=0.0),
+                  epochs=3, progress=False, validation=(val_points, val_labels))
+    # lr 0: the weights never move, so without dropout every epoch scores the same.
+    assert len(set(history.val_loss)) == 1
+    assert len(set(history.loss)) > 1  # while training, dropout draws new masks
+    assert model.training and model.dropout.training
+    assert evaluate(model, val_points, val_labels, losses.binary_cross_entropy)[0] == history.val_loss[0]
+    assert model.training
+
+
+@pytest.mark.parametrize("compiled", [False, True])
+def test_early_stopping_stops_after_patience_and_restores_the_best_weights(compiled: bool) -> None:
+    points, labels, val_points, val_labels = _noisy_moons()
+    model = nn.MLP(2, [32, 32, 1], seed=0)
+    snapshots: list[list[float]] = []
+    history = fit(model, points, labels, losses.binary_cross_entropy, optim.Adam(model.parameters(), lr=0.05),
+                  epochs=300, progress=False, validation=(val_points, val_labels), early_stopping=5,
+                  compiled=compiled,
+                  callback=lambda e, h: snapshots.append([p.data for p in model.parameters()]) and None)
+    best = history.best_epoch
+    assert history.stopped_early and best is not None
+    assert history.epochs == best + 6  # five epochs without a lower validation loss, then stop
+    assert history.val_loss[best] == min(history.val_loss)
+    assert all(v >= history.val_loss[best] for v in history.val_loss[best + 1:])
+    assert [p.data for p in model.parameters()] == snapshots[best] != snapshots[-1]
+    assert evaluate(model, val_points, val_labels, losses.binary_cross_entropy)[0] == history.val_loss[best]
+
+
+def test_early_stopping_compiled_and_eager_stop_at_the_same_epoch_with_the_same_weights() -> None:
+    points, labels, val_points, val_labels = _noisy_moons()
+    results = []
+    for compiled in (False, True):
+        model = nn.MLP(2, [16, 16, 1], seed=2)
+        history = fit(model, points, labels, losses.binary_cross_entropy,
+                      optim.Adam(model.parameters(), lr=0.05), epochs=200, batch_size=10,
+                      progress=False, validation=(val_points, val_labels), early_stopping=4,
+                      compiled=compiled)
+        results.append((history.val_loss, history.val_accuracy, history.best_epoch,
+                        [p.data for p in model.parameters()]))
+    assert results[0] == results[1]
+
+
+def test_early_stopping_restores_the_best_weights_also_when_the_epochs_run_out() -> None:
+    points, labels, val_points, val_labels = _noisy_moons()
+    model = nn.MLP(2, [32, 32, 1], seed=0)
+    snapshots: list[list[float]] = []
+    history = fit(model, points, labels, losses.binary_cross_entropy, optim.Adam(model.parameters(), lr=0.05),
+                  epochs=30, progress=False, validation=(val_points, val_labels), early_stopping=100,
+                  compiled=True, callback=lambda e, h: snapshots.append([p.data for p in model.parameters()]) and None)
+    assert not history.stopped_early and history.epochs == 30
+    assert history.best_epoch is not None and history.best_epoch < 29  # it overfits before 30
+    assert [p.data for p in model.parameters()] == snapshots[history.best_epoch]
+
+
+def test_a_validation_set_that_overflows_stops_fit_with_diverged_error() -> None:
+    w = Value(1.0)
+    with pytest.raises(DivergedError, match=r"epoch 1 of 2, after 1 update: on the validation set,"
+                       r" the model's output for example 1 is inf"):
+        fit(lambda x: w * x[0], [[1.0]], [1.0], losses.mse, optim.SGD([w], lr=0.0), epochs=2,
+            progress=False, validation=([[1.0], [math.inf]], [1.0, 1.0]))
+
+
+@pytest.mark.parametrize(("kwargs", "error", "fragment"), [
+    ({"early_stopping": 3}, ValueError, "pass validation=\\(X_val, y_val\\) too"),
+    ({"early_stopping": 0, "validation": ([[0.0, 0.0]], [0])}, ValueError, "int >= 1"),
+    ({"early_stopping": True, "validation": ([[0.0, 0.0]], [0])}, ValueError, "int >= 1"),
+    ({"validation": [[0.0, 0.0]]}, TypeError, "a pair \\(X_val, y_val\\)"),
+    ({"validation": ([[0.0, 0.0]], [0, 1])}, ValueError, "1 examples but 2 targets"),
+    ({"validation": ([], [])}, ValueError, "the validation set is empty"),
+    ({"validation": ([[0.0, 0.0]], [0.5])}, ValueError, "training targets are class labels"),
+])
+def test_bad_validation_arguments_raise_before_training(kwargs, error, fragment: str) -> None:
+    inputs, labels = datasets.xor()
+    model = nn.MLP(2, [2, 1], seed=0)
+    before = model.state_dict()
+    with pytest.raises(error, match=fragment):
+        fit(model, inputs, labels, losses.binary_cross_entropy,
+            optim.SGD(model.parameters(), lr=0.1), epochs=2, progress=False, **kwargs)
+    assert model.state_dict() == before
+
+
+# ------------------------------------------------------------ outputs, evaluate
+
+
+def test_outputs_replay_equals_the_eager_outputs_and_follows_the_weights() -> None:
+    from autograd_mini.training import Outputs
+
+    points, _ = datasets.spirals(30)
+    model = nn.MLP(2, [6, 3], seed=0)
+    replayed = Outputs(model, points)
+    eager = Outputs(model, points, compiled=False)
+    assert replayed() == eager() == [[v.data for v in model(x)] for x in points]
+    model.layers[0].neurons[0].w[0].data += 0.5
+    assert replayed() == eager() != Outputs(nn.MLP(2, [6, 3], seed=0), points)()
+    assert all(isinstance(v, float) for o in replayed() for v in o)
+
+
+def test_outputs_learn_a_branch_they_have_not_seen_and_then_replay_it() -> None:
+    from autograd_mini.training import Outputs
+
+    calls = []
+    w = Value(2.0)
+
+    def model(x):
+        calls.append(1)
+        return w * x[0] if x[0] > 0 else (w * x[0]).tanh()  # a comparison: a guard of the trace
+
+    points = [[1.0], [-1.0], [3.0], [-0.5]]
+    outputs = Outputs(model, points)
+    expected = [2.0, math.tanh(-2.0), 6.0, math.tanh(-1.0)]
+    assert outputs() == expected  # the first trace saw one branch only: eager, then learned
+    calls.clear()
+    assert outputs() == expected and calls == []  # both branches replayed: the model not called
+
+
+def test_outputs_never_replay_a_random_draw() -> None:
+    from autograd_mini.training import Outputs
+
+    model = nn.MLP(2, [16, 1], dropout=0.5, seed=0)
+    outputs = Outputs(model, [[1.0, 1.0]] * 4)
+    assert len(set(outputs())) > 1  # in training mode: a fresh mask for every example
+    model.eval()
+    assert len(set(outputs())) == 1
+
+
+@pytest.mark.parametrize("loss", [losses.binary_cross_entropy, losses.mse])
+def test_evaluate_compiled_gives_the_eager_numbers(loss) -> None:
+    points, labels = datasets.moons(40, seed=1)
+    model = nn.MLP(2, [8, 8, 1], seed=1)
+    targets = labels if loss is losses.binary_cross_entropy else [float(t) for t in labels]
+    assert evaluate(model, points, targets, loss, compiled=True) == evaluate(model, points, targets, loss)
+
+
+def test_confusion_matrix_counts_true_rows_against_predicted_columns() -> None:
+    from autograd_mini.training import confusion_matrix
+
+    assert confusion_matrix([0, 0, 1, 2, 2], [0, 1, 1, 2, 0]) == [[1, 1, 0], [0, 1, 0], [1, 0, 1]]
+    assert confusion_matrix([1], [1], classes=3) == [[0, 0, 0], [0, 1, 0], [0, 0, 0]]
+    assert confusion_matrix([], []) == []
+    with pytest.raises(ValueError, match="2 true classes but 1 predictions"):
+        confusion_matrix([0, 1], [0])
+    with pytest.raises(ValueError, match="ints from 0, got -1"):
+        confusion_matrix([-1], [0])
+    with pytest.raises(ValueError, match="class 3 is beyond classes=2"):
+        confusion_matrix([3], [0], classes=2)
+
+
+# ---------------------------------------------------------------------- digits
+
+
+@pytest.mark.parametrize(("hidden", "epochs"), [([10], 10), ([32, 10], 8)])
+def test_softmax_regression_and_an_mlp_classify_fresh_digits_at_90_percent(hidden, epochs) -> None:
+    points, labels = datasets.digits(1200, seed=0)
+    test_images, test_labels = datasets.digits(400, seed=1)  # images never trained on
+    model = nn.MLP(64, hidden, init="he", seed=0)
+    fit(model, points, labels, losses.cross_entropy, optim.Adam(model.parameters(), lr=0.01),
+        epochs=epochs, batch_size=32, progress=False, compiled=True)
+    _, accuracy = evaluate(model, test_images, test_labels, compiled=True)
+    assert accuracy is not None and accuracy >= 0.9
