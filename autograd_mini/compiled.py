@@ -324,9 +324,14 @@ class Batched:
             key, numbers = _arguments(args, ())
             index = self._keys.get(key)
             if index is None:
-                index = self._keys[key] = len(self._variants)
+                index = len(self._variants)
                 self._variants.append([])
-                self._add(args, index)
+                try:
+                    self._add(args, index)
+                except BaseException:  # a structure is kept only with a trace to replay
+                    self._variants.pop()
+                    raise
+                self._keys[key] = index
             prepared.append((index, numbers))
         return prepared
 

@@ -404,6 +404,19 @@ def test_batched_replays_a_sum_of_example_losses_as_backward_would() -> None:
     assert "for record in reversed(records):" in batch.source
 
 
+def test_batched_keeps_no_structure_whose_trace_failed() -> None:
+    from autograd_mini import log
+    from autograd_mini.compiled import Batched
+
+    w = Value(1.0)
+    batch = Batched(lambda x: (log(w * x), None), params=[w])
+    with pytest.raises(ValueError, match="log"):
+        batch.prepare([(-1.0,)])  # the trace itself fails: log of a negative number
+    prepared = batch.prepare([(2.0,)])  # the same structure, traced afresh this time
+    results = batch.run(prepared)
+    assert results is not None and results[0][0] == math.log(2.0)
+
+
 # ------------------------------------------------------------ rolled sums
 
 
