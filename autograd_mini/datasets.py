@@ -54,8 +54,8 @@ Dataset = tuple[list[list[float]], list[int]]
 
 
 def _linspace(start: float, stop: float, count: int, endpoint: bool = True) -> list[float]:
-    if count == 1:
-        return [start]
+    if count <= 1:
+        return [start][:count]
     step = (stop - start) / (count - 1 if endpoint else count)
     return [start + i * step for i in range(count)]
 
