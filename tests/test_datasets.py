@@ -238,5 +238,5 @@ def test_every_generator_makes_its_smallest_dataset() -> None:
     # circles(1) has an empty outer circle: no angles to space, not a division by zero.
     assert datasets.circles(1, noise=0.0) == ([[0.5, 0.0]], [1])
     for make in (datasets.moons, datasets.circles, datasets.regression):
-        X, y = make(1)
-        assert len(X) == len(y) == 1
+        x, y = make(1)
+        assert len(x) == len(y) == 1
