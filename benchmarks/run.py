@@ -51,7 +51,8 @@ class Config:
     # tracemalloc multiplies the compile's time 20-40x; a batch is measured under it only
     # if, scaled from the batch before it, it should finish within this many seconds.
     traced_seconds: float
-    chain_sizes: tuple[int, ...]  # workload B
+    chain_sizes: tuple[int, ...]  # workload B, autograd_mini
+    chain_sizes_micrograd: tuple[int, ...]  # micrograd takes seconds per run at 10^6
     chain_repeats: int
     memory_sizes: tuple[int, ...]  # workload B's tracemalloc runs, autograd_mini
     memory_sizes_micrograd: tuple[int, ...]  # and micrograd (minutes under tracemalloc at 10^6)
@@ -62,13 +63,16 @@ class Config:
         return "full" if self == FULL else "quick" if self == QUICK else "custom"
 
 
-FULL = Config(steps=10, repeats=4, points=100, agree_steps=100, compile_points=(10, 100, 1000),
+# Sized to take about 15 minutes for three Pythons on a loaded 2-core machine; micrograd's
+# steps with the default collector (about 2 s each) are most of workload A.
+FULL = Config(steps=8, repeats=3, points=100, agree_steps=100, compile_points=(10, 100, 1000),
               compile_repeats=2, traced_seconds=60.0, chain_sizes=(10**4, 10**5, 10**6),
-              chain_repeats=3, memory_sizes=(10**4, 10**5), memory_sizes_micrograd=(10**4, 10**5),
-              profile_steps=5)
-QUICK = Config(steps=2, repeats=1, points=100, agree_steps=3, compile_points=(5, 10),
-               compile_repeats=1, traced_seconds=5.0, chain_sizes=(10**3, 10**4), chain_repeats=1,
-               memory_sizes=(10**3,), memory_sizes_micrograd=(10**3,), profile_steps=1)
+              chain_sizes_micrograd=(10**4, 10**5), chain_repeats=3, memory_sizes=(10**4, 10**5),
+              memory_sizes_micrograd=(10**4, 10**5), profile_steps=5)
+QUICK = Config(steps=2, repeats=1, points=20, agree_steps=3, compile_points=(5, 10),
+               compile_repeats=1, traced_seconds=5.0, chain_sizes=(10**3, 10**4),
+               chain_sizes_micrograd=(10**3, 10**4), chain_repeats=1, memory_sizes=(10**3,),
+               memory_sizes_micrograd=(10**3,), profile_steps=1)
 
 
 # ---------------------------------------------------------------------------- running
@@ -177,14 +181,18 @@ def measure(config: Config, log: Callable[[str], None],
 
         # autograd_mini's chain is timed with the GC off too, to show the collector's share.
         chain_runs = [(name, "default") for name in graph_engines] + [("autograd_mini", "off")]
+        def sizes(name: str) -> tuple[int, ...]:
+            return config.chain_sizes_micrograd if name == "micrograd" else config.chain_sizes
+
         for python in pythons:
             results[python.version]["chain_time"] = {
-                chain_key(name, mode): {n: [] for n in config.chain_sizes}
-                for name, mode in chain_runs}
+                chain_key(name, mode): {n: [] for n in sizes(name)} for name, mode in chain_runs}
         for repeat in range(config.chain_repeats):
-            for n in config.chain_sizes:
+            for n in sorted(set(config.chain_sizes) | set(config.chain_sizes_micrograd)):
                 for python in alternate(pythons, repeat):
                     for name, mode in alternate(chain_runs, repeat):
+                        if n not in sizes(name):
+                            continue
                         log(f"B time: Python {python.version}, {name}, GC {mode}, n={n},"
                             f" repeat {repeat + 1}/{config.chain_repeats}")
                         task = {"task": "chain_time", "engine": name, "n": n, "gc": mode}
