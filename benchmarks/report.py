@@ -110,7 +110,7 @@ def summarize_python(results: dict[str, Any]) -> dict[str, Any]:
             }
     compile_memory = {
         variant: {points: {"peak": r["peak"] / r["nodes"], "retained": r["retained"] / r["nodes"],
-                           "nodes": r["nodes"]}
+                           "nodes": r["nodes"]} if "timeout" not in r else {"timeout": r["timeout"]}
                   for points, r in by_points.items()}
         for variant, by_points in results["compile_memory"].items()
     }
@@ -215,8 +215,9 @@ def targets(by_python: dict[str, dict[str, Any]], previous: dict[str, Any] | Non
                            f" ({label})", "< 1000 B").cells[version] = (
                     f"{value:.0f} B", value < 1000)
         for variant, by_points in s["compile_memory"].items():
-            if by_points:
-                points = max(by_points)
+            measured = {p: figures for p, figures in by_points.items() if "peak" in figures}
+            if measured:
+                points = max(measured)
                 value = by_points[points]["peak"]
                 target(12, f"Compile: peak memory per node, largest batch under tracemalloc"
                            f" ({VARIANT_LABELS[variant]})", "< 1000 B").cells[version] = (
@@ -345,7 +346,8 @@ def report(raw: dict[str, Any], summary: dict[str, Any]) -> str:
         f" after: {', '.join(f'{x:.2f}' for x in after)}",
         f"- Run: {config.steps} training steps per process; fresh processes per engine, GC mode"
         f" and Python: {config.repeats}, engines and Pythons alternating; per chain size:"
-        f" {config.chain_repeats}; per compile size: {config.compile_repeats}; medians."
+        f" {config.chain_repeats}; per compile batch: "
+        + ", ".join(f"{n} at {points} points" for points, n in config.compile_runs) + "; medians."
         f" Took {raw['seconds'] / 60:.1f} min.",
         "",
         "## Workload A: micrograd's demo as its notebook runs it, milliseconds per step",
@@ -490,8 +492,9 @@ def _compile_section(config: Any, versions: list[str], by_python: dict[str, Any]
 
     lines += ["", "Memory per traced node during the first call, in bytes: `resident`, how far"
               " the process's peak resident memory rose (the timing runs); `traced`, the peak"
-              " that tracemalloc saw (runs of their own: tracemalloc slows the compile 20-40x,"
-              " so a batch is measured under it only where that takes about a minute or less).",
+              " that tracemalloc saw (runs of their own: tracemalloc slows the compile 20-40x, and"
+              f" more on larger graphs, so a batch is measured under it only where that takes"
+              f" {config.traced_seconds:.0f} s or less; `over N s`: stopped).",
               ""]
     rows = []
     for variant in VARIANT_LABELS:
@@ -501,8 +504,9 @@ def _compile_section(config: Any, versions: list[str], by_python: dict[str, Any]
             for v in versions:
                 cells.append(_cell(by_python[v], "compile_time", variant, p, "rss_per_node",
                                    fmt=lambda x: f"{x:.0f}"))
-                cells.append(_cell(by_python[v], "compile_memory", variant, p, "peak",
-                                   fmt=lambda x: f"{x:.0f}"))
+                figures = by_python[v]["compile_memory"].get(variant, {}).get(p, {})
+                cells.append(f"{figures['peak']:.0f}" if "peak" in figures else
+                             f"over {figures['timeout']:.0f} s" if "timeout" in figures else "-")
             rows.append([VARIANT_LABELS[variant], str(p), *cells])
     lines += table(["step", "points", *[f"{h} {kind}" for h in header
                                         for kind in ("resident", "traced")]], rows)

@@ -46,10 +46,12 @@ class Config:
     repeats: int  # fresh processes per engine, GC mode and Python
     points: int  # workload A's batch: 100 is micrograd's demo
     agree_steps: int  # eager against compiled, bit for bit
-    compile_points: tuple[int, ...]  # the one-time cost's scaling: batches of the demo
-    compile_repeats: int
-    # tracemalloc multiplies the compile's time 20-40x; a batch is measured under it only
-    # if, scaled from the batch before it, it should finish within this many seconds.
+    # The one-time cost's scaling: (points in the batch, processes), smallest first. Few
+    # processes at the largest: its first call alone takes tens of seconds.
+    compile_runs: tuple[tuple[int, int], ...]
+    # tracemalloc slows the compile 20-40x, and more as the graph grows; a batch is measured
+    # under it only if, scaled from the batch before, it should take at most this many
+    # seconds, and a run that takes longer is stopped.
     traced_seconds: float
     chain_sizes: tuple[int, ...]  # workload B, autograd_mini
     chain_sizes_micrograd: tuple[int, ...]  # micrograd takes seconds per run at 10^6
@@ -59,18 +61,22 @@ class Config:
     profile_steps: int
 
     @property
+    def compile_points(self) -> tuple[int, ...]:
+        return tuple(points for points, _ in self.compile_runs)
+
+    @property
     def name(self) -> str:
         return "full" if self == FULL else "quick" if self == QUICK else "custom"
 
 
 # Sized to take about 15 minutes for three Pythons on a loaded 2-core machine; micrograd's
 # steps with the default collector (about 2 s each) are most of workload A.
-FULL = Config(steps=8, repeats=3, points=100, agree_steps=100, compile_points=(10, 100, 1000),
-              compile_repeats=2, traced_seconds=60.0, chain_sizes=(10**4, 10**5, 10**6),
+FULL = Config(steps=8, repeats=3, points=100, agree_steps=100,
+              compile_runs=((10, 3), (100, 2), (1000, 1)), traced_seconds=30.0, chain_sizes=(10**4, 10**5, 10**6),
               chain_sizes_micrograd=(10**4, 10**5), chain_repeats=3, memory_sizes=(10**4, 10**5),
               memory_sizes_micrograd=(10**4, 10**5), profile_steps=5)
-QUICK = Config(steps=2, repeats=1, points=20, agree_steps=3, compile_points=(5, 10),
-               compile_repeats=1, traced_seconds=5.0, chain_sizes=(10**3, 10**4),
+QUICK = Config(steps=2, repeats=1, points=20, agree_steps=3, compile_runs=((5, 1), (10, 1)),
+               traced_seconds=5.0, chain_sizes=(10**3, 10**4),
                chain_sizes_micrograd=(10**3, 10**4), chain_repeats=1, memory_sizes=(10**3,),
                memory_sizes_micrograd=(10**3,), profile_steps=1)
 
@@ -84,11 +90,16 @@ class Workers:
     def __init__(self) -> None:
         self.environments = Environments()
 
-    def run(self, interpreter: Interpreter, task: dict[str, Any]) -> dict[str, Any]:
-        """Run one task in a fresh ``interpreter`` and return its JSON result."""
+    def run(self, interpreter: Interpreter, task: dict[str, Any],
+            timeout: float | None = None) -> dict[str, Any]:
+        """Run one task in a fresh ``interpreter`` and return its JSON result.
+
+        Past ``timeout`` seconds the worker is killed and ``subprocess.TimeoutExpired``
+        raised.
+        """
         completed = subprocess.run(
             [interpreter.executable, "-m", "benchmarks.worker", json.dumps(task)],
-            cwd=ROOT, capture_output=True, text=True, check=False,
+            cwd=ROOT, capture_output=True, text=True, check=False, timeout=timeout,
             env=self.environments.for_interpreter(interpreter),
         )
         if completed.returncode != 0:
@@ -156,12 +167,14 @@ def measure(config: Config, log: Callable[[str], None],
             results[python.version]["agree"] = workers.run(
                 python, {"task": "agree", "steps": config.agree_steps, "points": config.points})
 
-        for repeat in range(config.compile_repeats):
-            for points in config.compile_points:
+        for repeat in range(max(processes for _, processes in config.compile_runs)):
+            for points, processes in config.compile_runs:
+                if repeat >= processes:
+                    continue
                 for python in alternate(pythons, repeat):
                     for variant in alternate(VARIANTS, repeat):
                         log(f"compile time: Python {python.version}, {variant}, {points} points,"
-                            f" repeat {repeat + 1}/{config.compile_repeats}")
+                            f" repeat {repeat + 1}/{processes}")
                         task = {"task": "compile_time", "variant": variant, "points": points}
                         results[python.version]["compile_time"][variant][points].append(
                             workers.run(python, task))
@@ -175,7 +188,12 @@ def measure(config: Config, log: Callable[[str], None],
                         break
                     log(f"compile memory: Python {python.version}, {variant}, {points} points")
                     task = {"task": "compile_memory", "variant": variant, "points": points}
-                    result = workers.run(python, task)
+                    try:
+                        result = workers.run(python, task, timeout=config.traced_seconds)
+                    except subprocess.TimeoutExpired:
+                        results[python.version]["compile_memory"][variant][points] = {
+                            "timeout": config.traced_seconds}
+                        break
                     results[python.version]["compile_memory"][variant][points] = result
                     took, previous = result["seconds"], points
 
@@ -245,8 +263,13 @@ def main(argv: Sequence[str] | None = None) -> int:
         print('micrograd is not installed: comparing with the floor only; for the comparison'
               ' install the bench extra: pip install "autograd-mini[bench]"', file=sys.stderr)
     previous = report.previous_digits(args.output.read_text()) if args.output.exists() else None
-    raw = measure(QUICK if args.quick else FULL, lambda text: print(text, file=sys.stderr),
-                  pythons)
+    started = time.perf_counter()
+
+    def log(text: str) -> None:
+        elapsed = int(time.perf_counter() - started)
+        print(f"[{elapsed // 60:3d}:{elapsed % 60:02d}] {text}", file=sys.stderr)
+
+    raw = measure(QUICK if args.quick else FULL, log, pythons)
     raw["previous"] = previous
     text = report.report(raw, report.summarize(raw))
     print(text)

@@ -18,8 +18,8 @@ from benchmarks import interpreters, report, run
 from benchmarks.workloads import chain, compiled, floor, moons
 from benchmarks.workloads.engines import available, count_nodes, load
 
-TINY = run.Config(steps=2, repeats=1, points=10, agree_steps=2, compile_points=(2, 4),
-                  compile_repeats=1, traced_seconds=5.0, chain_sizes=(100, 1_000),
+TINY = run.Config(steps=2, repeats=1, points=10, agree_steps=2, compile_runs=((2, 1), (4, 1)),
+                  traced_seconds=5.0, chain_sizes=(100, 1_000),
                   chain_sizes_micrograd=(100,), chain_repeats=1, memory_sizes=(1_000,), memory_sizes_micrograd=(1_000,),
                   profile_steps=1)
 
@@ -37,11 +37,15 @@ def test_floor_and_engine_train_the_same_network() -> None:
 
 
 @pytest.mark.skipif(not available("micrograd"), reason="micrograd comes with the bench extra")
-def test_micrograd_trains_the_same_network_bit_for_bit() -> None:
-    ours = moons.train(load("autograd_mini"), 2, points=20)
-    theirs = moons.train(load("micrograd"), 2, points=20)
+def test_micrograd_trains_the_same_network() -> None:
+    # The same forward pass, bit for bit; micrograd sums gradients in the order its sort
+    # walks sets of parents, so later steps agree to rounding.
+    ours = moons.train(load("autograd_mini"), 3, points=20)
+    theirs = moons.train(load("micrograd"), 3, points=20)
     assert ours["nodes"] == theirs["nodes"]
-    assert [repr(x) for x in ours["losses"]] == [repr(x) for x in theirs["losses"]]
+    assert repr(ours["losses"][0]) == repr(theirs["losses"][0])
+    for a, b in zip(ours["losses"], theirs["losses"]):
+        assert math.isclose(a, b, rel_tol=1e-13)
     assert ours["accuracies"] == theirs["accuracies"]
 
 
@@ -141,7 +145,8 @@ def _python_results(micrograd_default: float, micrograd_off: float) -> dict[str,
                   "eager_losses": ["1.0", "0.5"]},
         "compile_time": compile_time,
         "compile_memory": {"notebook": {10: {"nodes": 100, "peak": 400_000, "retained": 1,
-                                             "seconds": 1.0}},
+                                             "seconds": 1.0},
+                                        1000: {"timeout": 30.0}},
                            "loss_only": {}},
         "chain_time": {
             "autograd_mini": {100: [{"forward": 1.0, "backward": 2.0}],
@@ -221,6 +226,7 @@ def test_a_mismatch_fails_its_target_and_is_named() -> None:
 def test_previous_digits_reads_back_what_the_report_writes() -> None:
     raw = _raw()
     text = report.report(raw, report.summarize(raw))
+    assert "| notebook step (loss and scores) | 1000 | 3000 | over 30 s |" in text
     assert report.previous_digits(text) == {"losses": {"3.11.7": ["1.0", "0.5"],
                                                        "3.13.0": ["1.0", "0.5"]}}
     # The report written before per-step digits: the run's last loss, to 12 decimals.
