@@ -46,19 +46,28 @@ class Target:
 # ---------------------------------------------------------------------------- summaries
 
 
+def _after_first(run: dict[str, Any], times: list[float]) -> list[float]:
+    """Each round's times after its first step (a process may run its steps in rounds)."""
+    steps = run.get("steps", len(times))
+    later = [t for i, t in enumerate(times) if i % steps != 0]
+    return later or times
+
+
 def steady(run: dict[str, Any]) -> float:
     """Mean seconds per step after the first (the first is warm-up, or the compile).
 
     >>> steady({"seconds": [9.0, 1.0, 2.0]})
     1.5
+    >>> steady({"seconds": [9.0, 1.0, 2.0, 5.0, 3.0, 4.0], "steps": 3, "rounds": 2})
+    2.5
     """
-    later = run["seconds"][1:] or run["seconds"]
+    later = _after_first(run, run["seconds"])
     return float(sum(later)) / len(later)
 
 
 def phase_mean(run: dict[str, Any], phase: str) -> float:
-    """Mean seconds of one phase per step, after the first step."""
-    later = run[phase][1:] or run[phase]
+    """Mean seconds of one phase per step, after the first step of each round."""
+    later = _after_first(run, run[phase])
     return float(sum(later)) / len(later)
 
 
@@ -344,7 +353,9 @@ def report(raw: dict[str, Any], summary: dict[str, Any]) -> str:
         f"- Pythons: {', '.join('CPython ' + v for v in versions)} (the same workers under each)",
         f"- Load average (1, 5, 15 min) before: {', '.join(f'{x:.2f}' for x in before)};"
         f" after: {', '.join(f'{x:.2f}' for x in after)}",
-        f"- Run: {config.steps} training steps per process; fresh processes per engine, GC mode"
+        f"- Run: {config.steps} training steps per process (the floor and the compiled steps,"
+        f" which take milliseconds, run them {config.fast_rounds} times over from the same"
+        " initial weights); fresh processes per engine, GC mode"
         f" and Python: {config.repeats}, engines and Pythons alternating; per chain size:"
         f" {config.chain_repeats}; per compile batch: "
         + ", ".join(f"{n} at {points} points" for points, n in config.compile_runs) + "; medians."
@@ -357,7 +368,8 @@ def report(raw: dict[str, Any], summary: dict[str, Any]) -> str:
         " `total_loss, acc = loss()` computes the accuracy from the scores and rebinds the"
         " previous step's loss only once the next graph is built. Per step: the mean of a"
         " process's steps after its first (the compiled step's first call is its compile,"
-        " reported below). \"GC off\": the cyclic garbage collector disabled, with"
+        " reported below; later rounds replay the same trace). \"GC off\": the cyclic garbage"
+        " collector disabled, with"
         " `gc.collect()` between steps outside the timers.",
         "",
         "The compiled rows run `step = compile(loss, params=model.parameters(), ...)` once per"

@@ -9,7 +9,7 @@ Tasks (``"task"`` key):
 
 * ``train``: workloads A and C; ``engine`` (one of :data:`TRAINERS`), ``steps``, ``gc``
   (``"default"`` or ``"off"``: disabled, collected between steps outside the timers),
-  ``points`` (the batch);
+  ``points`` (the batch), ``rounds`` (for the floor and compiled steps: see :func:`train`);
 * ``agree``: the eager and compiled steps side by side for ``steps`` steps, bit for bit;
 * ``compile_time`` / ``compile_memory``: the first compiled call on ``points`` points,
   timed, or under tracemalloc; ``variant`` (``notebook`` or ``loss_only``);
@@ -41,13 +41,18 @@ loss alone), micrograd, and the hand-written float floor."""
 _PACKAGE = str(Path(autograd_mini.__file__).parent)  # to tell the package's own functions apart
 
 
-def train(engine: str, steps: int, points: int, collect: bool) -> dict[str, Any]:
-    """Workload A for one trainer of :data:`TRAINERS`."""
+def train(engine: str, steps: int, points: int, collect: bool, rounds: int = 1) -> dict[str, Any]:
+    """Workload A for one trainer of :data:`TRAINERS`.
+
+    ``rounds`` applies to the trainers whose steps take milliseconds (the floor and the
+    compiled steps): they run their steps that many times, from the same initial weights.
+    """
     if engine == "floor":
-        return floor.train(steps, points=points, collect_between_steps=collect)
+        return floor.train(steps, points=points, collect_between_steps=collect, rounds=rounds)
     if engine in ("compiled", "compiled_loss_only"):
         variant = "notebook" if engine == "compiled" else "loss_only"
-        return compiled.train(variant, steps, points=points, collect_between_steps=collect)
+        return compiled.train(variant, steps, points=points, collect_between_steps=collect,
+                              rounds=rounds)
     return moons.train(load(engine), steps, points=points, collect_between_steps=collect)
 
 
@@ -68,7 +73,7 @@ def run_task(task: dict[str, Any]) -> dict[str, Any]:
         collect = task.get("gc", "default") == "off"
         if collect:
             gc.disable()
-        return train(task["engine"], task["steps"], points, collect)
+        return train(task["engine"], task["steps"], points, collect, task.get("rounds", 1))
     if kind == "agree":
         return compiled.agree(task["steps"], points)
     if kind == "compile_time":

@@ -18,7 +18,7 @@ from benchmarks import interpreters, report, run
 from benchmarks.workloads import chain, compiled, floor, moons
 from benchmarks.workloads.engines import available, count_nodes, load
 
-TINY = run.Config(steps=2, repeats=1, points=10, agree_steps=2, compile_runs=((2, 1), (4, 1)),
+TINY = run.Config(steps=2, fast_rounds=2, repeats=1, points=10, agree_steps=2, compile_runs=((2, 1), (4, 1)),
                   traced_seconds=5.0, chain_sizes=(100, 1_000),
                   chain_sizes_micrograd=(100,), chain_repeats=1, memory_sizes=(1_000,), memory_sizes_micrograd=(1_000,),
                   profile_steps=1)

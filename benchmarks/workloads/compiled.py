@@ -99,34 +99,44 @@ class Demo:
 
 
 def train(variant: str, steps: int, *, points: int = moons.POINTS,
-          collect_between_steps: bool = False) -> dict[str, Any]:
+          collect_between_steps: bool = False, rounds: int = 1) -> dict[str, Any]:
     """The notebook's loop on the compiled step: per-step seconds, losses, accuracies.
 
     The first step includes the compile (trace, code generation, ``compile()``); the
     runner reports it apart from the steady steps. ``step`` is the compiled call with
-    ``zero_grad()`` and the accuracy; ``update`` the SGD step.
+    ``zero_grad()`` and the accuracy; ``update`` the SGD step. A step takes milliseconds,
+    so one process may run the same ``steps`` again from the same initial weights,
+    ``rounds`` times, replaying the same trace (the step reads the parameters' current
+    data): the times of every round follow each other; the losses are the first round's.
 
-    >>> result = train("notebook", 2, points=4)
+    >>> result = train("notebook", 2, points=4, rounds=2)
     >>> len(result["seconds"]), result["seconds"][0] > result["seconds"][1], result["traces"]
-    (2, True, 1)
+    (4, True, 1)
     """
     demo = Demo(variant, points)
+    initial = [p.data for p in demo.params]
     phases: dict[str, list[float]] = {"step": [], "update": []}
     losses: list[float] = []
     clock = time.perf_counter
-    for k in range(steps):
-        t0 = clock()
-        losses.append(demo.run())
-        t1 = clock()
-        demo.update(k)
-        t2 = clock()
-        phases["step"].append(t1 - t0)
-        phases["update"].append(t2 - t1)
-        if collect_between_steps:
-            gc.collect()
+    for round_ in range(rounds):
+        for p, data in zip(demo.params, initial):
+            p.data = data
+        for k in range(steps):
+            t0 = clock()
+            loss = demo.run()
+            t1 = clock()
+            demo.update(k)
+            t2 = clock()
+            phases["step"].append(t1 - t0)
+            phases["update"].append(t2 - t1)
+            if round_ == 0:
+                losses.append(loss)
+            if collect_between_steps:
+                gc.collect()
     seconds = [a + b for a, b in zip(phases["step"], phases["update"])]
     return {"nodes": demo.nodes, "lines": demo.lines, "traces": len(demo.step.traces),
-            "losses": losses, "accuracies": demo.accuracies, "seconds": seconds, **phases}
+            "losses": losses, "accuracies": demo.accuracies[:steps], "seconds": seconds,
+            "steps": steps, "rounds": rounds, **phases}
 
 
 def agree(steps: int, points: int = moons.POINTS) -> dict[str, Any]:
