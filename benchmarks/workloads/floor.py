@@ -1,9 +1,11 @@
 """The floor: micrograd's demo training step written by hand on plain Python floats.
 
-The same network, weights, data, loss and SGD as :mod:`benchmarks.workloads.moons`, with
-the derivatives worked out on paper instead of recorded in a graph. No graph engine in
-pure Python can beat this: it does the arithmetic and nothing else. Its losses agree with
-the engines' to rounding, which checks that all three do the same work.
+The same network, weights, data, loss, accuracy and SGD as :mod:`benchmarks.workloads.moons`,
+with the derivatives worked out on paper instead of recorded in a graph. No graph engine
+in pure Python can beat this by much: it does the arithmetic and nothing else. Its forward
+pass adds and multiplies in the engines' order (the first loss is the same bits); its
+gradients are summed in another order, so later losses agree with the engines' to rounding,
+which checks that all of them do the same work.
 """
 
 from __future__ import annotations
@@ -14,7 +16,15 @@ import random
 import time
 from typing import Any
 
-from benchmarks.workloads.moons import ALPHA, MODEL_SEED, SIZES, learning_rate, make_moons
+from benchmarks.workloads.moons import (
+    ALPHA,
+    MODEL_SEED,
+    POINTS,
+    SIZES,
+    accuracy,
+    learning_rate,
+    make_moons,
+)
 
 Layer = tuple[list[list[float]], list[float]]
 """A layer's weights (one row per neuron) and biases."""
@@ -36,11 +46,12 @@ def init_layers(sizes: tuple[int, ...] = SIZES, seed: int = MODEL_SEED) -> list[
 
 def train_step(
     layers: list[Layer], points: list[list[float]], y: list[float], rate: float
-) -> tuple[float, float, float]:
-    """One full-batch step in place; returns (loss, forward seconds, backward seconds).
+) -> tuple[float, float, float, float]:
+    """One full-batch step in place; returns (loss, accuracy, forward s, backward s).
 
-    Forward keeps every layer's activations; backward runs the chain rule by hand:
-    hinge loss, then each layer's relu, weights and inputs, then the L2 term.
+    Forward keeps every layer's activations and computes the notebook's accuracy from the
+    scores; backward runs the chain rule by hand: hinge loss, then each layer's relu,
+    weights and inputs, then the L2 term.
     """
     clock = time.perf_counter
     t0 = clock()
@@ -73,6 +84,7 @@ def train_step(
         for bias in biases:
             reg += bias * bias
     total = data_loss * scale + ALPHA * reg
+    acc = accuracy(y, [activations[-1][0] for activations in batch])
     t1 = clock()
 
     grad_w = [[[0.0] * len(row) for row in weights] for weights, _ in layers]
@@ -103,29 +115,38 @@ def train_step(
                 row[i] = w - rate * (row_grad[i] + 2.0 * ALPHA * w)
             biases[j] -= rate * (grad_b[index][j] + 2.0 * ALPHA * biases[j])
     t2 = clock()
-    return total, t1 - t0, t2 - t1
+    return total, acc, t1 - t0, t2 - t1
 
 
-def train(steps: int, *, collect_between_steps: bool = False) -> dict[str, Any]:
+def train(steps: int, *, points: int = POINTS, collect_between_steps: bool = False,
+          rounds: int = 1) -> dict[str, Any]:
     """The floor's counterpart of :func:`benchmarks.workloads.moons.train` (same result keys).
 
     ``update`` is folded into ``backward`` here (the SGD step is fused with the gradient
-    write-out), so it is reported as 0.
+    write-out), so it is reported as 0. A step takes milliseconds, so one process may run
+    the same ``steps`` again from the same initial weights, ``rounds`` times: the times
+    of every round follow each other in the phase lists; the losses are the first round's.
 
-    >>> result = train(5)
-    >>> len(result["losses"]), result["losses"][4] < result["losses"][0]
-    (5, True)
+    >>> result = train(5, rounds=2)
+    >>> len(result["losses"]), len(result["seconds"]), result["losses"][4] < result["losses"][0]
+    (5, 10, True)
     """
-    points, y = make_moons()
-    layers = init_layers()
+    inputs, y = make_moons(points)
     phases: dict[str, list[float]] = {"forward": [], "backward": [], "update": []}
     losses: list[float] = []
-    for k in range(steps):
-        total, forward, backward = train_step(layers, points, y, learning_rate(k))
-        phases["forward"].append(forward)
-        phases["backward"].append(backward)
-        phases["update"].append(0.0)
-        losses.append(total)
-        if collect_between_steps:
-            gc.collect()
-    return {"nodes": 0, "losses": losses, **phases}
+    accuracies: list[float] = []
+    for round_ in range(rounds):
+        layers = init_layers()
+        for k in range(steps):
+            total, acc, forward, backward = train_step(layers, inputs, y, learning_rate(k))
+            phases["forward"].append(forward)
+            phases["backward"].append(backward)
+            phases["update"].append(0.0)
+            if round_ == 0:
+                losses.append(total)
+                accuracies.append(acc)
+            if collect_between_steps:
+                gc.collect()
+    seconds = [forward + backward for forward, backward in zip(phases["forward"], phases["backward"])]
+    return {"nodes": 0, "losses": losses, "accuracies": accuracies, "seconds": seconds,
+            "steps": steps, "rounds": rounds, **phases}
