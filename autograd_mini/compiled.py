@@ -898,9 +898,10 @@ class _Program:
         shared = {position[v] for v in [*self.inputs, *self.live]}
         roll = None
         if n >= _ROLL_FROM and prefix == "v":
-            pinned = {position[v] for v in [*_values_in(self.aux), *(v for v, _ in self.converted),
+            pinned = {position[v] for v in [*(v for v, _ in self.converted),
                       *(v for a, b, _, _ in self.compared for v in (a, b))] if isinstance(v, Value)}
-            roll = _find_roll(order, parents, opcodes, uses, shared, pinned)
+            returned = {position[v] for v in _values_in(self.aux)}
+            roll = _find_roll(order, parents, opcodes, uses, shared, pinned, returned)
             if roll is not None:
                 keep[roll.end] = True
 
@@ -939,6 +940,9 @@ class _Program:
                 body, body_kept = self._roll_forward(roll, position, names, text, code_lines)
                 i = roll.end
                 text[i] = (names[i], ATOM)
+                for m, j in enumerate(roll.returned):  # each addend's returned values
+                    for k, addend in enumerate(roll.addends):
+                        text[addend[j]] = (f"_returned{m}[{k}]", ATOM)
                 continue
             opcode = opcodes[i]
             if opcode is None:
@@ -973,6 +977,7 @@ class _Program:
             grads={order[i]: name for i, name in grads.items()},
             value=operand(root)[0] if isinstance(root, Value) else repr(float(root)),
             aux=_structure_text(self.aux, operand) if self.aux is not None else None,
+            returned=[operand(v)[0] for v in _values_in(self.aux)],
         )
 
     def _roll_forward(self, roll: _Roll, position: dict[Value, int], names: _Names,
@@ -988,7 +993,7 @@ class _Program:
         targets = set(self.live) if self.training else set(self.targets)
         example = object.__new__(_Program)
         example.root = order[first[-1]]
-        example.aux = None
+        example.aux = [order[first[j]] for j in roll.returned] or None
         example.inputs = [order[i] for i in constants]
         example.live = [order[i] for i in used]
         example.targets = [v for v in example.live if v in targets]
@@ -1015,12 +1020,16 @@ class _Program:
                      " (a batch's examples): one addend's code, run for each")
         code.add(f"_sum = {text[roll.base][0]}")
         code.add("_records = []")
+        for m in range(len(roll.returned)):
+            code.add(f"_returned{m} = []  # what each addend returns, in the batch's order")
         loop_names = _unpack(example.argnames) if constants else "_"
         code.add(f"for {loop_names} in _rows[{len(table) - 1}]:")
         for line in parts.forward:
             code.add(f"    {line}")
         code.add(f"    _sum = _sum + {parts.value}  # the chain's +")
         code.add(f"    _records.append(({', '.join(kept)}{',' if kept else ''}))")
+        for m, returned in enumerate(parts.returned):
+            code.add(f"    _returned{m}.append({returned})")
         code.add(f"{names[roll.end]} = _sum")
         return parts, kept
 
@@ -1177,18 +1186,22 @@ class _Roll:
     MIN_ADDENDS = 4
 
     def __init__(self, start: int, end: int, chain: list[int], addends: list[list[int]],
-                 base: int) -> None:
+                 base: int, returned: list[int]) -> None:
         self.start, self.end = start, end  # the region of the order the loop replaces
         self.chain = chain  # the + nodes, first to last (end is the last)
         self.addends = addends  # each addend's nodes, in order; addends[k][-1] is its root
         self.base = base
+        # Where in every addend the function returns a node (has_aux: a batch's scores),
+        # as indexes into addends[k]: the loop collects them, one list per index.
+        self.returned = returned
 
 
 def _find_roll(order: list[Value], parents: list[tuple[int, ...]],
                opcodes: list[_OpCode | None], uses: list[int], shared: set[int],
-               pinned: set[int]) -> _Roll | None:
+               pinned: set[int], returned: set[int]) -> _Roll | None:
     """The longest rollable sum in the graph, or None. ``shared``: leaves that are not
-    constants (inputs, parameters); ``pinned``: nodes a guard or the results name."""
+    constants (inputs, parameters); ``pinned``: nodes a guard names (they stay outside a
+    loop); ``returned``: nodes the results name (the loop collects them)."""
     n = len(order)
     # A structure number per node: the same op on the same structures; constants alike.
     signature = [0] * n
@@ -1221,15 +1234,15 @@ def _find_roll(order: list[Value], parents: list[tuple[int, ...]],
             continue
         if best is not None and len(roots) <= len(best.chain):
             continue
-        roll = _addends(order, parents, opcodes, uses, shared, pinned, chain, roots)
+        roll = _addends(order, parents, opcodes, uses, shared, pinned, returned, chain, roots)
         if roll is not None:
             best = roll
     return best
 
 
 def _addends(order: list[Value], parents: list[tuple[int, ...]], opcodes: list[_OpCode | None],
-             uses: list[int], shared: set[int], pinned: set[int], chain: list[int],
-             roots: list[int]) -> _Roll | None:
+             uses: list[int], shared: set[int], pinned: set[int], returned: set[int],
+             chain: list[int], roots: list[int]) -> _Roll | None:
     """Each addend's own nodes, if they are disjoint, used nowhere else, and contiguous."""
     owned: dict[int, int] = {}
     addends: list[list[int]] = []
@@ -1267,8 +1280,12 @@ def _addends(order: list[Value], parents: list[tuple[int, ...]], opcodes: list[_
     for a, b in itertools.pairwise(addends):
         if [order[i]._opdef for i in a] != [order[i]._opdef for i in b]:
             return None
+    # Returned nodes sit at the same places in every addend, or the loop cannot collect them.
+    places = [j for j, i in enumerate(addends[0]) if i in returned]
+    if any([j for j, i in enumerate(a) if i in returned] != places for a in addends):
+        return None
     del opcodes
-    return _Roll(start, end, chain, addends, parents[chain[0]][0])
+    return _Roll(start, end, chain, addends, parents[chain[0]][0], places)
 
 
 class _Guard(str):
@@ -1294,6 +1311,7 @@ class _Sections:
     grads: dict[Value, str]  # the gradient variable of each differentiated leaf
     value: str  # the loss
     aux: str | None
+    returned: list[str]  # the expression of each Value in aux, in its order
 
 
 class _Code:
@@ -1343,7 +1361,11 @@ def _structure_text(x: Any, operand: Callable[[Any], tuple[str, int]]) -> str:
     if isinstance(x, Value):
         return operand(x)[0]
     if isinstance(x, list | tuple):
-        items = ", ".join(_structure_text(item, operand) for item in x)
+        texts = [_structure_text(item, operand) for item in x]
+        whole = texts[0].partition("[")[0] if texts else ""
+        if whole.startswith("_returned") and texts == [f"{whole}[{k}]" for k in range(len(x))]:
+            return whole if isinstance(x, list) else f"tuple({whole})"  # all a loop collected
+        items = ", ".join(texts)
         return f"[{items}]" if isinstance(x, list) else f"({items}{',' if len(x) == 1 else ''})"
     if is_real(x):
         return repr(float(x)) if not isinstance(x, int | bool) else repr(x)

@@ -440,6 +440,53 @@ def test_a_sum_over_a_batch_is_replayed_as_a_loop_bit_for_bit() -> None:
     assert source.count("\n") < step.traces[0].nodes / 10  # one example's code, not thirty
 
 
+def _demo_with_scores(n: int) -> tuple[Any, Any]:
+    model, loss, data = _demo(n)
+
+    def loss_and_scores() -> tuple[Value, list[Value]]:
+        inputs = [list(map(Value, x)) for x, _ in data]
+        scores = list(map(model, inputs))
+        losses = [(1 + -t * s).relu() for (_, t), s in zip(data, scores)]
+        total = sum(losses) * (1.0 / len(losses)) + 1e-4 * sum(p * p for p in model.parameters())
+        return total, scores
+
+    del loss
+    return model, loss_and_scores
+
+
+@pytest.mark.parametrize("returned", ["scores", "tuple", "first score"])
+def test_a_rolled_sum_collects_what_each_addend_returns(returned: str) -> None:
+    # micrograd's notebook computes its accuracy from the scores: returning them (has_aux)
+    # must not turn the loop back into straight-line code, nor change a digit.
+    def pick(scores: list[Any]) -> Any:
+        return {"scores": scores, "tuple": tuple(scores), "first score": scores[0]}[returned]
+
+    eager_model, eager_loss = _demo_with_scores(30)
+    model, loss = _demo_with_scores(30)
+    step = compile(lambda: (lambda r: (r[0], pick(r[1])))(loss()), params=model.parameters(),
+                   has_aux=True)
+    for _step in range(3):
+        eager_model.zero_grad()
+        expected, scores = eager_loss()
+        expected.backward()
+        model.zero_grad()
+        got, aux = step()
+        assert bits(got) == bits(expected.data)
+        want = pick([s.data for s in scores])
+        assert type(aux) is type(want) and bits(aux) == bits(want)
+        assert [bits(p.grad) for p in model.parameters()] == [
+            bits(p.grad) for p in eager_model.parameters()]
+        for m in (eager_model, model):
+            for p in m.parameters():
+                p.data -= 0.3 * p.grad
+    source = step.source
+    if returned == "first score":  # one addend returns a node, the others none: no loop
+        assert "_rows" not in source
+    else:
+        assert "in _rows[0]:" in source and "_returned0.append(" in source
+        assert source.count("\n") < step.traces[0].nodes / 10
+
+
 def test_rolled_sums_in_the_functional_form() -> None:
     rng = random.Random(1)
     data = [(rng.uniform(-1, 1), rng.uniform(-1, 1)) for _ in range(400)]
