@@ -104,10 +104,11 @@ def _note_unlabelled(figure):
             continue
         # A twin (ax.twinx(), a second y scale) shares its title and x label.
         twins = ax.get_shared_x_axes().get_siblings(ax)
+        # An axis without ticks (a mosaic of images) has no scale to name.
         missing = [what for what, text in (
             ("title", suptitle or any(a.get_title() for a in twins)),
-            ("x label", any(a.get_xlabel() for a in twins)),
-            ("y label", ax.get_ylabel())) if not text]
+            ("x label", any(a.get_xlabel() for a in twins) or not len(ax.get_xticks())),
+            ("y label", ax.get_ylabel() or not len(ax.get_yticks()))) if not text]
         if missing:
             # The kernel counts this check's own cell: the notebook's code cells start at 2.
             _unlabelled.append(f"code cell {get_ipython().execution_count - 2} (from 1): "
@@ -157,3 +158,31 @@ def test_notebook_runs_top_to_bottom(path: Path, kernel_manager, tmp_path: Path)
     assert counts == list(range(1, len(counts) + 1))
     # Nothing was written next to the kernel (a notebook must use a temporary folder).
     assert list(workdir.iterdir()) == []
+
+
+def test_the_label_check_flags_a_plot_without_labels_but_not_an_image_mosaic() -> None:
+    matplotlib = pytest.importorskip("matplotlib")
+    matplotlib.use("Agg")
+    import io
+    import types
+
+    import matplotlib.pyplot as plt
+    from matplotlib.backend_bases import FigureCanvasBase
+
+    namespace: dict[str, object] = {
+        "get_ipython": lambda: types.SimpleNamespace(execution_count=3)}
+    original = FigureCanvasBase.print_figure
+    try:
+        exec(LABEL_CHECK, namespace)
+        fig, (plot, mosaic) = plt.subplots(1, 2)
+        plot.plot([0, 1], [1, 0])
+        plot.set_title("a line")
+        mosaic.imshow([[0.0, 1.0], [1.0, 0.0]])
+        mosaic.set_title("images")
+        mosaic.set_xticks([])
+        mosaic.set_yticks([])
+        fig.savefig(io.BytesIO(), format="png")
+        plt.close(fig)
+    finally:
+        FigureCanvasBase.print_figure = original
+    assert namespace["_unlabelled"] == ["code cell 1 (from 1): 'a line' has no x label, y label"]
