@@ -9,7 +9,8 @@ Subcommands:
   (:data:`autograd_mini.datasets.PRESETS`);
 * ``graph``: parse an expression, evaluate it at a point, backpropagate, print every
   gradient and draw the graph (``--steps`` explains the backward pass node by node);
-* ``check``: compare the expression's derivatives with finite differences (``gradcheck``).
+* ``check``: compare the expression's derivatives with finite differences (``gradcheck``);
+* ``ops``: print the op table as Markdown (the table in the README).
 
 This module is the command line only: parsing and small handlers. A training run, its
 summary and pictures, and micrograd's demo come from :mod:`autograd_mini.runs`; the
@@ -283,6 +284,18 @@ def build_parser() -> argparse.ArgumentParser:
     check.add_argument("--second-order", action="store_true",
                        help="also check the second derivatives (gradgradcheck)")
     check.set_defaults(handler=_check)
+
+    table = commands.add_parser(
+        "ops", formatter_class=_FORMATTER,
+        help="print the op table: every op, its derivative rules and its domain",
+        description=(
+            "Print the op table (autograd_mini/ops.py) as Markdown: each op's notation, the\n"
+            "derivative of each input as formula text, and its domain. The README's table is\n"
+            "this output."
+        ),
+        epilog=_examples(f"{PROG} ops > ops.md"),
+    )
+    table.set_defaults(handler=_ops)
     return parser
 
 
@@ -354,7 +367,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         try:
             args = parser.parse_args(argv)
             if args.command is None:
-                raise UsageError(f"give a command: demo, train, graph or check (see {PROG} --help)")
+                raise UsageError(f"give a command: demo, train, graph, check or ops (see {PROG} --help)")
             status: int = args.handler(args)
         except UsageError as error:
             _write(sys.stderr, f"{error.prog}: error: {' '.join(str(error).split())}")
@@ -497,6 +510,13 @@ def _graph_target(text: str) -> Path:
             f" {', '.join(SUFFIXES)} (or '-' for DOT on stdout)"
         )
     return _output_file("--out", text, instead=" (or '-' for DOT on stdout)")
+
+
+def _ops(args: argparse.Namespace) -> int:
+    from autograd_mini.ops import markdown_table
+
+    _out(markdown_table().rstrip("\n"))
+    return 0
 
 
 def _check(args: argparse.Namespace) -> int:

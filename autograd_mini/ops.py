@@ -1121,7 +1121,7 @@ def markdown_table(include_user_ops: bool = False) -> str:
     """The op table as a Markdown table: op, notation, derivative rules, domain and notes.
 
     This is the table in the README (a test keeps the two identical); print it with
-    ``python -m autograd_mini.ops``. User primitives are left out unless asked for.
+    ``autograd-mini ops``. User primitives are left out unless asked for.
 
     >>> print(markdown_table().splitlines()[2])
     | `+` | `a + b` | d/da = `1`; d/db = `1` | addition |
@@ -1146,7 +1146,4 @@ def markdown_table(include_user_ops: bool = False) -> str:
                         f" | {_cell(variant.doc or family.doc)} |")
     return "\n".join(rows) + "\n"
 
-
-if __name__ == "__main__":
-    print(markdown_table(), end="")
 

@@ -1,7 +1,7 @@
 """The README stays true: its op table is the op table, and its examples run.
 
 * Between ``<!-- op-table:start -->`` and ``<!-- op-table:end -->`` the README holds exactly
-  :func:`autograd_mini.ops.markdown_table` (regenerate with ``python -m autograd_mini.ops``).
+  :func:`autograd_mini.ops.markdown_table` (regenerate with ``autograd-mini ops``).
 * Every ```` ```python ```` block that starts with ``>>>`` is a doctest; the blocks run in
   order in one namespace, as a reader would type them.
 """
@@ -57,12 +57,12 @@ def test_markdown_table_leaves_user_ops_out_unless_asked() -> None:
         ops.unregister("cube_readme_test")
 
 
-def test_python_m_prints_the_table() -> None:
+def test_the_ops_command_prints_the_table() -> None:
     result = subprocess.run(
-        [sys.executable, "-m", "autograd_mini.ops"], capture_output=True, text=True,
+        [sys.executable, "-m", "autograd_mini", "ops"], capture_output=True, text=True,
         check=True, timeout=60,
     )
-    assert result.stdout == ops.markdown_table()
+    assert result.stdout == ops.markdown_table() and result.stderr == ""
 
 
 def test_readme_contains_the_generated_op_table() -> None:
@@ -73,7 +73,7 @@ def test_readme_contains_the_generated_op_table() -> None:
     between = text.split(START, 1)[1].split(END, 1)[0]
     assert between.strip("\n") == ops.markdown_table().strip("\n"), (
         "the README's op table is out of date: replace the lines between the markers with"
-        " the output of `python -m autograd_mini.ops`"
+        " the output of `autograd-mini ops`"
     )
 
 
