@@ -271,6 +271,7 @@ def build_parser() -> argparse.ArgumentParser:
             f'{PROG} check "log(x) * sin(y)" --at x=2 --at y=0.5',
             f'{PROG} check "relu(x)" --at x=0     # exit 1: x sits on the kink of relu',
             f'{PROG} check "x**3 / y" --at x=1 --at y=2 --second-order',
+            f'{PROG} check "tanh(x) * y" --at x=0.3 --at y=2 --order 3 --modes rev,fwd',
         ),
     )
     check.add_argument("expression", help="the formula, e.g. 'log(x) * sin(y)'")
@@ -281,8 +282,17 @@ def build_parser() -> argparse.ArgumentParser:
                        help="absolute tolerance (default: %(default)s)")
     check.add_argument("--rtol", type=_non_negative_float, default=1e-3,
                        help="relative tolerance (default: %(default)s)")
+    check.add_argument("--order", type=_order, default=1, metavar="K",
+                       help=f"check every derivative up to order K, 1 to {MAX_CHECK_ORDER}, each"
+                       " against finite differences of the order below (default: %(default)s)")
     check.add_argument("--second-order", action="store_true",
-                       help="also check the second derivatives (gradgradcheck)")
+                       help="also check the second derivatives: the same as --order 2")
+    check.add_argument("--modes", type=_modes, default=("rev",), metavar="MODES",
+                       help="how the analytic side is computed: rev (backward), fwd (jvp) or"
+                       " rev,fwd for both (default: rev)")
+    check.add_argument("--fast", action="store_true",
+                       help="compare v^T J u for random unit u, v instead of every entry"
+                       " (PyTorch's fast_mode); the report says so")
     check.set_defaults(handler=_check)
 
     table = commands.add_parser(
@@ -337,6 +347,25 @@ _positive_float = _number_argument("a positive finite number",
 _fraction = _number_argument("a fraction from 0 to below 1", lambda v: 0.0 <= v < 1.0)
 _non_negative_float = _number_argument("a finite number >= 0",
                                        lambda v: math.isfinite(v) and v >= 0)
+
+MAX_CHECK_ORDER = 4
+"""``check --order``'s limit: order k compares n**k derivatives of n variables."""
+
+
+def _order(text: str) -> int:
+    order = _positive_int(text)
+    if order > MAX_CHECK_ORDER:
+        raise argparse.ArgumentTypeError(f"{text!r} must be at most {MAX_CHECK_ORDER}")
+    return order
+
+
+def _modes(text: str) -> tuple[str, ...]:
+    modes = tuple(dict.fromkeys(part.strip() for part in text.split(",")))
+    wrong = [mode for mode in modes if mode not in ("rev", "fwd")]
+    if wrong:
+        raise argparse.ArgumentTypeError(
+            f"{wrong[0]!r} is not a mode; use rev, fwd or rev,fwd")
+    return modes
 
 
 def _positive_int(text: str) -> int:
@@ -526,16 +555,14 @@ def _check(args: argparse.Namespace) -> int:
     values = [point[name] for name in expression.variables]
     if not values:
         raise UsageError(f"expression {_short(args.expression)} has no variables to check")
+    order = max(args.order, 2 if args.second_order else 1)
+    options = {"eps": args.eps, "atol": args.atol, "rtol": args.rtol, "order": order,
+               "modes": args.modes, "fast": args.fast}
     try:
         expression(*values)  # a domain error at the point is the user's, not a finding
-        verdicts = [check.gradcheck]
-        if args.second_order:
-            verdicts.append(check.gradgradcheck)
-        for verdict in verdicts:
-            verdict(expression, *values, eps=args.eps, atol=args.atol, rtol=args.rtol)
+        check.gradcheck(expression, *values, **options)
         # gradcheck passed; show the comparison it made, with the variables' names.
-        rows = check.gradient_rows(expression, *values, eps=args.eps, atol=args.atol,
-                                   rtol=args.rtol)
+        rows = check.gradient_rows(expression, *values, **options)
     except check.GradcheckError as failure:
         names = ", ".join(f"x{i} = {name}" for i, name in enumerate(expression.variables))
         _out(f"{expression} at {_at(point)}   ({names})")
@@ -544,11 +571,12 @@ def _check(args: argparse.Namespace) -> int:
     except (ValueError, ArithmeticError) as error:
         raise UsageError(f"{expression} at {_at(point)}: {error}") from None
     _out(check.table(rows, names=expression.variables))
-    _out(f"gradcheck passed: {len(rows)} derivative{'s' if len(rows) != 1 else ''}"
-         " agree with finite differences")
-    if args.second_order:
-        n = len(values) ** 2
-        _out(f"gradgradcheck passed: {n} second derivative{'s' if n != 1 else ''} agree")
+    what = [f"orders 1-{order}"] if order > 1 else []
+    what += [f"modes {', '.join(args.modes)}"] if args.modes != ("rev",) else []
+    what += ["fast mode: along random directions"] if args.fast else []
+    detail = f" ({'; '.join(what)})" if what else ""
+    _out(f"gradcheck passed: {len(rows)} {'comparison' if args.fast else 'derivative'}"
+         f"{'s' if len(rows) != 1 else ''}{detail} agree with finite differences")
     return 0
 
 

@@ -185,8 +185,35 @@ def test_check_passes_and_prints_the_table(capsys: pytest.CaptureFixture[str]) -
     dy = lines[2].split()
     assert dy[:2] == ["ok", "d/dy"]
     assert float(dy[3]) == pytest.approx(math.log(2.0) * math.cos(0.5), rel=1e-9)
-    assert "gradcheck passed: 2 derivatives agree" in out
-    assert "gradgradcheck passed: 4 second derivatives agree" in out
+    assert [line.split()[1] for line in lines[3:7]] == ["d2/dxdx", "d2/dxdy", "d2/dydx", "d2/dydy"]
+    assert "gradcheck passed: 6 derivatives (orders 1-2) agree" in out
+
+
+def test_check_takes_gradchecks_order_modes_and_fast_mode(
+        capsys: pytest.CaptureFixture[str]) -> None:
+    status, out, _ = run(capsys, "check", "tanh(x) * y", "--at", "x=0.3", "--at", "y=2",
+                         "--order", "3", "--modes", "rev,fwd")
+    assert status == 0
+    rows = [line.split() for line in out.splitlines()[1:-1]]
+    assert len(rows) == 2 * (2 + 4 + 8) and {row[2] for row in rows} == {"rev", "fwd"}
+    assert out.splitlines()[-1] == ("gradcheck passed: 28 derivatives (orders 1-3; modes rev,"
+                                    " fwd) agree with finite differences")
+    status, out, _ = run(capsys, "check", "tanh(x) * y", "--at", "x=0.3", "--at", "y=2",
+                         "--fast")
+    assert status == 0 and "1 comparison (fast mode: along random directions)" in out
+    status, out, _ = run(capsys, "check", "relu(x)", "--at", "x=0", "--order", "2")
+    assert status == 1 and "order 2 (rev)" in out
+
+
+@pytest.mark.parametrize(("option", "value", "message"), [
+    ("--order", "5", "'5' must be at most 4"),
+    ("--order", "0", "'0' must be at least 1"),
+    ("--modes", "back", "'back' is not a mode; use rev, fwd or rev,fwd"),
+])
+def test_check_refuses_an_order_or_mode_it_cannot_run(
+        capsys: pytest.CaptureFixture[str], option: str, value: str, message: str) -> None:
+    status, _, err = run(capsys, "check", "x * y", "--at", "x=1", "--at", "y=2", option, value)
+    assert_one_line_error(status, err, message)
 
 
 def test_check_failure_exits_1_with_the_report(capsys: pytest.CaptureFixture[str]) -> None:
