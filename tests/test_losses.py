@@ -74,13 +74,13 @@ def test_bce_value_and_derivative_match_the_formula(z: float, t: float) -> None:
     (-1000.0, 1, 1000.0, -1.0),
     (-1000.0, 0, 0.0, 0.0),
     (40.0, 1, math.log1p(math.exp(-40.0)), -math.exp(-40.0) / (1 + math.exp(-40.0))),
+    (-40.0, 0, math.log1p(math.exp(-40.0)), math.exp(-40.0) / (1 + math.exp(-40.0))),
 ])
 def test_bce_at_extreme_logits_is_finite_and_exact(z, t, value, slope) -> None:
     got_value, (got_slope,) = _grads(lambda v: binary_cross_entropy(v[0], t), [z])
     assert math.isfinite(got_value) and math.isfinite(got_slope)
-    # log(1 + 4e-18) rounds to 0 without a log1p op (as in PyTorch's formula): absolute
-    # accuracy for the value; the gradient keeps full relative accuracy
-    assert got_value == pytest.approx(value, rel=1e-12, abs=1e-16)
+    # Full relative accuracy, 4e-18 included (log1p; PyTorch's log(1 + ...) rounds it to 0)
+    assert got_value == pytest.approx(value, rel=1e-12, abs=1e-300)
     assert got_slope == pytest.approx(slope, rel=1e-12, abs=1e-300)
 
 
