@@ -34,7 +34,7 @@ from typing import Any
 
 from autograd_mini.engine import Value
 from autograd_mini.functions import abs as absolute
-from autograd_mini.functions import log1p, logsumexp
+from autograd_mini.functions import logsumexp
 
 __all__ = [
     "binary_cross_entropy", "cross_entropy", "hinge", "huber", "l1", "l2_penalty", "mse", "nll",
@@ -161,9 +161,9 @@ def binary_cross_entropy(logit: Any, target: Any) -> Value:
         raise ValueError(f"binary_cross_entropy: target {t!r} must be in [0, 1] (a class 0 or 1)")
     if z >= 0.0:  # compares the Value, so the compiled mode records the branch taken
         # softplus(z) - z*t = z*(1 - t) + log1p(exp(-z))
-        return z * (1.0 - t) + log1p((-z).exp())
+        return z * (1.0 - t) + (-z).exp().log1p()
     # softplus(z) - z*t = -z*t + log1p(exp(z))
-    return z * (-t) + log1p(z.exp())
+    return z * (-t) + z.exp().log1p()
 
 
 def _class_index(where: str, target: Any, classes: int, what: str) -> int:
