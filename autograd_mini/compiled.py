@@ -385,10 +385,12 @@ class Batched:
         namespace: dict[str, Any] = {}
         forward: list[str] = []
         backward: list[str] = []
+        rows: list[Any] = []  # the rolled sums' tables of every program, numbered in one list
         for key, variants in enumerate(self._variants):
             forward.append(f"{'if' if key == 0 else 'elif'} key == {key}:")
             for number in variants:
                 program = self._programs[number]
+                program.namespace["_rows"] = rows
                 parts = program.sections(leaves)
                 namespace.update(program.namespace)
                 assigned = {line.split(" = ", 1)[0].strip() for line in parts.forward
@@ -542,11 +544,13 @@ def _number_of(x: Any, where: str) -> float:
 
 
 def _numbers(x: Any) -> Any:
-    """``x`` with every Value replaced by its number (lists and tuples kept)."""
+    """``x`` with every Value replaced by its number (lists, tuples and dicts kept)."""
     if isinstance(x, Value):
         return x.data
     if isinstance(x, list | tuple):
         return type(x)(_numbers(item) for item in x)
+    if isinstance(x, dict):
+        return {key: _numbers(item) for key, item in x.items()}
     return x
 
 
@@ -555,6 +559,8 @@ def _same(a: Any, b: Any) -> bool:
         return (a == b and math.copysign(1.0, a) == math.copysign(1.0, b)) or (a != a and b != b)
     if isinstance(a, list | tuple) and isinstance(b, list | tuple):
         return len(a) == len(b) and all(_same(x, y) for x, y in zip(a, b))
+    if isinstance(a, dict) and isinstance(b, dict):
+        return a.keys() == b.keys() and all(_same(a[k], b[k]) for k in a)
     return bool(a == b)
 
 
@@ -562,6 +568,10 @@ def _compare_results(name: str, compiled: Any, eager: Any, where: str = "the res
     if isinstance(compiled, list | tuple) and isinstance(eager, list | tuple) and len(compiled) == len(eager):
         for i, (c, e) in enumerate(zip(compiled, eager)):
             _compare_results(name, c, e, f"{where}[{i}]")
+        return
+    if isinstance(compiled, dict) and isinstance(eager, dict) and compiled.keys() == eager.keys():
+        for key in eager:
+            _compare_results(name, compiled[key], eager[key], f"{where}[{key!r}]")
         return
     if not _same(compiled, eager):
         raise CompileMismatchError(
@@ -912,6 +922,7 @@ class _Program:
             text[position[v]] = (names[position[v]], ATOM)
         body: _Sections | None = None
         body_kept: list[str] = []
+        collected: dict[str, int] = {}  # the lists a rolled sum's loop fills, and their lengths
 
         def operand(x: Any) -> tuple[str, int]:
             return text[position[x]] if isinstance(x, Value) else number_literal(float(x))
@@ -928,7 +939,7 @@ class _Program:
                 test = f"{_wrap(operand(a), ARITH)} {symbol} {_wrap(operand(b), ARITH)}"
                 why = "float() of a Value" if symbol == "==" else "a comparison"
                 code_lines.add(_Guard(f"({test})" if result else f"not ({test})",
-                                      f"a {why} made while tracing"))
+                                      f"{why} seen while tracing"))
 
         if prefix == "v":  # (not inside the loop of a rolled sum)
             code_lines.comment("# forward: each op's formula from its row of the op table")
@@ -938,11 +949,14 @@ class _Program:
             i += 1
             if roll is not None and i == roll.start:
                 body, body_kept = self._roll_forward(roll, position, names, text, code_lines)
-                i = roll.end
-                text[i] = (names[i], ATOM)
+                text[roll.end] = (names[roll.end], ATOM)
                 for m, j in enumerate(roll.returned):  # each addend's returned values
+                    collected[f"_returned{m}"] = len(roll.addends)
                     for k, addend in enumerate(roll.addends):
                         text[addend[j]] = (f"_returned{m}[{k}]", ATOM)
+                for at in range(roll.start, roll.end + 1):
+                    guard_lines(at)  # comparisons of the sum, or of leaves placed in between
+                i = roll.end
                 continue
             opcode = opcodes[i]
             if opcode is None:
@@ -976,7 +990,7 @@ class _Program:
             forward=forward, backward=code_lines.lines,
             grads={order[i]: name for i, name in grads.items()},
             value=operand(root)[0] if isinstance(root, Value) else repr(float(root)),
-            aux=_structure_text(self.aux, operand) if self.aux is not None else None,
+            aux=_structure_text(self.aux, operand, collected) if self.aux is not None else None,
             returned=[operand(v)[0] for v in _values_in(self.aux)],
         )
 
@@ -1262,6 +1276,8 @@ def _addends(order: list[Value], parents: list[tuple[int, ...]], opcodes: list[_
         addends.append(nodes)
     if any(i in pinned for i in owned) or any(len(a) != len(addends[0]) for a in addends):
         return None
+    if any(i in pinned or i in returned for i in chain[:-1]):
+        return None  # a partial sum is compared or returned: the loop keeps none of them
     # Nothing outside an addend uses its nodes (but the chain, its root).
     inside = {i: 0 for i in owned}
     for i in owned:
@@ -1354,19 +1370,36 @@ def _values_in(x: Any) -> list[Value]:
         return [x]
     if isinstance(x, list | tuple):
         return [v for item in x for v in _values_in(item)]
+    if isinstance(x, dict):
+        return [v for item in x.values() for v in _values_in(item)]
     return []
 
 
-def _structure_text(x: Any, operand: Callable[[Any], tuple[str, int]]) -> str:
+def _structure_text(x: Any, operand: Callable[[Any], tuple[str, int]],
+                    collected: dict[str, int] | None = None) -> str:
+    """Python source for ``x`` (Values by their text, nested lists and tuples, numbers).
+
+    ``collected``: the lists a rolled sum's loop fills and their lengths; a list that is all
+    of one, in order, is written as a copy of it rather than item by item.
+    """
     if isinstance(x, Value):
         return operand(x)[0]
     if isinstance(x, list | tuple):
-        texts = [_structure_text(item, operand) for item in x]
+        texts = [_structure_text(item, operand, collected) for item in x]
         whole = texts[0].partition("[")[0] if texts else ""
-        if whole.startswith("_returned") and texts == [f"{whole}[{k}]" for k in range(len(x))]:
-            return whole if isinstance(x, list) else f"tuple({whole})"  # all a loop collected
+        if (collected and collected.get(whole) == len(x)
+                and texts == [f"{whole}[{k}]" for k in range(len(x))]):
+            return f"{'list' if isinstance(x, list) else 'tuple'}({whole})"
         items = ", ".join(texts)
         return f"[{items}]" if isinstance(x, list) else f"({items}{',' if len(x) == 1 else ''})"
+    if isinstance(x, dict):
+        for key in x:
+            if type(key) not in (str, int):
+                raise CompileError(f"compile: the aux dict's key {key!r} is a"
+                                   f" {type(key).__name__}; use str or int keys")
+        items = ", ".join(f"{key!r}: {_structure_text(item, operand, collected)}"
+                          for key, item in x.items())
+        return f"{{{items}}}"
     if is_real(x):
         return repr(float(x)) if not isinstance(x, int | bool) else repr(x)
     return repr(x)

@@ -487,6 +487,89 @@ def test_a_rolled_sum_collects_what_each_addend_returns(returned: str) -> None:
         assert source.count("\n") < step.traces[0].nodes / 10
 
 
+@pytest.mark.parametrize("returned", ["a slice", "two halves", "twice"])
+def test_what_a_rolled_sum_returns_in_part_or_twice_is_what_eager_returns(returned: str) -> None:
+    def pick(scores: list[Any]) -> Any:
+        return {"a slice": lambda: (scores[:2],), "two halves": lambda: (scores[:3], scores[3:]),
+                "twice": lambda: (scores, scores)}[returned]()
+
+    _, eager_loss = _demo_with_scores(30)
+    model, loss = _demo_with_scores(30)
+    step = compile(lambda: (lambda r: (r[0], pick(r[1])))(loss()), params=model.parameters(),
+                   has_aux=True)
+    got, aux = step()
+    expected, scores = eager_loss()
+    want = pick([s.data for s in scores])
+    assert bits(got) == bits(expected.data)
+    assert [len(part) for part in aux] == [len(part) for part in want]
+    assert bits([x for part in aux for x in part]) == bits([x for part in want for x in part])
+    assert aux[0] is not aux[-1] or len(aux) == 1  # two lists, as eager gives
+    # Every addend returned (in one list or two): a loop; only some: straight-line code.
+    assert ("_rows" in step.source) == (returned != "a slice")
+
+
+def test_a_partial_sum_compared_or_returned_keeps_its_guard_and_its_value() -> None:
+    def make(returns_partial: bool) -> tuple[Any, Any]:
+        model, loss, data = _demo(30)
+        del loss
+
+        def f() -> Any:
+            scores = [model(list(map(Value, x))) for x, _ in data]
+            total = Value(0.0)
+            partials = []
+            for (_, t), s in zip(data, scores):
+                total = total + (1 + -t * s).relu()
+                partials.append(total)
+            if returns_partial:
+                return total * (1.0 / 30), partials[15]
+            scale = 1.0 if partials[15] > 14.0 else 3.0  # a branch on a running total
+            return total * (scale / 30), scores[0]
+
+        return model, f
+
+    for returns_partial in (False, True):
+        eager_model, eager_f = make(returns_partial)
+        model, f = make(returns_partial)
+        step = compile(f, params=model.parameters(), has_aux=True)
+        step()
+        for m in (eager_model, model):  # every score 0: each loss 1, the total at 15 is 16
+            for p in m.parameters():
+                p.data = 0.0
+            m.zero_grad()
+        expected, aux = eager_f()
+        expected.backward()
+        assert bits(step()) == bits((expected.data, aux.data))
+        assert [bits(p.grad) for p in model.parameters()] == [
+            bits(p.grad) for p in eager_model.parameters()]
+
+
+def test_batched_structures_that_each_roll_read_their_own_tables() -> None:
+    from autograd_mini.compiled import Batched
+
+    rng = random.Random(0)
+    table = {k: [rng.uniform(-1, 1) for _ in range(300)] for k in (0, 1)}
+
+    def make() -> tuple[Value, Any]:
+        w, b = Value(0.3), Value(-0.2)
+
+        def f(x: Any, k: int) -> tuple[Value, None]:  # k, an int, is structure
+            return sum((w * c + b * x) ** 2 for c in table[k]) * (1.0 / 300), None
+
+        return w, f
+
+    examples = [(0.5, 0), (0.25, 1), (-0.5, 0)]
+    w, f = make()
+    outputs = [f(*example)[0] for example in examples]
+    sum(outputs).backward()
+    w2, f2 = make()
+    batch = Batched(f2, params=[w2])
+    results = batch.run(batch.prepare(examples))
+    assert results is not None
+    assert bits([loss for loss, _ in results]) == bits([o.data for o in outputs])
+    assert bits(w2.grad) == bits(w.grad)
+    assert "_rows[1]" in batch.source  # the second structure's table, not the first's
+
+
 def test_rolled_sums_in_the_functional_form() -> None:
     rng = random.Random(1)
     data = [(rng.uniform(-1, 1), rng.uniform(-1, 1)) for _ in range(400)]
@@ -498,3 +581,19 @@ def test_rolled_sums_in_the_functional_form() -> None:
     assert bits(compiled(0.3, -0.1)) == bits(value_and_grad(f, argnums=(0, 1))(0.3, -0.1))
     assert "_rows" in compiled.source
     assert bits(compiled(-0.7, 0.2)) == bits(value_and_grad(f, argnums=(0, 1))(-0.7, 0.2))
+
+
+def test_aux_may_be_a_dict_of_values_lists_and_numbers() -> None:
+    w = Value(2.0)
+
+    def f(x: Any) -> tuple[Value, dict[str, Any]]:
+        y = w * x
+        return y * y, {"y": y, "classes": 3, "pair": [y, 1.5]}
+
+    step = compile(f, params=[w], has_aux=True, check=True)
+    for x in (3.0, 4.0):
+        w.zero_grad()
+        assert step(x) == (x * x * 4.0, {"y": 2.0 * x, "classes": 3, "pair": [2.0 * x, 1.5]})
+        assert w.grad == 2.0 * 2.0 * x * x
+    with pytest.raises(CompileError, match=r"key \(1, 2\) is a tuple; use str or int keys"):
+        compile(lambda x: (x * x, {(1, 2): x}), has_aux=True)(1.0)
