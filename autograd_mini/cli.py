@@ -261,8 +261,10 @@ def build_parser() -> argparse.ArgumentParser:
         help="check an expression's derivatives against finite differences",
         description=(
             "Compare every partial derivative of EXPRESSION at the point --at with a central\n"
-            "difference (f(x+eps) - f(x-eps)) / 2eps, using autograd_mini.gradcheck; passes\n"
-            "when |analytic - numeric| <= atol + rtol*|numeric|. Prints the table.\n"
+            "difference (f(x+eps) - f(x-eps)) / 2eps, using autograd_mini.gradcheck (with\n"
+            "--order K, each order's derivatives against differences of the order below;\n"
+            "with --fast, derivatives along random directions); passes when\n"
+            "|analytic - numeric| <= atol + rtol*|numeric|. Prints the table.\n"
             "Exit status 0 when every derivative agrees, 1 when one does not (the report\n"
             "says which, and whether a kink explains it), 2 for a usage error.\n"
             + _expression_help()
