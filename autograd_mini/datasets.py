@@ -698,9 +698,26 @@ class Standardizer:
         if any(len(x) != width for x in X):
             raise ValueError(f"Standardizer.fit: every example needs {width} features, as the first")
         columns = list(zip(*X))
-        means = [math.fsum(c) / len(c) for c in columns]
-        spreads = [math.sqrt(math.fsum((v - m) ** 2 for v in c) / len(c)) for c, m in zip(columns, means)]
-        return cls(tuple(means), tuple(s if s > 0.0 else 1.0 for s in spreads))
+        means: list[float] = []
+        spreads: list[float] = []
+        for j, c in enumerate(columns):
+            bad = next((i for i, v in enumerate(c) if not math.isfinite(v)), None)
+            if bad is not None:
+                raise ValueError(f"Standardizer.fit: feature {j} of example {bad} is {c[bad]!r};"
+                                 " only finite numbers can be scaled")
+            if min(c) == max(c):  # never varies: centred on its value exactly, scale 1
+                means.append(float(c[0]))
+                spreads.append(1.0)
+                continue
+            m = math.fsum(c) / len(c)
+            try:
+                spread = math.sqrt(math.fsum((v - m) ** 2 for v in c) / len(c))
+            except OverflowError:
+                raise ValueError(f"Standardizer.fit: feature {j}'s spread overflows a float"
+                                 f" (values up to {max(map(abs, c)):g}); rescale it first") from None
+            means.append(m)
+            spreads.append(spread if spread > 0.0 else 1.0)
+        return cls(tuple(means), tuple(spreads))
 
     def __call__(self, X: Sequence[Sequence[float]]) -> list[list[float]]:  # noqa: N803
         """``X`` scaled: ``(x - mean) / scale``, feature by feature, as new lists."""

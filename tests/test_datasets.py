@@ -5,6 +5,7 @@ from __future__ import annotations
 import itertools
 import math
 import random
+import re
 
 import pytest
 
@@ -240,3 +241,23 @@ def test_every_generator_makes_its_smallest_dataset() -> None:
     for make in (datasets.moons, datasets.circles, datasets.regression):
         x, y = make(1)
         assert len(x) == len(y) == 1
+
+
+def test_a_feature_that_never_varies_is_centred_on_its_value_with_scale_one() -> None:
+    # fsum(c) / len(c) can be an ulp from the value repeated: its spread is then 1e-17, and
+    # another value would be scaled up to 1e14.
+    for value, rows in ((0.22, 5), (0.1, 3), (1e-300, 7), (-3.3, 10)):
+        scale = datasets.Standardizer.fit([[value, float(i)] for i in range(rows)])
+        assert scale.mean[0] == value and scale.scale[0] == 1.0
+        assert scale([[value, 0.0], [value + 0.01, 0.0]])[1][0] == pytest.approx(0.01)
+        assert scale([[value, 0.0]])[0][0] == 0.0
+
+
+@pytest.mark.parametrize(("column", "message"), [
+    ([1.0, math.nan], "feature 0 of example 1 is nan; only finite numbers can be scaled"),
+    ([math.inf, 1.0], "feature 0 of example 0 is inf"),
+    ([1e200, -1e200], "feature 0's spread overflows a float (values up to 1e+200)"),
+])
+def test_standardizer_refuses_what_it_cannot_scale(column: list[float], message: str) -> None:
+    with pytest.raises(ValueError, match=re.escape(message)):
+        datasets.Standardizer.fit([[v] for v in column])
