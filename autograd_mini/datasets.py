@@ -659,14 +659,27 @@ def _stratified(y: Sequence[Any], n_test: int, rng: random.Random) -> tuple[list
     by_remainder = sorted(groups, key=lambda label: (counts[label] - shares[label], str(label)))
     for label in by_remainder[:n_test - sum(counts.values())]:
         counts[label] += 1
+    # Every class keeps one example for training; what that takes from the test part goes
+    # to the classes with room, in the same order, so the test part keeps its size.
+    counts = {label: min(count, len(groups[label]) - 1) for label, count in counts.items()}
+    short = n_test - sum(counts.values())
+    while short > 0:
+        room = [label for label in by_remainder if counts[label] < len(groups[label]) - 1]
+        if not room:
+            raise ValueError(
+                f"train_test_split: a test part of {n_test} of {n} examples leaves no example of"
+                f" some class for training; with stratify=True at most {n - len(groups)} can be"
+                " held out: use a smaller test_fraction")
+        for label in room[:short]:
+            counts[label] += 1
+        short = n_test - sum(counts.values())
     test: list[int] = []
     train: list[int] = []
     for label in sorted(groups, key=str):  # a fixed order, so a seed gives one split
         members = groups[label]
         rng.shuffle(members)
-        take = min(counts[label], len(members) - 1)
-        test += members[:take]
-        train += members[take:]
+        test += members[:counts[label]]
+        train += members[counts[label]:]
     rng.shuffle(test)
     rng.shuffle(train)
     return test, train

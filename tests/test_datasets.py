@@ -261,3 +261,12 @@ def test_a_feature_that_never_varies_is_centred_on_its_value_with_scale_one() ->
 def test_standardizer_refuses_what_it_cannot_scale(column: list[float], message: str) -> None:
     with pytest.raises(ValueError, match=re.escape(message)):
         datasets.Standardizer.fit([[v] for v in column])
+
+
+def test_a_stratified_test_part_keeps_its_size_when_a_class_must_keep_a_training_example() -> None:
+    points = [[float(i)] for i in range(10)]
+    # ceil(0.7 * 10) = 7: the shares 1.4/1.4/4.2 round to 1/1/5 (each class keeps one to train)
+    _, _, y_train, y_test = datasets.train_test_split(points, [0, 0, 1, 1] + [2] * 6, 0.7, stratify=True)
+    assert sorted(y_test) == [0, 1, 2, 2, 2, 2, 2] and sorted(y_train) == [0, 1, 2]
+    with pytest.raises(ValueError, match="at most 5 can be held out: use a smaller test_fraction"):
+        datasets.train_test_split(points, [0, 0, 1, 1, 2, 2, 3, 3, 4, 4], 0.8, stratify=True)
