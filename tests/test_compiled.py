@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import math
 import random
+from collections.abc import Callable
 from typing import Any
 
 import pytest
@@ -68,19 +69,50 @@ def test_a_function_of_no_differentiated_input_gives_zero() -> None:
 # ------------------------------------------------------------- the training form
 
 
-def _demo(n: int, seed: int = 1337, activation: str = "relu") -> tuple[Any, Any, list[Any]]:
+def _demo(n: int, seed: int = 1337, activation: str = "relu",
+          with_scores: bool = False) -> tuple[Any, Any, list[Any]]:
+    """micrograd's demo on ``n`` points: the model, its loss (and scores, as the notebook's
+    accuracy needs them, ``with_scores``) and the data."""
     random.seed(seed)
     model = nn.MLP(2, [8, 8, 1], activation=activation)
     rng = random.Random(0)
     data = [([rng.uniform(-2, 2), rng.uniform(-2, 2)], rng.choice([-1.0, 1.0])) for _ in range(n)]
 
-    def loss() -> Value:
+    def loss() -> Any:
         inputs = [list(map(Value, x)) for x, _ in data]
         scores = list(map(model, inputs))
         losses = [(1 + -t * s).relu() for (_, t), s in zip(data, scores)]
-        return sum(losses) * (1.0 / len(losses)) + 1e-4 * sum(p * p for p in model.parameters())
+        total = sum(losses) * (1.0 / len(losses)) + 1e-4 * sum(p * p for p in model.parameters())
+        return (total, scores) if with_scores else total
 
     return model, loss, data
+
+
+def _steps_agree(eager: tuple[Any, Any], compiled: tuple[Any, Any], steps: int,
+                 lr: Callable[[int], float]) -> list[tuple[Any, Any]]:
+    """Train ``(model, loss)`` eagerly and ``(model, step)`` compiled side by side, asserting
+    every step that the losses and all gradients are equal bit for bit; then SGD with
+    ``lr(k)``. Returns each step's aux (compiled, eager) for a loss that returns one."""
+    (eager_model, eager_loss), (model, step) = eager, compiled
+    auxes = []
+    for k in range(steps):
+        eager_model.zero_grad()
+        expected, eager_aux = _with_aux(eager_loss())
+        expected.backward()
+        model.zero_grad()
+        got, aux = _with_aux(step())
+        assert bits(got) == bits(expected.data)
+        assert [bits(p.grad) for p in model.parameters()] == [
+            bits(p.grad) for p in eager_model.parameters()]
+        auxes.append((aux, eager_aux))
+        for m in (eager_model, model):
+            for p in m.parameters():
+                p.data -= lr(k) * p.grad
+    return auxes
+
+
+def _with_aux(result: Any) -> tuple[Any, Any]:
+    return result if isinstance(result, tuple) else (result, None)
 
 
 @pytest.mark.parametrize("activation", ["relu", "tanh", "sigmoid"])
@@ -88,18 +120,7 @@ def test_training_steps_equal_eager_steps_bit_for_bit(activation: str) -> None:
     eager_model, eager_loss, _ = _demo(12, activation=activation)
     model, loss, _ = _demo(12, activation=activation)
     step = compile(loss, params=model.parameters())
-    for k in range(6):
-        eager_model.zero_grad()
-        expected = eager_loss()
-        expected.backward()
-        model.zero_grad()
-        got = step()
-        assert bits(got) == bits(expected.data)
-        assert [bits(p.grad) for p in model.parameters()] == [
-            bits(p.grad) for p in eager_model.parameters()]
-        for m in (eager_model, model):
-            for p in m.parameters():
-                p.data -= (0.5 - 0.01 * k) * p.grad
+    _steps_agree((eager_model, eager_loss), (model, step), 6, lambda k: 0.5 - 0.01 * k)
     assert len(step.traces) == 1  # the same structure every step: one trace, replayed
 
 
@@ -424,34 +445,10 @@ def test_a_sum_over_a_batch_is_replayed_as_a_loop_bit_for_bit() -> None:
     eager_model, eager_loss, _ = _demo(30)
     model, loss, _ = _demo(30)
     step = compile(loss, params=model.parameters())
-    for _step in range(4):
-        eager_model.zero_grad()
-        expected = eager_loss()
-        expected.backward()
-        model.zero_grad()
-        assert bits(step()) == bits(expected.data)
-        assert [bits(p.grad) for p in model.parameters()] == [
-            bits(p.grad) for p in eager_model.parameters()]
-        for m in (eager_model, model):
-            for p in m.parameters():
-                p.data -= 0.3 * p.grad
+    _steps_agree((eager_model, eager_loss), (model, step), 4, lambda k: 0.3)
     source = step.source
     assert "in _rows[0]:" in source and "in reversed(_records):" in source
     assert source.count("\n") < step.traces[0].nodes / 10  # one example's code, not thirty
-
-
-def _demo_with_scores(n: int) -> tuple[Any, Any]:
-    model, loss, data = _demo(n)
-
-    def loss_and_scores() -> tuple[Value, list[Value]]:
-        inputs = [list(map(Value, x)) for x, _ in data]
-        scores = list(map(model, inputs))
-        losses = [(1 + -t * s).relu() for (_, t), s in zip(data, scores)]
-        total = sum(losses) * (1.0 / len(losses)) + 1e-4 * sum(p * p for p in model.parameters())
-        return total, scores
-
-    del loss
-    return model, loss_and_scores
 
 
 @pytest.mark.parametrize("returned", ["scores", "tuple", "first score"])
@@ -461,24 +458,13 @@ def test_a_rolled_sum_collects_what_each_addend_returns(returned: str) -> None:
     def pick(scores: list[Any]) -> Any:
         return {"scores": scores, "tuple": tuple(scores), "first score": scores[0]}[returned]
 
-    eager_model, eager_loss = _demo_with_scores(30)
-    model, loss = _demo_with_scores(30)
+    eager_model, eager_loss, _ = _demo(30, with_scores=True)
+    model, loss, _ = _demo(30, with_scores=True)
     step = compile(lambda: (lambda r: (r[0], pick(r[1])))(loss()), params=model.parameters(),
                    has_aux=True)
-    for _step in range(3):
-        eager_model.zero_grad()
-        expected, scores = eager_loss()
-        expected.backward()
-        model.zero_grad()
-        got, aux = step()
-        assert bits(got) == bits(expected.data)
+    for aux, scores in _steps_agree((eager_model, eager_loss), (model, step), 3, lambda k: 0.3):
         want = pick([s.data for s in scores])
         assert type(aux) is type(want) and bits(aux) == bits(want)
-        assert [bits(p.grad) for p in model.parameters()] == [
-            bits(p.grad) for p in eager_model.parameters()]
-        for m in (eager_model, model):
-            for p in m.parameters():
-                p.data -= 0.3 * p.grad
     source = step.source
     if returned == "first score":  # one addend returns a node, the others none: no loop
         assert "_rows" not in source
@@ -493,8 +479,8 @@ def test_what_a_rolled_sum_returns_in_part_or_twice_is_what_eager_returns(return
         return {"a slice": lambda: (scores[:2],), "two halves": lambda: (scores[:3], scores[3:]),
                 "twice": lambda: (scores, scores)}[returned]()
 
-    _, eager_loss = _demo_with_scores(30)
-    model, loss = _demo_with_scores(30)
+    _, eager_loss, _ = _demo(30, with_scores=True)
+    model, loss, _ = _demo(30, with_scores=True)
     step = compile(lambda: (lambda r: (r[0], pick(r[1])))(loss()), params=model.parameters(),
                    has_aux=True)
     got, aux = step()
