@@ -531,32 +531,28 @@ def _chain_section(versions: list[str], by_python: dict[str, Any]) -> list[str]:
              "Microseconds per node, forward (building the chain) / backward (default GC unless"
              " marked). micrograd's recursive topological sort runs under a raised recursion"
              " limit (CPython 3.11+ needs no C stack for Python-to-Python calls).", ""]
-    names = list(by_python[versions[0]]["chain"])
-    rows = []
-    for name in names:
-        for n in sorted(by_python[versions[0]]["chain"][name]):
-            cells = []
-            for v in versions:
-                figures = by_python[v]["chain"].get(name, {}).get(n)
-                cells.append("-" if figures is None else
-                             f"{_us(figures['forward'])} / {_us(figures['backward'])}")
-            rows.append([name, f"{n:,}", *cells])
+    rows = _rows_per_size(by_python, versions, "chain",
+                          lambda figures: f"{_us(figures['forward'])} / {_us(figures['backward'])}")
     lines += table(["engine", "N", *header], rows)
     lines += ["", "Bytes per node (tracemalloc): `graph` is the chain once built, `peak` the most"
               " held during `backward()`. micrograd's memory is measured only where tracemalloc"
               " takes seconds, not minutes (bytes per node do not depend on N); the memory"
               " ratio is taken at the largest N measured for both.", ""]
-    rows = []
-    for name in by_python[versions[0]]["memory"]:
-        for n in sorted(by_python[versions[0]]["memory"][name]):
-            cells = []
-            for v in versions:
-                figures = by_python[v]["memory"].get(name, {}).get(n)
-                cells.append("-" if figures is None else
-                             f"{figures['graph']:.0f} / {figures['peak']:.0f}")
-            rows.append([name, f"{n:,}", *cells])
+    rows = _rows_per_size(by_python, versions, "memory",
+                          lambda figures: f"{figures['graph']:.0f} / {figures['peak']:.0f}")
     lines += table(["engine", "N", *[f"{h} graph / peak" for h in header]], rows)
     return lines
+
+
+def _rows_per_size(by_python: dict[str, Any], versions: list[str], key: str,
+                   cell: Callable[[dict[str, float]], str]) -> list[list[str]]:
+    """A row per engine and chain size of ``by_python[v][key]``, a cell per Python."""
+    rows = []
+    for name, sizes in by_python[versions[0]][key].items():
+        for n in sorted(sizes):
+            figures = [by_python[v][key].get(name, {}).get(n) for v in versions]
+            rows.append([name, f"{n:,}", *("-" if f is None else cell(f) for f in figures)])
+    return rows
 
 
 def _profile_section(raw: dict[str, Any]) -> list[str]:
