@@ -1008,3 +1008,35 @@ def test_backwards_marked_sort_is_the_general_topological_order() -> None:
             assert v.grad == (leaves_before[v] if v.is_leaf else 0.0)
         fastpath.restore_gradients(saved)
         assert all(v.grad == g for v, g in leaves_before.items() if v in set(order))
+
+
+def test_a_sort_that_fails_part_way_leaves_every_gradient_as_it_was() -> None:
+    # The walk marks nodes in their .grad; if it stops (here a broken input slot, in real
+    # life a KeyboardInterrupt), the marks must not stay behind.
+    x, y, z = Value(1.0), Value(2.0), Value(3.0)
+    broken = x * y
+    root = broken + z
+    for node, g in ((x, 0.5), (y, -1.5), (z, 2.5), (broken, 7.0), (root, 9.0)):
+        node.grad = g
+    broken._b = object()  # no .grad: the walk fails when it reaches this input
+    with pytest.raises(AttributeError):
+        root.backward()
+    assert [v.grad for v in (x, y, z, broken, root)] == [0.5, -1.5, 2.5, 7.0, 9.0]
+
+
+@pytest.mark.parametrize("op", ["+", "*"])
+def test_the_written_out_operators_record_what_their_rows_record(op: str) -> None:
+    # Value.__add__ and __mul__ build their node inline for two Values; apply() is the
+    # general way. Both must give the same node: data bits, op, inputs, a fresh gradient,
+    # and a leaf under no_grad.
+    from autograd_mini import engine, ops
+
+    row = ops.OPS[op]
+    a, b = Value(0.1), Value(0.7)
+    fast = a + b if op == "+" else a * b
+    general = engine.apply(row, a, b)
+    assert fast.data.hex() == general.data.hex()
+    assert (fast.opdef, fast.parents, fast.grad) == (row, (a, b), 0.0)
+    with autograd_mini.no_grad():
+        off = a + b if op == "+" else a * b
+    assert off.is_leaf and off.data == fast.data
