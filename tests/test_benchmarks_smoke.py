@@ -184,8 +184,7 @@ def test_summary_ratios_and_targets_come_from_the_measurements() -> None:
         "1.73", False)
     assert met[("B: memory per node (graph), eager / micrograd, n=1e+03", "3.11.7")] == (
         "0.167", True)
-    assert met[("B: memory per node (peak during backward()), eager / micrograd, n=1e+03",
-                "3.11.7")] == ("0.5", False)
+    assert not any("backward()" in what for what, _ in met)  # the peak: a table, not a target
     assert met[("Digits: eager losses equal the previous run's (results.md)", "3.11.7")] == (
         "yes (2 steps)", True)
     assert met[("Digits: eager losses equal the previous run's (results.md)", "3.13.0")] == (
