@@ -42,7 +42,7 @@ from autograd_mini.ops import ADD, MUL, Op
 
 __all__ = [
     "Value", "apply", "contributions", "created", "detach", "enable_grad", "gradients",
-    "is_grad_enabled", "no_grad", "value_rules",
+    "is_grad_enabled", "no_grad", "value_rules", "weighted_sum",
 ]
 
 
@@ -115,29 +115,16 @@ class Value(NumberProtocol):
         return self._opdef is None
 
     # ------------------------------------------------------------------ operators
-    # Each records its op from the table; + and * are nine nodes in ten of a neural
-    # network, so their common case (two Values, recording, no trace) is _node written
-    # out, one call less per node. A test holds them to their rows.
+    # Each records its op from the table; + and * are most of a forward pass, so their
+    # common case is written out (a test holds them to their rows).
     def __add__(self, other: Any) -> Value:
-        if type(other) is Value and created is None and not _disabled_modes:
-            out = _new_value(Value)
-            out.data = self.data + other.data
-            out.grad = 0.0
-            out._opdef = ADD
-            out._a = self
-            out._b = other
-            return out
+        if type(other) is Value:
+            return _node(self.data + other.data, ADD, self, other)
         return _binary(ADD, self, other)
 
     def __mul__(self, other: Any) -> Value:
-        if type(other) is Value and created is None and not _disabled_modes:
-            out = _new_value(Value)
-            out.data = self.data * other.data
-            out.grad = 0.0
-            out._opdef = MUL
-            out._a = self
-            out._b = other
-            return out
+        if type(other) is Value:
+            return _node(self.data * other.data, MUL, self, other)
         return _binary(MUL, self, other)
 
     def __pow__(self, other: Any) -> Value:
@@ -289,6 +276,21 @@ def _operand(x: Any, op: Op) -> Value:
     if is_real(x):
         return Value(x)
     raise TypeError(f"{op.name}: cannot apply to {type(x).__name__} {x!r:.60}; use a number or a Value")
+
+
+def weighted_sum(weights: Iterable[Any], inputs: Iterable[Any], bias: Any) -> Any:
+    """``bias + w0 * x0 + w1 * x1 + ...``: a neuron's sum, the same nodes in the same order
+    as ``sum(map(operator.mul, weights, inputs), bias)``.
+
+    While recording, with Values, the nodes are made by ``fastpath.weighted_sum``, without
+    an operator call per node; otherwise (``no_grad``, a trace, floats) by the operators.
+
+    >>> weighted_sum([Value(2.0), Value(3.0)], [Value(1.0), 0.5], Value(0.25)).data
+    3.75
+    """
+    if created is None and not _disabled_modes and type(bias) is Value:
+        return fastpath.weighted_sum(weights, inputs, bias)
+    return sum(map(operator.mul, weights, inputs), bias)
 
 
 # ------------------------------------------------------------------ the chain rule

@@ -36,14 +36,13 @@ from __future__ import annotations
 import itertools
 import math
 import numbers
-import operator
 import os
 import random
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any, ClassVar
 
-from autograd_mini.engine import Value, gradients
+from autograd_mini.engine import Value, gradients, weighted_sum
 from autograd_mini.functions import elu, gelu, leaky_relu, relu, sigmoid, tanh
 from autograd_mini.model_files import (
     FORMAT_NAME,
@@ -596,9 +595,9 @@ class Neuron(Module):
         return self.activation != "linear"
 
     def __call__(self, x: Sequence[Any]) -> Value:
-        # Summation starts from the bias, as in micrograd, so the digits agree; map()
-        # feeds sum() without a generator frame per neuron.
-        act = sum(map(operator.mul, self.w, x), self.b)
+        # Summation starts from the bias, as in micrograd, so the digits agree:
+        # sum(map(operator.mul, self.w, x), self.b), each node made without an operator call.
+        act = weighted_sum(self.w, x, self.b)
         out: Value = _activate(act, self.activation)
         return out
 

@@ -6,6 +6,7 @@ import asyncio
 import fractions
 import gc
 import math
+import operator
 import subprocess
 import sys
 import textwrap
@@ -1026,9 +1027,9 @@ def test_a_sort_that_fails_part_way_leaves_every_gradient_as_it_was() -> None:
 
 @pytest.mark.parametrize("op", ["+", "*"])
 def test_the_written_out_operators_record_what_their_rows_record(op: str) -> None:
-    # Value.__add__ and __mul__ build their node inline for two Values; apply() is the
-    # general way. Both must give the same node: data bits, op, inputs, a fresh gradient,
-    # and a leaf under no_grad.
+    # Value.__add__ and __mul__ skip _binary for two Values; apply() is the general way.
+    # Both must give the same node: data bits, op, inputs, a fresh gradient, and a leaf
+    # under no_grad.
     from autograd_mini import engine, ops
 
     row = ops.OPS[op]
@@ -1040,3 +1041,49 @@ def test_the_written_out_operators_record_what_their_rows_record(op: str) -> Non
     with autograd_mini.no_grad():
         off = a + b if op == "+" else a * b
     assert off.is_leaf and off.data == fast.data
+
+
+def _structure(root: Value) -> list[tuple[str, str, list[int]]]:
+    order = topological_order(root, operator.attrgetter("parents"))
+    index = {node: i for i, node in enumerate(order)}
+    return [(node.op, node.data.hex(), [index[p] for p in node.parents]) for node in order]
+
+
+class _Tagged(Value):
+    """A Value subclass: weighted_sum must leave its pairs to the operators."""
+
+
+def test_weighted_sum_makes_the_nodes_sum_of_products_makes() -> None:
+    # fastpath.weighted_sum makes each node itself; it must be sum(map(mul, w, x), b) to
+    # the bit: the same nodes in the same order, the same gradients after backward.
+    import random as _random
+
+    rng = _random.Random(7)
+    kinds = [Value, float, int, _Tagged]
+    for trial in range(200):
+        n = rng.randrange(0, 6)
+        weights = [rng.choice(kinds[:2] + kinds[3:] if trial % 3 else kinds[:1])(
+            rng.uniform(-2, 2)) for _ in range(n)]
+        inputs = [rng.choice(kinds)(rng.randint(-3, 3) if rng.random() < 0.2 else
+                                    rng.uniform(-2, 2)) for _ in range(n + rng.randrange(2))]
+        weights = [w if not isinstance(w, int) else float(w) for w in weights]
+        bias = Value(rng.uniform(-1, 1))
+        fast = engine.weighted_sum(weights, inputs, bias)
+        general = sum(map(operator.mul, weights, inputs), bias)
+        assert _structure(fast) == _structure(general), (weights, inputs)
+        fast.backward()
+        fast_grads = [v.grad.hex() for v in (bias, *weights) if isinstance(v, Value)]
+        for v in (bias, *weights, *inputs):
+            if isinstance(v, Value):
+                v.grad = 0.0
+        general.backward()
+        assert fast_grads == [v.grad.hex() for v in (bias, *weights) if isinstance(v, Value)]
+
+
+def test_weighted_sum_outside_recording_is_the_operators() -> None:
+    w, x, b = [Value(2.0), Value(3.0)], [Value(0.5), Value(-1.0)], Value(0.25)
+    with autograd_mini.no_grad():
+        assert engine.weighted_sum(w, x, b).is_leaf
+    assert engine.weighted_sum([2.0, 3.0], [0.5, -1.0], 0.25) == -1.75  # floats: a float
+    compiled = autograd_mini.compiled.compile(lambda *v: engine.weighted_sum(v[:2], v[2:], b))
+    assert compiled(2.0, 3.0, 0.5, -1.0)[0] == -1.75  # traced through the operators
