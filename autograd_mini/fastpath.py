@@ -1,9 +1,9 @@
 """The engine's hot loops, written for speed: a neuron's sum, and ``backward()``'s float pass.
 
-:func:`backward` prepares the pass (:func:`start_backward`), runs it, and on a failure
-puts every gradient back (:func:`restore_gradients`). Two parts do what their general
-forms do, faster, on the nodes of a graph:
+Each does what its general form does, faster, and a test holds it to that form bit for bit:
 
+* :func:`weighted_sum` is ``sum(map(operator.mul, weights, inputs), bias)``, the sum in
+  every neuron, making each node itself instead of through an operator call;
 * :func:`start_backward` orders the nodes as :func:`autograd_mini.graph.topological_order`
   does (the same list), but marks each visited node in its ``.grad`` instead of keeping a
   set, and reads a node's input slots directly: about twice as fast. The gradients it
@@ -13,11 +13,9 @@ forms do, faster, on the nodes of a graph:
   node from the last to the first, ``input.grad += node.grad * local_derivative``, with
   ``*`` and ``+`` (nine nodes in ten of a neural network) written out.
 
-and :func:`weighted_sum` records ``sum(map(operator.mul, weights, inputs), bias)``, the
-sum in every neuron, making each node itself rather than through an operator call.
-
-Tests check each against its general form, bit for bit. Nothing here imports the engine:
-a node is read and made through its slots (``_opdef``, ``_a``, ``_b``, ``data``, ``grad``).
+:func:`backward` prepares the pass, runs it, and on a failure puts every gradient back
+(:func:`restore_gradients`). Nothing here imports the engine: a node is read and made
+through its slots (``_opdef``, ``_a``, ``_b``, ``data``, ``grad``).
 """
 
 from __future__ import annotations
