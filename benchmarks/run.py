@@ -78,7 +78,7 @@ class Config:
 # steps with the default collector (about 2 s each) are most of workload A.
 FULL = Config(steps=8, fast_rounds=20, repeats=3, points=100, agree_steps=100,
               compile_runs=((10, 3), (100, 2), (1000, 1)), traced_seconds=30.0, chain_sizes=(10**4, 10**5, 10**6),
-              chain_sizes_micrograd=(10**4, 10**5), chain_repeats=5, memory_sizes=(10**4, 10**5),
+              chain_sizes_micrograd=(10**4, 10**5), chain_repeats=9, memory_sizes=(10**4, 10**5),
               memory_sizes_micrograd=(10**4, 10**5), profile_steps=5)
 QUICK = Config(steps=2, fast_rounds=2, repeats=1, points=20, agree_steps=3, compile_runs=((5, 1), (10, 1)),
                traced_seconds=5.0, chain_sizes=(10**3, 10**4),
