@@ -39,13 +39,6 @@ def function(op: ops.Op) -> Callable[..., Any]:
     def call(*inputs: Any) -> Any:
         return apply(op, *inputs)
 
-    def unary(*inputs: Any) -> Any:  # relu(x) in every neuron: a Value goes straight in
-        if len(inputs) == 1 and type(inputs[0]) is Value:
-            return _node(_forward(op, inputs[0].data), op, inputs[0])
-        return apply(op, *inputs)
-
-    if op.arity == 1:
-        call = unary
     call.__name__ = call.__qualname__ = op.function_name or op.name
     call.__doc__ = f"{op.doc[:1].upper()}{op.doc[1:]} (the op {op.name!r}): float or Value."
     return call

@@ -334,12 +334,12 @@ def test_any_finite_weights_round_trip_bit_for_bit() -> None:
     @settings(max_examples=50)  # each example writes and reads a file
     @given(st.lists(st.floats(allow_nan=False, allow_infinity=False), min_size=9, max_size=9))
     def round_trip(weights: list[float]) -> None:
-        _round_trip(weights)
+        _assert_round_trips(weights)
 
     round_trip()
 
 
-def _round_trip(weights: list[float]) -> None:
+def _assert_round_trips(weights: list[float]) -> None:
     import tempfile
 
     model = MLP(2, [2, 1], activation="sigmoid", seed=0)

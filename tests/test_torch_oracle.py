@@ -301,8 +301,8 @@ POINTS = [(RNG.uniform(-3, 3), RNG.uniform(-3, 3)) for _ in range(12)] + [(0.5, 
 F = torch.nn.functional
 
 
-def _compare(mine_loss: Callable[[list[Value]], Value], theirs_loss: Callable[[Any], Any],
-             xs: list[float]) -> None:
+def _assert_agrees(mine_loss: Callable[[list[Value]], Value],
+                   theirs_loss: Callable[[Any], Any], xs: list[float]) -> None:
     leaves = [Value(x) for x in xs]
     loss = mine_loss(leaves)
     loss.backward()
@@ -315,15 +315,15 @@ def _compare(mine_loss: Callable[[list[Value]], Value], theirs_loss: Callable[[A
 
 @pytest.mark.parametrize(("p", "y"), POINTS)
 def test_regression_losses_agree_with_torch(p: float, y: float) -> None:
-    _compare(lambda v: losses.mse(v[0], y), lambda t: F.mse_loss(t[0], tensor(y)), [p])
-    _compare(lambda v: losses.l1(v[0], y), lambda t: F.l1_loss(t[0], tensor(y)), [p])
+    _assert_agrees(lambda v: losses.mse(v[0], y), lambda t: F.mse_loss(t[0], tensor(y)), [p])
+    _assert_agrees(lambda v: losses.l1(v[0], y), lambda t: F.l1_loss(t[0], tensor(y)), [p])
     for delta in (0.3, 1.0, 2.5):
-        _compare(lambda v, d=delta: losses.huber(v[0], y, delta=d),
+        _assert_agrees(lambda v, d=delta: losses.huber(v[0], y, delta=d),
                  lambda t, d=delta: F.huber_loss(t[0], tensor(y), delta=d), [p])
     # lists: the mean over the entries
-    _compare(lambda v: losses.huber(v, [y, -y], delta=0.7),
+    _assert_agrees(lambda v: losses.huber(v, [y, -y], delta=0.7),
              lambda t: F.huber_loss(t, tensor([y, -y]), delta=0.7), [p, y * 0.5])
-    _compare(lambda v: losses.l1(v, [y, 0.0]), lambda t: F.l1_loss(t, tensor([y, 0.0])), [p, y])
+    _assert_agrees(lambda v: losses.l1(v, [y, 0.0]), lambda t: F.l1_loss(t, tensor([y, 0.0])), [p, y])
 
 
 @pytest.mark.parametrize("seed", range(10))
@@ -333,20 +333,20 @@ def test_classification_losses_agree_with_torch(seed: int) -> None:
     logits = [rng.uniform(-4, 4) for _ in range(classes)]
     target = rng.randrange(classes)
     for smoothing in (0.0, 0.1, 0.35, 1.0):
-        _compare(lambda v, s=smoothing: losses.cross_entropy(v, target, label_smoothing=s),
+        _assert_agrees(lambda v, s=smoothing: losses.cross_entropy(v, target, label_smoothing=s),
                  lambda t, s=smoothing: F.cross_entropy(t[None], torch.tensor([target]),
                                                         label_smoothing=s), logits)
     log_probabilities = F.log_softmax(tensor(logits), dim=0).tolist()
-    _compare(lambda v: losses.nll(v, target),
+    _assert_agrees(lambda v: losses.nll(v, target),
              lambda t: F.nll_loss(t[None], torch.tensor([target])), log_probabilities)
     z = rng.uniform(-5, 5)
     label = rng.choice([0.0, 1.0, rng.random()])
-    _compare(lambda v: losses.binary_cross_entropy(v[0], label),
+    _assert_agrees(lambda v: losses.binary_cross_entropy(v[0], label),
              lambda t: F.binary_cross_entropy_with_logits(t[0], tensor(label)), [z])
 
 
 def test_cross_entropy_with_smoothing_at_extreme_logits_agrees_with_torch() -> None:
-    _compare(lambda v: losses.cross_entropy(v, 1, label_smoothing=0.2),
+    _assert_agrees(lambda v: losses.cross_entropy(v, 1, label_smoothing=0.2),
              lambda t: F.cross_entropy(t[None], torch.tensor([1]), label_smoothing=0.2),
              [1000.0, -1000.0, 0.0])
 
