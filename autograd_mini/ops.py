@@ -75,7 +75,7 @@ class Op:
     ``"tanh(x)"``); for an operator it is also the forward. ``derivatives`` maps each
     input, in order, to its local derivative (formula text, or for a user primitive a
     callable ``partial(*inputs)``). ``forward`` is the float function, or formula text
-    where the op is an expression (relu: ``"x if x > 0 else 0.0"``). ``domain`` lists the
+    where the op is an expression (relu: ``"0.0 if x < 0 else x"``). ``domain`` lists the
     conditions the inputs must meet; ``kinks`` the points of the first input where the
     derivative jumps; ``kink_distance`` formula text over the inputs that is 0 exactly
     where the op or a derivative jumps elsewhere (``"a - b"`` for ``maximum``); ``sample``
@@ -485,8 +485,9 @@ SIGMOID = register(Op(
     " but keeps its precision for large x",
 ))
 RELU = register(Op(
-    "relu", "relu(x)", {"x": "1 if x > 0 else 0"}, forward="x if x > 0 else 0.0",
-    kinks=(0.0,), micrograd_name="ReLU", doc="max(0, x); relu'(0) = 0 as in PyTorch",
+    "relu", "relu(x)", {"x": "1 if x > 0 else 0"}, forward="0.0 if x < 0 else x",
+    kinks=(0.0,), micrograd_name="ReLU",
+    doc="max(0, x); relu'(0) = 0, relu(nan) = nan and relu(-0.0) = -0.0, as in PyTorch",
 ))
 SQRT = register(Op(
     "sqrt", "sqrt(x)", {"x": "0.5 / out"}, forward=math.sqrt, domain=[Domain("x >= 0")],

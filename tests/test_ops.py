@@ -433,6 +433,18 @@ def test_maximum_and_minimum_propagate_nan() -> None:
         assert math.isnan(function(math.nan, 1.0)) and math.isnan(function(1.0, math.nan))
 
 
+def test_relu_keeps_nan_and_negative_zero_as_pytorch_and_micrograd_do() -> None:
+    # "x if x > 0 else 0.0" would turn a nan into 0.0 and hide it from every later check.
+    from autograd_mini import compile as compile_step
+    from autograd_mini import jvp
+
+    compiled = compile_step(lambda x: x.relu())  # (value, derivative), as value_and_grad
+    for relu in (fn.relu, lambda x: Value(x).relu().data, lambda x: compiled(x)[0],
+                 lambda x: jvp(fn.relu, (x,), (1.0,))[0]):
+        assert math.isnan(relu(math.nan))
+        assert math.copysign(1.0, relu(-0.0)) == -1.0 and relu(-2.0) == 0.0 and relu(3.0) == 3.0
+
+
 @pytest.mark.parametrize(("x", "expected"), [(2.5, 2.0), (3.5, 4.0), (-0.5, -0.0), (-2.7, -3.0)])
 def test_round_is_half_to_even_like_python_and_pytorch(x: float, expected: float) -> None:
     out = fn.round(x)
