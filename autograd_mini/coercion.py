@@ -129,6 +129,9 @@ class NumberProtocol:
             observe(self)
         return self.data
 
+    def __int__(self) -> int:  # int(v) truncates the data, as int(torch.tensor(2.7)) does
+        return int(self.__float__())
+
     def __format__(self, spec: str) -> str:  # f"{v:.3f}" formats the data, as floats do
         return format(self.data, spec) if spec else str(self)
 

@@ -146,12 +146,15 @@ class Value(NumberProtocol):
         return self
 
     # ------------------------------------------------------------------- backward
-    def backward(self, create_graph: bool = False) -> None:
+    def backward(self, *, create_graph: bool = False) -> None:
         """Fill ``.grad`` of every node this Value depends on with d self / d node.
 
         Leaves accumulate across calls (``+=``, as in PyTorch); every other node gets
         exactly this pass's gradient. If the pass fails (an infinite derivative, such as
         sqrt's at 0), it raises and every ``.grad`` is left as it was before the call.
+
+        ``create_graph`` is keyword-only: PyTorch's first positional argument is the
+        output's gradient, which a scalar root does not need (it is 1).
 
         With ``create_graph=True`` every ``.grad`` becomes a Value whose graph can be
         differentiated again. Like PyTorch, that graph refers back to the node it belongs

@@ -10,6 +10,7 @@ higher-order derivatives of the new op work too.
 
 from __future__ import annotations
 
+import inspect
 import numbers
 from collections.abc import Callable, Sequence
 from typing import Any
@@ -83,6 +84,8 @@ def primitive(
         raise ValueError(f"primitive {name!r}: {len(names)} input names for {n} partials")
     if domain is not None and len(domain) != n:
         raise ValueError(f"primitive {name!r}: domain needs one (low, high) per input")
+    for what, function in [("forward", forward), *((f"partial {i}", p) for i, p in enumerate(partials))]:
+        _check_takes(name, what, function, n)
     op = ops.Op(
         name, f"{name}({', '.join(names)})", dict(zip(names, partials)),
         forward=forward if isinstance(forward, str) else _real_forward(name, forward),
@@ -92,6 +95,25 @@ def primitive(
     )
     ops.register(op)
     return Primitive(op)
+
+
+def _check_takes(name: str, what: str, function: Any, n: int) -> None:
+    # One partial per input is how the inputs are counted: a forward of two inputs given
+    # one partial would otherwise fail only when called, as "takes 1 input(s), got 2".
+    if not callable(function):
+        return
+    try:
+        signature = inspect.signature(function)
+    except (TypeError, ValueError):  # some built-in functions do not say
+        return
+    try:
+        signature.bind(*range(n))
+    except TypeError:
+        raise TypeError(
+            f"primitive {name!r}: {what} takes {signature} but {n} partial"
+            f"{'s were' if n != 1 else ' was'} given, so it will be called with {n} input"
+            f"{'s' if n != 1 else ''}; give one partial derivative per input of forward"
+        ) from None
 
 
 def _real_forward(name: str, forward: Callable[..., Any]) -> Callable[..., float]:

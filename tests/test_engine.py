@@ -135,6 +135,13 @@ def test_float_and_format() -> None:
     assert f"{v}" == str(v) == repr(v)  # an empty format spec is str(), as Python says
 
 
+def test_int_truncates_the_data_as_it_does_a_tensor() -> None:
+    # Without __int__, int() fell back to __trunc__, which gives a Value: a TypeError.
+    assert int(Value(2.7)) == 2 and int(Value(-2.7)) == -2 and type(int(Value(3.0))) is int
+    with pytest.raises(ValueError, match="NaN"):
+        int(Value(math.nan))
+
+
 def test_comparisons_compare_data() -> None:
     a, b = Value(1.0), Value(2.0)
     assert a < b and a <= b and b > a and b >= a
@@ -928,6 +935,22 @@ def test_primitive_forward_must_return_a_real_number() -> None:
     finally:
         ops.unregister("as_int_test")
         ops.unregister("to_complex_test")
+
+
+def test_primitive_whose_forward_takes_another_number_of_inputs_is_refused_when_defined() -> None:
+    # The partials count the inputs: one partial for a two-input forward used to be taken,
+    # and failed only at the first call, as "takes 1 input(s), got 2".
+    with pytest.raises(TypeError, match=r"'pm_test': forward takes \(x, y\) but 1 partial was given"):
+        primitive("pm_test", lambda x, y: x * y, lambda x, y: y)
+    with pytest.raises(TypeError, match=r"'pm_test': partial 1 takes \(x\) but 2 partials"):
+        primitive("pm_test", lambda x, y: x * y, lambda x, y: y, lambda x: x)
+    assert "pm_test" not in ops.OPS
+    arctan = primitive("pm_test", math.atan2, lambda y, x: x / (x * x + y * y),
+                      lambda y, x: -y / (x * x + y * y))  # a built-in forward is fine
+    try:
+        assert arctan(Value(1.0), 2.0).data == math.atan2(1.0, 2.0)
+    finally:
+        ops.unregister("pm_test")
 
 
 def test_primitive_domain_check_runs_before_forward() -> None:
