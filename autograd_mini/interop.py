@@ -33,6 +33,7 @@ README).
 from __future__ import annotations
 
 import itertools
+import math
 from collections.abc import Sequence
 from typing import Any
 
@@ -293,5 +294,14 @@ Dropout between them, RNNCell, LSTMCell, GRUCell, Dropout
         model = Dropout(module.p)
     else:
         raise _refuse(module)
+    # A nan or inf weight would be refused by nn.load and load_state_dict, and so could
+    # not be saved: refuse it here, where its origin is known.
+    bad = [(name, p.data) for name, p in model.named_parameters() if not math.isfinite(p.data)]
+    if bad:
+        raise ValueError(
+            f"from_torch: {type(module).__name__} has {len(bad)} weight(s) that are not finite"
+            f" (the first, as autograd_mini names it: {bad[0][0]} = {bad[0][1]!r}); a model"
+            " must have finite weights to be trained or saved: fix the PyTorch module's weights"
+            " (e.g. re-initialise them) first")
     model.train(module.training)
     return model

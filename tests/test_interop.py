@@ -43,3 +43,15 @@ def test_the_newer_activations_move_both_ways_with_pytorchs_defaults() -> None:
                                 torch.nn.LeakyReLU(0.2), torch.nn.Linear(3, 1, dtype=torch.float64))
     with pytest.raises(TypeError, match=r"negative_slope=0\.2; only negative_slope=0\.01"):
         from_torch(other)
+
+
+def test_a_module_with_a_weight_that_is_not_finite_is_refused() -> None:
+    # nn.load and load_state_dict refuse such weights, so the model could not be saved.
+    torch = pytest.importorskip("torch")
+    net = torch.nn.Linear(3, 1, dtype=torch.float64)
+    with torch.no_grad():
+        net.weight[0, 1] = float("nan")
+        net.bias[0] = float("inf")
+    with pytest.raises(ValueError, match=r"Linear has 2 weight\(s\) that are not finite .*"
+                                         r"neurons\.0\.w\.1 = nan"):
+        from_torch(net)
