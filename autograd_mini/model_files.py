@@ -32,6 +32,7 @@ from __future__ import annotations
 
 import json
 import math
+import numbers
 import os
 import reprlib
 from collections.abc import Mapping
@@ -128,7 +129,7 @@ a character device, not a regular file
 
 
 def write_model_file(
-    path: str | os.PathLike[str], architecture: Mapping[str, Any], parameters: Mapping[str, float]
+    path: str | os.PathLike[str], architecture: Mapping[str, Any], parameters: Mapping[str, Any]
 ) -> None:
     """Write a model file (see the module docstring) atomically; the weights must be finite.
 
@@ -143,17 +144,29 @@ def write_model_file(
     >>> path.read_text().splitlines()[1]
     ' "format": "autograd-mini-model",'
     """
+    weights: dict[str, float] = {}
     for name, value in parameters.items():
-        if not math.isfinite(value):
+        # bool is an int to Python, but True as a weight is surely a mistake; load refuses it.
+        if isinstance(value, bool) or not isinstance(value, numbers.Real):
+            raise TypeError(
+                f"save: parameter {name!r} is {type(value).__name__} {value!r:.60}; a weight"
+                " must be a number: set its .data to a float"
+            )
+        try:
+            number = float(value)
+        except OverflowError:  # an int beyond 1.8e308
+            number = math.inf
+        if not math.isfinite(number):
             raise ValueError(
-                f"save: parameter {name!r} is {value!r}; JSON cannot hold NaN or infinity."
+                f"save: parameter {name!r} is {value!r:.60}; JSON cannot hold NaN or infinity."
                 " Fix the training that produced it (or reload a good checkpoint) first"
             )
+        weights[name] = number
     document = {
         "format": FORMAT_NAME,
         "version": FORMAT_VERSION,
         "architecture": dict(architecture),
-        "parameters": dict(parameters),
+        "parameters": weights,
     }
     write_atomically(path, json.dumps(document, indent=1, allow_nan=False) + "\n")
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import math
 import random
+import re
 
 import pytest
 
@@ -441,6 +442,25 @@ def test_a_subclass_of_a_built_in_does_not_claim_its_architecture(tmp_path) -> N
     with pytest.raises(TypeError, match=r"Wider\.architecture: this module does not describe"):
         model.save(tmp_path / "w.json")
     assert "Wider" not in ARCHITECTURES
+
+
+def test_a_weight_that_is_not_a_finite_number_is_refused_by_save_and_the_old_file_kept(tmp_path) -> None:
+    # True used to be written as `true`, a file that load then refused.
+    path = tmp_path / "m.json"
+    model = Neuron(2, seed=0)
+    model.save(path)
+    before = path.read_bytes()
+    for bad, error, words in [(True, TypeError, "is bool True; a weight must be a number"),
+                              ("0.5", TypeError, "is str '0.5'"),
+                              (math.inf, ValueError, "is inf; JSON cannot hold"),
+                              (10**400, ValueError, "JSON cannot hold")]:
+        model.w[1].data = bad
+        with pytest.raises(error, match=re.escape(words)):
+            model.save(path)
+        assert path.read_bytes() == before
+    model.w[1].data = 2  # an int, as micrograd code assigns, is a number
+    model.save(path)
+    assert nn.load(path).w[1].data == 2.0
 
 
 def test_each_activation_has_its_class_name_in_repr() -> None:
