@@ -526,21 +526,18 @@ _check_init = _choice(INITS)
 
 
 def _activate(x: Any, activation: str) -> Any:
-    # The engine's float-or-Value functions, so a neuron also runs on plain floats (as
-    # when gradcheck evaluates a model at perturbed weights).
-    if activation == "relu":
-        return relu(x)
-    if activation == "tanh":
-        return tanh(x)
-    if activation == "sigmoid":
-        return sigmoid(x)
-    if activation == "leaky_relu":
-        return leaky_relu(x)
-    if activation == "elu":
-        return elu(x)
-    if activation == "gelu":
-        return gelu(x)
-    return x
+    # On a Value, its method (micrograd's Neuron calls act.relu(), so code that replaces
+    # Value.relu changes the neurons too); on a float (as when gradcheck evaluates a model
+    # at perturbed weights), the engine's float-or-Value function.
+    if activation == "linear":
+        return x
+    if isinstance(x, Value):
+        return getattr(x, activation)()
+    return _ACTIVATION_FUNCTIONS[activation](x)
+
+
+_ACTIVATION_FUNCTIONS = {"relu": relu, "tanh": tanh, "sigmoid": sigmoid, "leaky_relu": leaky_relu,
+                         "elu": elu, "gelu": gelu}
 
 
 def _generator(seed: int | None) -> random.Random | None:
@@ -699,10 +696,12 @@ class MLP(Module):
         out: Any = x
         last = len(self.layers) - 1
         for i, layer in enumerate(self.layers):
-            out = layer.outputs(out)
+            if isinstance(out, Value):  # a hidden layer of one neuron: its Value, as a list
+                out = [out]
+            out = layer(out)  # as micrograd calls it, so a layer of the user's own works too
             if self.dropout is not None and i != last:
                 out = self.dropout(out)
-        return out[0] if len(out) == 1 else out  # type: ignore[no-any-return]
+        return out  # type: ignore[no-any-return]
 
     def __repr__(self) -> str:
         return f"MLP of [{', '.join(str(layer) for layer in self.layers)}]"

@@ -90,6 +90,43 @@ def test_layer_of_one_returns_a_value_and_hidden_width_one_works() -> None:
     assert any(p.grad != 0.0 for p in model.layers[-1].parameters())
 
 
+def test_an_mlp_calls_its_layers_so_layers_of_ones_own_take_part() -> None:
+    # micrograd's MLP calls layer(x); code that puts its own layer in model.layers, or
+    # overrides Layer.__call__, relies on it.
+    class Scale:
+        def __call__(self, x):
+            return [2.0 * v for v in x]
+
+        def parameters(self):
+            return []
+
+    class Doubled(Layer):
+        def __call__(self, x):
+            out = super().__call__(x)
+            return [2.0 * v for v in out] if isinstance(out, list) else 2.0 * out
+
+    model = MLP(2, [3, 1], seed=0)
+    plain = model([0.5, -1.0]).data
+    model.layers.insert(1, Scale())
+    assert model([0.5, -1.0]).data == pytest.approx(2.0 * plain - model.layers[2].neurons[0].b.data)
+    deep = MLP(2, [3, 1], seed=0)
+    deep.layers[-1].__class__ = Doubled
+    assert deep([0.5, -1.0]).data == 2.0 * plain
+
+
+def test_a_neuron_applies_its_activation_as_a_value_method_as_micrograd_does(monkeypatch) -> None:
+    # micrograd's Neuron calls act.relu(): code that replaces Value.relu changes it.
+    def leaky(self):
+        return self * 0.1 if self.data < 0 else self * 1.0
+
+    neuron = Neuron(2, seed=0)
+    neuron.b.data = -5.0
+    assert neuron([1.0, 1.0]).data == 0.0
+    monkeypatch.setattr(Value, "relu", leaky)
+    out = neuron([1.0, 1.0])
+    assert out.op == "*" and out.data == pytest.approx(0.1 * (sum(w.data for w in neuron.w) - 5.0))
+
+
 def test_zero_grad_resets_every_parameter() -> None:
     model = MLP(2, [3, 1], seed=0)
     model([1.0, 1.0]).backward()
