@@ -17,13 +17,20 @@ Every label draws: characters that cannot be drawn or break SVG (NUL and other c
 characters, U+FFFE/U+FFFF, lone surrogates, bidirectional overrides) are shown as Python
 escapes (``\\x00``), and labels longer than :data:`MAX_LABEL_LENGTH` are cut with a note
 saying how much was left out.
+
+The call is micrograd's (``draw_dot(root, format='svg', rankdir='LR')``, from its
+``trace_graph.ipynb``), and the :class:`GraphDrawing` it returns answers what code written
+for micrograd's ``graphviz.Digraph`` asks of it: ``.format``, ``.render('gout')`` and
+``.pipe()``, rendered by this module's renderers, so they too work with no system Graphviz.
 """
 
 from __future__ import annotations
 
 import importlib.util
 import itertools
+import os
 import re
+import reprlib
 import secrets
 import shutil
 import threading
@@ -41,6 +48,7 @@ if TYPE_CHECKING:
 __all__ = [
     "COLORS",
     "FIELDS",
+    "FORMATS",
     "MAX_LABEL_LENGTH",
     "SUFFIXES",
     "GraphDrawing",
@@ -72,6 +80,14 @@ _CHAIN_WEIGHT = "4"
 SUFFIXES = (".dot", ".gv", ".svg", ".png")
 """The file suffixes :meth:`GraphDrawing.save` writes (DOT text, SVG, PNG)."""
 
+FORMATS = ("svg", "png")
+"""The ``format`` values of :func:`draw_dot` and :meth:`GraphDrawing.render` / ``.pipe``:
+the pictures both renderers (the system ``dot`` and the in-process one) can make."""
+
+DEFAULT_FILENAME = "Digraph.gv"
+"""Where :meth:`GraphDrawing.render` writes the DOT text when no filename is given (the
+default of ``graphviz.Digraph``, whose ``render`` micrograd's code calls)."""
+
 FIELDS = ("row", "column")
 """How a Value's record lays out ``label | data | grad``: side by side, or stacked."""
 
@@ -81,7 +97,9 @@ MAX_LABEL_LENGTH = 200
 
 def draw_dot(
     root: Value,
+    format: str = "svg",  # noqa: A002 - micrograd's name for it, and graphviz's
     rankdir: str = "LR",
+    *,
     show_grad: bool = True,
     highlight: Step | Value | Iterable[Value] | None = None,
     max_nodes: int | None = 500,
@@ -111,6 +129,10 @@ def draw_dot(
     * a pale yellow note, joined by dashed edges to where the cut was made, says how many
       Values were left out when the graph has more than ``max_nodes``.
 
+    The positional parameters are micrograd's (``draw_dot(root, format='svg',
+    rankdir='LR')``), the rest are keyword-only. ``format`` (one of :data:`FORMATS`) is the
+    format :meth:`GraphDrawing.render` and :meth:`GraphDrawing.pipe` make when not told
+    otherwise; Jupyter shows the drawing as SVG whatever it is, as graphviz does.
     ``rankdir`` is Graphviz's direction (``"LR"``, ``"RL"``, ``"TB"``, ``"BT"``);
     ``show_grad=False`` leaves the grad field out; ``grads`` (a mapping from Value to
     gradient, e.g. a saved snapshot) shows those gradients instead of ``.grad`` for the
@@ -143,7 +165,14 @@ def draw_dot(
     }
     >>> drawing.svg().startswith("<?xml")  # system dot if present, else in-process
     True
+    >>> drawing.pipe() == drawing.svg().encode()  # micrograd's dot.pipe(); format is "svg"
+    True
     """
+    from autograd_mini.engine import Value
+
+    if not isinstance(root, Value):
+        raise TypeError(_not_a_value(root))
+    fmt = _check_format(format, "draw_dot")
     graphviz = _import_graphviz()
     if rankdir not in _RANKDIRS:
         raise ValueError(f"draw_dot: rankdir {rankdir!r} is not one of {', '.join(_RANKDIRS)}")
@@ -244,20 +273,93 @@ def draw_dot(
                        f" (max_nodes={max_nodes})")
         for op_id in cut_ops:
             dot.edge("omitted", op_id, style="dashed", color=COLORS["unreached"])
-    return GraphDrawing(dot, drawn=len(drawn), omitted=omitted)
+    return GraphDrawing(dot, drawn=len(drawn), omitted=omitted, format=fmt)
 
 
 class GraphDrawing:
     """A drawn graph: DOT text (``.source``), ``.svg()``, ``.save(path)``, Jupyter display.
 
     ``.digraph`` is the underlying ``graphviz.Digraph`` for further styling; ``.drawn``
-    and ``.omitted`` count the Values drawn and left out.
+    and ``.omitted`` count the Values drawn and left out. ``.format``, ``.render()`` and
+    ``.pipe()`` are those of ``graphviz.Digraph``, so code written for micrograd's
+    ``draw_dot`` (``dot.render('gout')``, ``dot.pipe()``) runs unchanged, drawn by this
+    module's renderers (the system ``dot``, else the in-process one).
     """
 
-    def __init__(self, digraph: Any, drawn: int, omitted: int) -> None:
+    def __init__(self, digraph: Any, drawn: int, omitted: int, format: str = "svg") -> None:  # noqa: A002
         self.digraph = digraph
         self.drawn = drawn
         self.omitted = omitted
+        self.format = format
+
+    @property
+    def format(self) -> str:
+        """The format :meth:`render` and :meth:`pipe` make by default (one of :data:`FORMATS`).
+
+        Settable, as on a ``graphviz.Digraph`` (``dot.format = "png"``); checked when set.
+        """
+        return self._format
+
+    @format.setter  # noqa: A003 - graphviz.Digraph.format, which micrograd code sets
+    def format(self, value: str) -> None:
+        self._format = _check_format(value, "GraphDrawing.format")
+        self.digraph.format = self._format  # the Digraph, used directly, agrees
+
+    def pipe(self, format: str | None = None) -> bytes:  # noqa: A002
+        """The drawing as bytes in ``format`` (default :attr:`format`), like graphviz's ``pipe``.
+
+        ``pipe("svg")`` is ``svg().encode()`` and ``pipe("png")`` is ``png()``.
+        """
+        fmt = self._format if format is None else _check_format(format, "GraphDrawing.pipe")
+        return _render(self.source, fmt, "auto")
+
+    def render(
+        self,
+        filename: str | os.PathLike[str] | None = None,
+        directory: str | os.PathLike[str] | None = None,
+        view: bool = False,
+        cleanup: bool = False,
+        format: str | None = None,  # noqa: A002
+    ) -> str:
+        """Write the DOT text and the picture, as graphviz's ``render``; return the picture's path.
+
+        The DOT text goes to ``directory/filename`` (default ``Digraph.gv`` in the current
+        folder, as graphviz's; the folder is made if missing) and the picture, in
+        ``format`` (default :attr:`format`), to that path plus ``.<format>``:
+        ``render("gout")`` writes ``gout`` and ``gout.svg`` and returns ``"gout.svg"``.
+        ``cleanup=True`` leaves the DOT file out. ``view=True`` then opens the picture
+        with graphviz's ``graphviz.view`` (the platform's default viewer).
+
+        Unlike graphviz's, this needs no system Graphviz: the picture comes from this
+        module's renderers, and is made before any file is touched; both files are written
+        with :func:`autograd_mini.files.write_atomically`. Unlike graphviz's, the filename
+        and directory given are not remembered for the next call.
+        """
+        from autograd_mini.files import write_atomically
+
+        fmt = self._format if format is None else _check_format(format, "GraphDrawing.render")
+        for name, arg in (("filename", filename), ("directory", directory)):
+            if arg is not None and not isinstance(arg, (str, os.PathLike)):
+                raise TypeError(
+                    f"GraphDrawing.render: {name} must be a str or a path, got"
+                    f" {_type_name(arg)} {reprlib.repr(arg)}"
+                )
+        source_path = os.path.join(
+            os.fspath(directory) if directory is not None else "",
+            os.fspath(filename) if filename is not None else DEFAULT_FILENAME,
+        )
+        rendered = f"{source_path}.{fmt}"
+        picture = _render(self.source, fmt, "auto")  # before any file is touched
+        folder = os.path.dirname(source_path)
+        if folder:
+            os.makedirs(folder, exist_ok=True)
+        if not cleanup:
+            write_atomically(source_path, self.source.encode("utf-8"))
+        write_atomically(rendered, picture)
+        if view:
+            graphviz = _import_graphviz()
+            graphviz.view(rendered)
+        return rendered
 
     @property
     def source(self) -> str:
@@ -335,6 +437,50 @@ def _import_graphviz() -> Any:
             ' pip install "autograd-mini[viz]"'
         ) from exc
     return graphviz
+
+
+def _type_name(obj: object) -> str:
+    """The type's name, qualified when it is not a builtin (``micrograd.engine.Value``)."""
+    kind = type(obj)
+    if kind.__module__ == "builtins":
+        return kind.__qualname__
+    return f"{kind.__module__}.{kind.__qualname__}"
+
+
+def _not_a_value(root: object) -> str:
+    """What draw_dot says when its root is not a Value, and how to fix it."""
+    message = (
+        f"draw_dot: root must be an autograd_mini Value, got {_type_name(root)}"
+        f" {reprlib.repr(root)}; pass the Value that a computation returned (the loss, or one"
+        " output of a model)"
+    )
+    if isinstance(root, (int, float)) and not isinstance(root, bool):
+        return message + f", or wrap the number: draw_dot(Value({root!r}))"
+    if type(root).__name__ == "Value":  # a Value of another library (micrograd's)
+        return message + "; build it with autograd_mini.Value (from autograd_mini import Value)"
+    return message
+
+
+def _check_format(format: object, where: str) -> str:  # noqa: A002
+    """``format`` lower-cased (as graphviz takes it), or a clear error saying what works."""
+    if not isinstance(format, str):
+        raise TypeError(
+            f"{where}: format must be a str, one of {', '.join(FORMATS)};"
+            f" got {_type_name(format)} {reprlib.repr(format)}"
+        )
+    fmt = format.lower()
+    if fmt in FORMATS:
+        return fmt
+    hint = ""
+    if format.upper() in _RANKDIRS:
+        hint = (f"; {format!r} is a direction: the second argument of draw_dot is format,"
+                f" as in micrograd, so pass rankdir={format!r}")
+    elif fmt in ("dot", "gv"):
+        hint = "; the DOT text is .source, and save('g.dot') writes it"
+    raise ValueError(
+        f"{where}: format {format!r} is not one of {', '.join(FORMATS)}, the formats both"
+        f" renderers (the system dot and the in-process one) make{hint}"
+    )
 
 
 def _as_step(highlight: Any) -> Step | None:

@@ -288,3 +288,44 @@ def test_mlp_with_a_one_neuron_hidden_layer() -> None:
     random.seed(0)
     with pytest.raises(TypeError):  # micrograd's bug, for the record
         micrograd_nn.MLP(2, [16, 1, 1])([0.5, -1.5])
+
+
+# ------------------------------------------- micrograd's draw_dot calls (trace_graph.ipynb)
+
+
+def test_code_written_for_micrograds_draw_dot_runs_unchanged(
+    tmp_path: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # trace_graph.ipynb's cells, with draw_dot imported from autograd_mini: its signature
+    # draw_dot(root, format='svg', rankdir='LR') and the graphviz.Digraph calls made on the
+    # result (display, render('gout'), pipe()). Hidden system Graphviz: the in-process
+    # renderer draws, as on a machine with only `pip install "autograd-mini[viz]"`.
+    import importlib.util
+    import shutil
+
+    from autograd_mini import nn
+    from autograd_mini.viz import draw_dot
+
+    empty = tmp_path / "empty-bin"
+    empty.mkdir()
+    monkeypatch.setenv("PATH", str(empty))
+    assert shutil.which("dot") is None
+    monkeypatch.chdir(tmp_path)
+
+    random.seed(1337)
+    n = nn.Neuron(2)
+    x = [Value(1.0), Value(-2.0)]
+    y = n(x)
+    y.backward()
+    dot = draw_dot(y)
+    assert "image/svg+xml" in dot._repr_mimebundle_()  # what Jupyter shows for `dot`
+    assert dot.render("gout") == "gout.svg"
+    assert (tmp_path / "gout").read_text(encoding="utf-8") == dot.source
+    assert (tmp_path / "gout.svg").read_bytes() == dot.pipe() == dot.pipe(format="svg")
+
+    assert draw_dot(y, "svg").source == dot.source
+    tb = draw_dot(y, format="png", rankdir="TB")
+    assert "rankdir=TB" in tb.source
+    if importlib.util.find_spec("resvg_py") is not None:  # in-process PNG
+        assert tb.render("gout_tb") == "gout_tb.png"
+        assert (tmp_path / "gout_tb.png").read_bytes() == tb.pipe() == tb.png()

