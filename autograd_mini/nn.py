@@ -592,15 +592,17 @@ class Neuron(Module):
         return self.activation != "linear"
 
     def __call__(self, x: Sequence[Any]) -> Value:
+        if len(x) != len(self.w):  # zip would drop the extra inputs or weights silently
+            raise ValueError(f"{self!r}: input has {len(x)} entries, the neuron has"
+                             f" {len(self.w)} weights; give one number per input (nin)")
         # Summation starts from the bias, as in micrograd, so the digits agree:
         # sum(map(operator.mul, self.w, x), self.b), each node made without an operator call.
         act = weighted_sum(self.w, x, self.b)
         out: Value = _activate(act, self.activation)
         return out
 
-    def __repr__(self) -> str:
-        arguments = self._recorded("repr")
-        return f"{ACTIVATION_NAMES[arguments['activation']]}Neuron({arguments['nin']})"
+    def __repr__(self) -> str:  # micrograd's, from what the neuron is (a subclass's too)
+        return f"{ACTIVATION_NAMES.get(self.activation, 'ReLU' if self.nonlin else 'Linear')}Neuron({len(self.w)})"
 
 
 class Layer(Module):

@@ -127,6 +127,30 @@ def test_a_neuron_applies_its_activation_as_a_value_method_as_micrograd_does(mon
     assert out.op == "*" and out.data == pytest.approx(0.1 * (sum(w.data for w in neuron.w) - 5.0))
 
 
+def test_inputs_of_the_wrong_width_are_refused_by_every_neuron() -> None:
+    # zip() used to drop the extra inputs, or the extra weights, without a word.
+    model = MLP(3, [4, 1], seed=0)
+    for x in ([1.0, 2.0], [1.0, 2.0, 3.0, 4.0]):
+        with pytest.raises(ValueError, match=rf"ReLUNeuron\(3\): input has {len(x)} entries, the"
+                                             r" neuron has 3 weights"):
+            model(x)
+    with pytest.raises(ValueError, match=r"LinearNeuron\(2\): input has 1 entries"):
+        Neuron(2, nonlin=False, seed=0)([Value(1.0)])
+
+
+def test_subclasses_of_neuron_layer_and_mlp_print_as_micrograds_do() -> None:
+    # Neuron's repr read the architecture record, which a subclass does not claim: it raised.
+    class Unit(Neuron):
+        pass
+
+    class Wide(Layer):
+        pass
+
+    assert repr(Unit(2, seed=0)) == "ReLUNeuron(2)"
+    assert repr(Unit(2, nonlin=False, seed=0)) == "LinearNeuron(2)"
+    assert repr(Wide(2, 1, seed=0)) == "Layer of [ReLUNeuron(2)]"
+
+
 def test_zero_grad_resets_every_parameter() -> None:
     model = MLP(2, [3, 1], seed=0)
     model([1.0, 1.0]).backward()
