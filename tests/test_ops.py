@@ -433,6 +433,16 @@ def test_maximum_and_minimum_propagate_nan() -> None:
         assert math.isnan(function(math.nan, 1.0)) and math.isnan(function(1.0, math.nan))
 
 
+@pytest.mark.parametrize("name", sorted(name for name, op in ops.OPS.items() if op.domain and op.builtin))
+def test_a_nan_input_passes_through_a_domain_check_as_in_math_and_pytorch(name: str) -> None:
+    # The check "x > 0" fails for a nan, which used to be reported as outside the domain.
+    op = ops.OPS[name]
+    for i in range(op.arity):
+        args = [1.0 if op.params else 0.5] * op.arity
+        args[i] = math.nan
+        assert math.isnan(apply(op, *args))
+
+
 def test_relu_keeps_nan_and_negative_zero_as_pytorch_and_micrograd_do() -> None:
     # "x if x > 0 else 0.0" would turn a nan into 0.0 and hide it from every later check.
     from autograd_mini import compile as compile_step
