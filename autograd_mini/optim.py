@@ -12,13 +12,18 @@ the wrong ``backward`` was called. A non-finite gradient raises ``ValueError``. 
 gradient is checked before any parameter moves, so a refused ``step()`` changes nothing.
 
 ``lr`` is a plain attribute: set ``optimizer.lr`` between steps, or let a schedule of
-:mod:`autograd_mini.schedules` set it (``fit(..., lr_schedule=...)`` takes either).
+:mod:`autograd_mini.schedules` set it (``fit(..., lr_schedule=...)`` takes either). The
+hyperparameters are plain attributes too, and one check,
+:meth:`Optimizer.check_hyperparameters`, holds them to their ranges: the constructor runs
+it, and so does every ``step()`` before it reads a gradient, so an ``lr`` set to nan, inf
+or a negative number between steps is refused with a ``ValueError`` and no weight moves.
 """
 
 from __future__ import annotations
 
 import math
 import numbers
+import sys
 from collections.abc import Iterable
 from typing import Any
 
@@ -31,7 +36,15 @@ __all__ = [
 
 
 class NonFiniteGradientError(ValueError):
-    """A parameter's gradient is inf or nan: training diverged, so no parameter moves."""
+    """A parameter's gradient is inf or nan: training diverged, so no parameter moves.
+
+    ``reason`` is what was found (``"SGD.step: parameter 1 has gradient inf"``), without the
+    advice of the message, for a caller that knows better what caused it (``fit`` does).
+    """
+
+    def __init__(self, message: str, reason: str | None = None) -> None:
+        super().__init__(message)
+        self.reason = message if reason is None else reason
 
 
 def _checked_params(params: Iterable[Value], where: str) -> list[Value]:
@@ -51,8 +64,11 @@ def _checked_params(params: Iterable[Value], where: str) -> list[Value]:
 
 
 def _hyper(where: str, name: str, value: Any, low: float = 0.0, below: float | None = None) -> float:
-    ok = isinstance(value, numbers.Real) and not isinstance(value, bool)
-    number = float(value) if ok else math.nan
+    if type(value) is float:  # the usual case, without the ABC check: step() runs this
+        number = value
+    else:
+        ok = isinstance(value, numbers.Real) and not isinstance(value, bool)
+        number = float(value) if ok else math.nan
     if not (math.isfinite(number) and number >= low and (below is None or number < below)):
         bound = f"in [{low}, {below})" if below is not None else f">= {low}"
         raise ValueError(f"{where}: {name} must be a number {bound}, got {value!r}")
@@ -77,9 +93,10 @@ def _float_grads(params: list[Value], where: str) -> list[float]:
     grads = _number_grads(params, where)
     for i, g in enumerate(grads):
         if not math.isfinite(g):
+            reason = f"{where}: parameter {i} has gradient {g!r}"
             raise NonFiniteGradientError(
-                f"{where}: parameter {i} has gradient {g!r}; refusing to step (it would"
-                " make the weights non-finite). Lower the learning rate or clip gradients"
+                f"{reason}; refusing to step (it would make the weights non-finite)."
+                " Lower the learning rate or clip gradients", reason,
             )
     return grads
 
@@ -90,13 +107,35 @@ class Optimizer:
     ``initial_lr`` is ``None`` until a schedule is attached; the first schedule records
     ``lr`` there as the base every schedule of this optimizer scales (PyTorch's
     ``param_group["initial_lr"]``).
+
+    A subclass sets its hyperparameters as attributes, then calls
+    :meth:`check_hyperparameters` at the end of its constructor and first thing in
+    ``step()``; it extends that method for the hyperparameters it adds.
     """
 
     def __init__(self, params: Iterable[Value], lr: float) -> None:
-        name = type(self).__name__
-        self.params = _checked_params(params, name)
-        self.lr = _hyper(name, "lr", lr)
+        self.params = _checked_params(params, type(self).__name__)
+        self.lr = self.checked_lr(lr, type(self).__name__)
         self.initial_lr: float | None = None
+
+    def checked_lr(self, lr: Any, where: str) -> float:
+        """``lr`` as a float if it is a learning rate (a finite number >= 0), else ``ValueError``.
+
+        The one test of a learning rate: :meth:`check_hyperparameters` applies it to
+        ``self.lr``, and a schedule to the rate it is about to set (``where`` names the
+        schedule and the epoch). It changes nothing.
+        """
+        return _hyper(where, "lr", lr)
+
+    def check_hyperparameters(self, where: str | None = None) -> None:
+        """Hold every hyperparameter to its range, or raise ``ValueError`` naming it.
+
+        The constructor runs it (``where`` is the class name) and so does every ``step()``
+        (``"SGD.step"``), before it reads a gradient or moves a weight, so a value set
+        between steps (``optimizer.lr = float("nan")``) is refused with nothing changed. A
+        valid value is stored back as a float.
+        """
+        self.lr = self.checked_lr(self.lr, type(self).__name__ if where is None else where)
 
     def zero_grad(self) -> None:
         """Set every parameter's ``.grad`` to 0.0."""
@@ -134,15 +173,23 @@ class SGD(Optimizer):
         nesterov: bool = False,
     ) -> None:
         super().__init__(params, lr)
-        self.momentum = _hyper("SGD", "momentum", momentum)
-        self.weight_decay = _hyper("SGD", "weight_decay", weight_decay)
-        if nesterov and self.momentum == 0.0:
-            raise ValueError("SGD: nesterov=True needs a momentum > 0")
+        self.momentum = momentum
+        self.weight_decay = weight_decay
         self.nesterov = bool(nesterov)
+        self.check_hyperparameters()
         self.buffers: list[float] | None = None  # momentum buffers, made at the first step
+
+    def check_hyperparameters(self, where: str | None = None) -> None:
+        where = "SGD" if where is None else where
+        super().check_hyperparameters(where)
+        self.momentum = _hyper(where, "momentum", self.momentum)
+        self.weight_decay = _hyper(where, "weight_decay", self.weight_decay)
+        if self.nesterov and self.momentum == 0.0:
+            raise ValueError(f"{where}: nesterov=True needs a momentum > 0")
 
     def step(self) -> None:
         """Move every parameter one step against its gradient."""
+        self.check_hyperparameters("SGD.step")
         grads = _float_grads(self.params, "SGD.step")
         lr, mu, wd = self.lr, self.momentum, self.weight_decay
         first = self.buffers is None
@@ -186,22 +233,32 @@ class Adam(Optimizer):
         weight_decay: float = 0.0,
     ) -> None:
         super().__init__(params, lr)
-        name = type(self).__name__
-        if not isinstance(betas, (tuple, list)) or len(betas) != 2:
-            raise ValueError(f"{name}: betas must be a pair (beta1, beta2), got {betas!r}")
-        self.betas = (
-            _hyper(name, "beta1", betas[0], below=1.0),
-            _hyper(name, "beta2", betas[1], below=1.0),
-        )
-        self.eps = _hyper(name, "eps", eps)
-        self.weight_decay = _hyper(name, "weight_decay", weight_decay)
+        self.betas = betas
+        self.eps = eps
+        self.weight_decay = weight_decay
+        self.check_hyperparameters()
         self.t = 0
         self.m = [0.0] * len(self.params)
         self.v = [0.0] * len(self.params)
 
+    def check_hyperparameters(self, where: str | None = None) -> None:
+        where = type(self).__name__ if where is None else where
+        super().check_hyperparameters(where)
+        betas = self.betas
+        if not isinstance(betas, (tuple, list)) or len(betas) != 2:
+            raise ValueError(f"{where}: betas must be a pair (beta1, beta2), got {betas!r}")
+        self.betas = (
+            _hyper(where, "beta1", betas[0], below=1.0),
+            _hyper(where, "beta2", betas[1], below=1.0),
+        )
+        self.eps = _hyper(where, "eps", self.eps)
+        self.weight_decay = _hyper(where, "weight_decay", self.weight_decay)
+
     def step(self) -> None:
         """Move every parameter one Adam step."""
-        grads = _float_grads(self.params, f"{type(self).__name__}.step")
+        where = f"{type(self).__name__}.step"
+        self.check_hyperparameters(where)
+        grads = _float_grads(self.params, where)
         self.t += 1
         beta1, beta2 = self.betas
         correction1 = 1.0 - beta1**self.t
@@ -282,17 +339,27 @@ class RMSprop(Optimizer):
         centered: bool = False,
     ) -> None:
         super().__init__(params, lr)
-        self.alpha = _hyper("RMSprop", "alpha", alpha)
-        self.eps = _hyper("RMSprop", "eps", eps)
-        self.weight_decay = _hyper("RMSprop", "weight_decay", weight_decay)
-        self.momentum = _hyper("RMSprop", "momentum", momentum)
+        self.alpha = alpha
+        self.eps = eps
+        self.weight_decay = weight_decay
+        self.momentum = momentum
         self.centered = bool(centered)
+        self.check_hyperparameters()
         self.square_avg = [0.0] * len(self.params)
         self.grad_avg = [0.0] * len(self.params)
         self.buffers = [0.0] * len(self.params)
 
+    def check_hyperparameters(self, where: str | None = None) -> None:
+        where = "RMSprop" if where is None else where
+        super().check_hyperparameters(where)
+        self.alpha = _hyper(where, "alpha", self.alpha)
+        self.eps = _hyper(where, "eps", self.eps)
+        self.weight_decay = _hyper(where, "weight_decay", self.weight_decay)
+        self.momentum = _hyper(where, "momentum", self.momentum)
+
     def step(self) -> None:
         """Move every parameter one RMSprop step."""
+        self.check_hyperparameters("RMSprop.step")
         grads = _float_grads(self.params, "RMSprop.step")
         lr, alpha, eps, wd, mu = self.lr, self.alpha, self.eps, self.weight_decay, self.momentum
         for i, (p, g) in enumerate(zip(self.params, grads)):
@@ -338,15 +405,25 @@ class Adagrad(Optimizer):
         eps: float = 1e-10,
     ) -> None:
         super().__init__(params, lr)
-        self.lr_decay = _hyper("Adagrad", "lr_decay", lr_decay)
-        self.weight_decay = _hyper("Adagrad", "weight_decay", weight_decay)
+        self.lr_decay = lr_decay
+        self.weight_decay = weight_decay
+        self.eps = eps
+        self.check_hyperparameters()
+        # Used once, here: the accumulators' start, not a hyperparameter of each step.
         start = _hyper("Adagrad", "initial_accumulator_value", initial_accumulator_value)
-        self.eps = _hyper("Adagrad", "eps", eps)
         self.t = 0
         self.sums = [start] * len(self.params)
 
+    def check_hyperparameters(self, where: str | None = None) -> None:
+        where = "Adagrad" if where is None else where
+        super().check_hyperparameters(where)
+        self.lr_decay = _hyper(where, "lr_decay", self.lr_decay)
+        self.weight_decay = _hyper(where, "weight_decay", self.weight_decay)
+        self.eps = _hyper(where, "eps", self.eps)
+
     def step(self) -> None:
         """Move every parameter one Adagrad step."""
+        self.check_hyperparameters("Adagrad.step")
         grads = _float_grads(self.params, "Adagrad.step")
         self.t += 1
         lr = self.lr / (1.0 + (self.t - 1) * self.lr_decay)
@@ -359,16 +436,30 @@ class Adagrad(Optimizer):
 
 
 def l2_norm(numbers: Iterable[float]) -> float:
-    """``sqrt(sum(x * x))``, summed exactly (``math.fsum``); ``inf`` past the float range.
+    """``sqrt(sum(x * x))``, summed exactly (``math.fsum``), without overflow.
 
     The one norm of the package: :func:`grad_norm`, :func:`clip_grad_norm` and the
-    gradient norms of :mod:`autograd_mini.nn` all use it. It never raises: a square too
-    large for a float is ``inf``, and a nan gives nan.
+    gradient norms of :mod:`autograd_mini.nn` all use it. It never raises. When the
+    squares (or their sum) overflow though every number is finite, the norm is computed
+    again by ``math.hypot``, which scales before it squares: it is ``inf`` only if the
+    norm itself is past the float range. An inf among the numbers gives ``inf``, a nan
+    gives nan. (The sum as written serves every other case, so those digits are its own.)
 
-    >>> l2_norm([3.0, 4.0]), l2_norm([]), l2_norm([1e200, 1e200])
-    (5.0, 0.0, inf)
+    >>> l2_norm([3.0, 4.0]), l2_norm([]), l2_norm([1e200, 1e200]), l2_norm([1.0, math.inf])
+    (5.0, 0.0, 1.414213562373095e+200, inf)
     """
-    return math.sqrt(math.fsum(x * x for x in numbers))
+    values = numbers if isinstance(numbers, list) else list(numbers)
+    try:
+        total = math.fsum(x * x for x in values)
+    except OverflowError:  # fsum raises when a sum of finite squares leaves the float range
+        total = math.inf
+    if total != math.inf:
+        return math.sqrt(total)  # the usual case; nan stays nan
+    if any(math.isnan(x) for x in values):
+        return math.nan
+    if all(math.isfinite(x) for x in values):
+        return math.hypot(*values)  # inf only if the norm is beyond the largest float
+    return math.inf
 
 
 def grad_norm(params: Iterable[Value]) -> float:
@@ -386,8 +477,10 @@ def clip_grad_norm(params: Iterable[Value], max_norm: float) -> float:
     """Scale gradients so their total L2 norm is at most ``max_norm``; return the norm before.
 
     As PyTorch's ``clip_grad_norm_``: when the norm exceeds ``max_norm`` every gradient is
-    multiplied by ``max_norm / (norm + 1e-6)``. A non-finite norm raises ``ValueError``
-    and changes nothing.
+    multiplied by ``max_norm / (norm + 1e-6)``. The norm is :func:`l2_norm`'s, so finite
+    gradients too large to square (``1e200``) are clipped as any others. An inf or nan
+    gradient raises ``ValueError`` naming it, and so does a norm beyond the largest float
+    (every gradient finite, but no float can hold their norm); either way nothing changes.
 
     >>> a, b = Value(0.0), Value(0.0)
     >>> a.grad, b.grad = 3.0, 4.0
@@ -398,10 +491,20 @@ def clip_grad_norm(params: Iterable[Value], max_norm: float) -> float:
     """
     plist = _checked_params(params, "clip_grad_norm")
     limit = _hyper("clip_grad_norm", "max_norm", max_norm)
-    total = l2_norm(_number_grads(plist, "clip_grad_norm"))
+    grads = _number_grads(plist, "clip_grad_norm")
+    total = l2_norm(grads)
     if not math.isfinite(total):
+        bad = next((i for i, g in enumerate(grads) if not math.isfinite(g)), None)
+        if bad is not None:
+            raise ValueError(
+                f"clip_grad_norm: parameter {bad} has gradient {grads[bad]!r}, so the total"
+                " gradient norm is not finite; nothing was clipped (scaling cannot make an"
+                " inf or nan gradient finite)"
+            )
         raise ValueError(
-            f"clip_grad_norm: the total gradient norm is {total!r}; some gradient is not finite"
+            "clip_grad_norm: every gradient is finite, but their total norm is beyond the"
+            f" largest float ({sys.float_info.max!r}); nothing was clipped. Scale the loss"
+            " down (its gradients scale with it)"
         )
     scale = limit / (total + 1e-6)
     if scale < 1.0:

@@ -15,6 +15,11 @@ Every schedule scales the optimizer's ``initial_lr`` (its ``lr`` when the first 
 attached) by a closed formula of the epoch, :meth:`Schedule.lr_at`. PyTorch computes the
 same sequence step by step from the previous learning rate; tests compare the two over 50
 epochs in float64.
+
+A rate is checked before it is set, by the optimizer's own test of ``lr``
+(:meth:`~autograd_mini.optim.Optimizer.checked_lr`): one that is not a finite number >= 0
+(a ``gamma > 1`` grown past the float range, a base ``lr`` set to nan) raises ``ValueError``
+naming the schedule and the epoch, and leaves the optimizer and the schedule as they were.
 """
 
 from __future__ import annotations
@@ -64,21 +69,38 @@ class Schedule:
                 f"{type(self).__name__}: expected an autograd_mini.optim optimizer, got"
                 f" {type(optimizer).__name__}"
             )
+        self.optimizer = optimizer
+        self.base_lr: float = optimizer.lr if optimizer.initial_lr is None else optimizer.initial_lr
+        self.last_epoch = 0
+        lr = self._checked_lr(0)  # before the optimizer is touched
         if optimizer.initial_lr is None:
             optimizer.initial_lr = optimizer.lr
-        self.optimizer = optimizer
-        self.base_lr: float = optimizer.initial_lr
-        self.last_epoch = 0
-        optimizer.lr = self.lr_at(0)
+        optimizer.lr = lr
 
     def lr_at(self, epoch: int) -> float:
         """The learning rate of ``epoch``."""
         raise NotImplementedError
 
     def step(self) -> None:
-        """Move to the next epoch: ``last_epoch += 1`` and ``optimizer.lr = lr_at(last_epoch)``."""
-        self.last_epoch += 1
-        self.optimizer.lr = self.lr_at(self.last_epoch)
+        """Move to the next epoch: ``last_epoch += 1`` and ``optimizer.lr = lr_at(last_epoch)``.
+
+        A rate the optimizer refuses raises ``ValueError`` and changes neither.
+        """
+        epoch = self.last_epoch + 1
+        self.optimizer.lr = self._checked_lr(epoch)
+        self.last_epoch = epoch
+
+    def _checked_lr(self, epoch: int) -> float:
+        """``lr_at(epoch)``, checked by the optimizer as its own ``lr`` is."""
+        where = f"{type(self).__name__}, epoch {epoch}"
+        try:
+            lr = self.lr_at(epoch)
+        except OverflowError:  # gamma ** epoch past the float range
+            raise ValueError(
+                f"{where}: lr is beyond the largest float ({self!r} from base lr"
+                f" {self.base_lr!r}); stop before this epoch or choose a smaller gamma"
+            ) from None
+        return self.optimizer.checked_lr(lr, where)
 
     def get_last_lr(self) -> list[float]:
         """The current learning rate, in a list as PyTorch's (one parameter group here)."""

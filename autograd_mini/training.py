@@ -24,6 +24,9 @@ The choices, once:
   from 0). micrograd's demo: ``lambda k: 1.0 - 0.9 * k / 100``. A schedule of
   :mod:`autograd_mini.schedules` (made from the same optimizer) is stepped after each
   epoch instead, as in PyTorch's loop, so a second ``fit`` continues where it stopped.
+  Either way the rate is checked as the optimizer's constructor checks ``lr``: one that is
+  not a finite number >= 0 raises ``ValueError`` naming the schedule and the epoch, before
+  it is set.
 * ``batch_size=None`` is full batch: one step per epoch. Otherwise each epoch shuffles the
   data with ``random.Random(seed)`` and makes one step per batch.
 * ``validation=(X_val, y_val)`` measures the model on held-out examples after each epoch
@@ -38,7 +41,9 @@ The choices, once:
 * Divergence stops training at once with :class:`DivergedError` (an ``ArithmeticError``):
   a model output or a batch loss that is inf or nan, an overflow while computing them,
   or a non-finite gradient. It is raised before the optimizer steps, so the model keeps
-  the weights of the last good step.
+  the weights of the last good step. In the first step no update has been made, so the
+  learning rate played no part: the message says so and points to the inputs, the targets
+  and the starting weights instead.
 * The progress bar is tqdm's (the ``progress`` extra), written to stderr and shown only
   when stderr is a terminal; tqdm is imported only then.
 """
@@ -73,7 +78,9 @@ class DivergedError(ArithmeticError):
     the last good step, and by :func:`evaluate` for a model whose outputs or loss are not
     finite (as after a last step that diverged). ``reason`` says what was not finite;
     ``epoch`` is the epoch it happened in (counting from 0, as the ``callback`` does), or
-    ``None`` when :func:`evaluate` raised it.
+    ``None`` when :func:`evaluate` raised it. ``updates`` is how many optimizer steps
+    ``fit`` had made (``None`` from :func:`evaluate`): at 0 the learning rate played no
+    part, and the message blames the data or the starting weights instead.
 
     >>> from autograd_mini import losses, optim
     >>> w = Value(1.0)
@@ -82,13 +89,17 @@ class DivergedError(ArithmeticError):
     Traceback (most recent call last):
     ...
     autograd_mini.training.DivergedError: fit: training diverged in epoch 1 of 1, before any \
-update: **2: result overflows a float at input 1e+200; check the inputs and the initial weights
+update: **2: result overflows a float at input 1e+200; no update has been made yet, so the \
+learning rate played no part: the inputs, the targets or the starting weights give a \
+non-finite result. Check them (scale the inputs and targets to moderate numbers)
     """
 
-    def __init__(self, message: str, reason: str, epoch: int | None = None) -> None:
+    def __init__(self, message: str, reason: str, epoch: int | None = None,
+                 updates: int | None = None) -> None:
         super().__init__(message)
         self.reason = reason
         self.epoch = epoch
+        self.updates = updates
 
 
 def _diverged(epoch: int, epochs: int, updates: int, reason: str) -> DivergedError:
@@ -97,11 +108,19 @@ def _diverged(epoch: int, epochs: int, updates: int, reason: str) -> DivergedErr
         advice = "lower the learning rate (or clip gradients)"
     else:  # nothing was learned yet: the data or the initialisation is to blame
         where = "before any update"
-        advice = "check the inputs and the initial weights"
+        advice = ("no update has been made yet, so the learning rate played no part: the"
+                  " inputs, the targets or the starting weights give a non-finite result."
+                  " Check them (scale the inputs and targets to moderate numbers)")
     return DivergedError(
         f"fit: training diverged in epoch {epoch + 1} of {epochs}, {where}: {reason}; {advice}",
-        reason, epoch,
+        reason, epoch, updates,
     )
+
+
+def _name(function: Any) -> str:
+    """How an error names a function the user passed: its qualified name, else its repr."""
+    name = getattr(function, "__qualname__", None)
+    return name if isinstance(name, str) else repr(function)
 
 
 def _non_finite_output(prediction: Any) -> float | None:
@@ -272,6 +291,9 @@ def fit(
         raise TypeError(f"fit: optimizer must be an autograd_mini.optim optimizer, got {optimizer!r}")
     if isinstance(lr_schedule, Schedule) and lr_schedule.optimizer is not optimizer:
         raise ValueError("fit: lr_schedule was made for another optimizer; make it from this one")
+    # The optimizer's own check, as its step() makes it: an lr set to nan since it was made
+    # is refused here, before anything (a gradient included) changes.
+    optimizer.check_hyperparameters(f"fit: the optimizer {type(optimizer).__name__}")
     correct = accuracy if accuracy is not None else _accuracy_rule(y)
     X_val, y_val = _validation_set(validation, y)  # noqa: N806
     if early_stopping is not None and (
@@ -294,7 +316,8 @@ def fit(
     try:
         for epoch in range(epochs):
             if lr_schedule is not None and not isinstance(lr_schedule, Schedule):
-                optimizer.lr = float(lr_schedule(epoch))
+                optimizer.lr = optimizer.checked_lr(
+                    lr_schedule(epoch), f"fit: lr_schedule {_name(lr_schedule)}, epoch {epoch}")
             if batch_size is None:
                 batches = [order]
             else:
@@ -424,10 +447,12 @@ class _Steps:
                 if done is not None:
                     return done
             return self._eager(batch, epoch, epochs, updates)
-        except (OverflowError, NonFiniteGradientError) as error:
-            # An op overflowed in the forward or backward pass, or the optimizer refused an
-            # inf/nan gradient (before moving any parameter).
+        except OverflowError as error:  # an op overflowed in the forward or backward pass
             raise _diverged(epoch, epochs, updates, str(error)) from error
+        except NonFiniteGradientError as error:
+            # The optimizer refused an inf/nan gradient, before moving any parameter; its
+            # reason without its advice (a smaller lr), which _diverged gives when it fits.
+            raise _diverged(epoch, epochs, updates, error.reason) from error
 
     def _eager(self, batch: list[int], epoch: int, epochs: int, updates: int) -> tuple[float, list[Any]]:
         X, y, optimizer = self.X, self.y, self.optimizer  # noqa: N806
@@ -435,6 +460,14 @@ class _Steps:
         # Checked before the loss sees them: a loss may reject or hide a nan.
         self._check_outputs(predictions, batch, epoch, epochs, updates)
         losses = [self.loss(p, y[i]) for p, i in zip(predictions, batch)]
+        for value, i in zip(losses, batch):
+            if not isinstance(value, Value):
+                raise TypeError(
+                    f"fit: the loss function {_name(self.loss)} returned"
+                    f" {type(value).__name__} {value!r} for example {i}, not a Value, so"
+                    " there is nothing to backpropagate. Compute it from the prediction"
+                    " with Value operations (as losses.mse does), without float() or .data"
+                )
         batch_loss: Value = sum(losses) * (1.0 / len(losses))  # type: ignore[assignment]
         if self.penalty is not None:
             batch_loss = batch_loss + self.penalty(self.model)

@@ -4,6 +4,8 @@ rules (written below as plain-float reference code; torch itself is not needed).
 from __future__ import annotations
 
 import math
+import random
+import re
 
 import pytest
 
@@ -211,7 +213,6 @@ def test_every_refusal_of_a_value_grad_is_the_same_message_naming_its_caller() -
 
 def test_l2_norm_is_exact_never_raises_and_is_the_norm_of_grad_norm() -> None:
     assert l2_norm([3.0, 4.0]) == 5.0 and l2_norm([]) == 0.0
-    assert l2_norm([1e200, 1e200]) == math.inf  # the square overflows to inf, no exception
     assert math.isnan(l2_norm([1.0, math.nan]))
     # fsum: a million tiny squares next to a big one are not lost
     assert l2_norm([1.0] + [1e-9] * 1_000_000) == math.sqrt(1.0 + 1e-12)
@@ -220,6 +221,23 @@ def test_l2_norm_is_exact_never_raises_and_is_the_norm_of_grad_norm() -> None:
     for p, g in zip(params, grads):
         p.grad = g
     assert grad_norm(params) == l2_norm(grads) == clip_grad_norm(params, 10.0)
+
+
+def test_l2_norm_of_finite_numbers_does_not_overflow_and_the_usual_digits_stay() -> None:
+    # Squares past the float range: 1e200 ** 2 is inf, and two squares of 1e154 make fsum
+    # raise OverflowError. The norms themselves are ordinary floats.
+    assert l2_norm([1e200, 1e200]) == math.hypot(1e200, 1e200) == 1.414213562373095e200
+    assert l2_norm(iter([1e154, -1e154])) == math.hypot(1e154, 1e154)
+    assert l2_norm([1e308, 1e308, 1.0]) == math.hypot(1e308, 1e308, 1.0)
+    assert l2_norm([1.7e308] * 4) == math.inf  # the norm itself is beyond the largest float
+    assert l2_norm([1e200, math.inf]) == math.inf
+    assert math.isnan(l2_norm([1e200, 1e200, math.nan]))
+    assert math.isnan(l2_norm([math.inf, math.nan]))
+    # Every norm that was finite keeps its bits: sqrt of the exact sum, as before.
+    rng = random.Random(0)
+    for _ in range(200):
+        numbers = [rng.uniform(-1e3, 1e3) * 10.0 ** rng.randint(-150, 150) for _ in range(7)]
+        assert l2_norm(numbers) == math.sqrt(math.fsum(x * x for x in numbers))
 
 
 @pytest.mark.parametrize("bad", [math.nan, math.inf])
@@ -251,6 +269,84 @@ def test_bad_hyperparameters_raise(make, fragment: str) -> None:
         make([Value(1.0)])
 
 
+_ALL = [
+    lambda p: SGD(p, lr=0.1), lambda p: SGD(p, lr=0.1, momentum=0.9, nesterov=True),
+    lambda p: Adam(p, lr=0.1), lambda p: AdamW(p, lr=0.1), lambda p: RMSprop(p, momentum=0.5),
+    lambda p: Adagrad(p, lr=0.1),
+]
+_ALL_IDS = ["SGD", "SGD-nesterov", "Adam", "AdamW", "RMSprop", "Adagrad"]
+
+
+def _state(opt) -> dict:
+    return {k: (list(v) if isinstance(v, list) else v) for k, v in vars(opt).items()
+            if k != "params"}
+
+
+@pytest.mark.parametrize("make", _ALL, ids=_ALL_IDS)
+@pytest.mark.parametrize("bad", [math.nan, math.inf, -1.0, "0.1", None])
+def test_a_bad_lr_set_between_steps_is_refused_before_any_weight_moves(make, bad) -> None:
+    # The reviewer's case: opt.lr = nan, then step(), made every weight nan (Adam: inf).
+    a, b = Value(1.0), Value(2.0)
+    opt = make([a, b])
+    a.grad, b.grad = 0.5, -0.25
+    opt.step()
+    weights, state = (a.data, b.data), _state(opt)
+    opt.lr = bad
+    name = type(opt).__name__
+    with pytest.raises(ValueError, match=rf"^{name}\.step: lr must be a number >= 0\.0, got"
+                                         rf" {re.escape(repr(bad))}$"):
+        opt.step()
+    assert (a.data, b.data) == weights and _state(opt) == {**state, "lr": bad}
+    opt.lr = 0.05  # the way out: a learning rate; the step goes on from the same state
+    opt.step()
+    assert (a.data, b.data) != weights
+
+
+@pytest.mark.parametrize(("make", "attribute", "bad", "fragment"), [
+    (lambda p: SGD(p, lr=0.1, momentum=0.9), "momentum", math.nan, "SGD.step: momentum must be"),
+    (lambda p: SGD(p, lr=0.1, momentum=0.9, nesterov=True), "momentum", 0.0,
+     "SGD.step: nesterov=True needs a momentum > 0"),
+    (lambda p: Adam(p), "betas", (0.9, 1.0), "Adam.step: beta2 must be"),
+    (lambda p: Adam(p), "betas", 0.9, "Adam.step: betas must be a pair"),
+    (lambda p: AdamW(p), "weight_decay", math.inf, "AdamW.step: weight_decay must be"),
+    (lambda p: RMSprop(p), "eps", -1.0, "RMSprop.step: eps must be"),
+    (lambda p: Adagrad(p), "lr_decay", math.nan, "Adagrad.step: lr_decay must be"),
+])
+def test_every_hyperparameter_set_between_steps_is_checked_by_step(make, attribute, bad,
+                                                                   fragment) -> None:
+    w = Value(1.0)
+    opt = make([w])
+    w.grad = 1.0
+    setattr(opt, attribute, bad)
+    with pytest.raises(ValueError, match=re.escape(fragment)):
+        opt.step()
+    assert w.data == 1.0
+
+
+@pytest.mark.parametrize("make", _ALL, ids=_ALL_IDS)
+def test_step_checks_with_the_constructors_check(make, monkeypatch: pytest.MonkeyPatch) -> None:
+    # One check, not a copy: the constructor's message and step()'s differ only in the
+    # caller they name, and both come from check_hyperparameters.
+    opt = make([Value(1.0)])
+    name = type(opt).__name__
+    with pytest.raises(ValueError) as made:
+        type(opt)([Value(1.0)], lr=math.nan)
+    opt.lr = math.nan
+    with pytest.raises(ValueError) as stepped:
+        opt.step()
+    assert str(made.value).removeprefix(f"{name}: ") == str(stepped.value).removeprefix(
+        f"{name}.step: ") == "lr must be a number >= 0.0, got nan"
+    calls: list[str | None] = []
+    check = type(opt).check_hyperparameters
+    monkeypatch.setattr(type(opt), "check_hyperparameters",
+                        lambda self, where=None: (calls.append(where), check(self, where))[1])
+    type(opt)([Value(1.0)], lr=0.1)
+    opt.lr = 0.1
+    opt.params[0].grad = 1.0
+    opt.step()
+    assert calls == [None, f"{name}.step"]
+
+
 def test_non_value_parameters_raise_type_error() -> None:
     with pytest.raises(TypeError, match="parameter 1 is float"):
         SGD([Value(1.0), 2.0], lr=0.1)
@@ -277,9 +373,29 @@ def test_clip_grad_norm_leaves_small_gradients_alone_and_refuses_non_finite() ->
     assert clip_grad_norm([a, b], 1.0) == pytest.approx(0.5)
     assert (a.grad, b.grad) == (0.3, 0.4)
     b.grad = math.inf
-    with pytest.raises(ValueError, match="not finite"):
+    with pytest.raises(ValueError, match="parameter 1 has gradient inf, so the total gradient"
+                                         " norm is not finite; nothing was clipped"):
         clip_grad_norm([a, b], 1.0)
     assert (a.grad, b.grad) == (0.3, math.inf)
+
+
+def test_clip_grad_norm_of_huge_finite_gradients_clips_them_and_never_says_not_finite() -> None:
+    # The reviewer's case: two gradients of 1e200 were "inf; some gradient is not finite".
+    a, b = Value(0.0), Value(0.0)
+    a.grad, b.grad = 1e200, -1e200
+    norm = math.hypot(1e200, 1e200)
+    assert clip_grad_norm([a, b], 1.0) == norm
+    scale = 1.0 / (norm + 1e-6)
+    assert (a.grad, b.grad) == (1e200 * scale, -1e200 * scale)
+    assert l2_norm([a.grad, b.grad]) == pytest.approx(1.0, rel=1e-15)
+    params = [Value(0.0) for _ in range(4)]
+    for p in params:
+        p.grad = 1.7e308  # finite, but the norm (3.4e308) is beyond any float
+    with pytest.raises(ValueError, match="every gradient is finite, but their total norm is"
+                                         " beyond the largest float") as caught:
+        clip_grad_norm(params, 1.0)
+    assert "not finite" not in str(caught.value)
+    assert [p.grad for p in params] == [1.7e308] * 4
 
 
 # ------------------------------------------------------- AdamW, RMSprop and Adagrad

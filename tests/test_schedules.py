@@ -97,3 +97,85 @@ def test_bad_arguments_raise(make, fragment: str) -> None:
         make(_optimizer())
     with pytest.raises(TypeError, match=r"StepLR: expected an autograd_mini\.optim optimizer"):
         StepLR(object(), 2)  # type: ignore[arg-type]
+
+
+# ------------------------------------------------- the rate a schedule sets is checked
+
+
+def test_a_schedule_rate_past_the_float_range_is_refused_and_changes_nothing() -> None:
+    opt = _optimizer(1e300)
+    schedule = ExponentialLR(opt, gamma=10.0)  # 1e300 * 10 ** 9 is inf
+    for _ in range(8):
+        schedule.step()
+    assert opt.lr == pytest.approx(1e308)
+    with pytest.raises(ValueError, match=r"^ExponentialLR, epoch 9: lr must be a number >= 0\.0,"
+                                         r" got inf$"):
+        schedule.step()
+    assert schedule.last_epoch == 8 and opt.lr == pytest.approx(1e308)
+    # gamma ** epoch itself overflowing (float ** int raises) says so, too
+    opt = _optimizer(1.0)
+    big = StepLR(opt, step_size=1, gamma=1e10)
+    big.last_epoch = 30
+    with pytest.raises(ValueError, match=r"^StepLR, epoch 31: lr is beyond the largest float"):
+        big.step()
+    assert big.last_epoch == 30 and opt.lr == 1.0
+
+
+def test_a_schedule_made_from_an_optimizer_with_a_bad_lr_is_refused_before_touching_it() -> None:
+    opt = _optimizer(0.5)
+    opt.lr = math.nan
+    with pytest.raises(ValueError, match=r"^StepLR, epoch 0: lr must be a number >= 0\.0, got nan$"):
+        StepLR(opt, 2)
+    assert opt.initial_lr is None and math.isnan(opt.lr)  # as it was
+
+
+def test_fit_stops_when_a_schedule_reaches_a_rate_the_optimizer_refuses() -> None:
+    # The rate leaves the float range at epoch 2 (1e308 * 10): stepping the schedule after
+    # epoch 1 raises, and epoch 2 never runs with it.
+    model = nn.MLP(1, [1], seed=0)
+    opt = optim.SGD(model.parameters(), lr=1e307)
+    schedule = ExponentialLR(opt, gamma=10.0)
+    epochs: list[int] = []
+    with pytest.raises(ValueError, match="ExponentialLR, epoch 2: lr must be a number"):
+        fit(model, [[0.0]], [0.0], losses.mse, opt, epochs=5, progress=False,
+            lr_schedule=schedule, callback=lambda e, h: epochs.append(e))
+    assert epochs == [0]  # epoch 1 ran; the schedule steps before its callback
+    assert schedule.last_epoch == 1 and opt.lr == pytest.approx(1e308)
+    assert all(math.isfinite(v) for v in model.state_dict().values())
+
+
+def test_fit_checks_the_rate_of_a_plain_lr_schedule_before_setting_it() -> None:
+    # The reviewer's cases: nan (SGD) or inf (Adam) from epoch 1 on used to be applied, and
+    # DivergedError came after every weight had become nan or inf; -1.0 was taken silently
+    # and a string gave a bare "could not convert string to float".
+    X, y = [[0.5], [1.0], [-1.0]], [1.0, 2.0, 0.0]  # noqa: N806 - as fit names them
+
+    def after_one_epoch(make):
+        model = nn.MLP(1, [1], seed=0)
+        fit(model, X, y, losses.mse, make(model.parameters()), epochs=1, progress=False)
+        return model.state_dict()
+
+    def later(bad):
+        return lambda e: 0.01 if e == 0 else bad
+
+    for make, bad in [(lambda p: optim.SGD(p, lr=0.01), math.nan),
+                      (lambda p: optim.Adam(p, lr=0.01), math.inf)]:
+        model = nn.MLP(1, [1], seed=0)
+        opt = make(model.parameters())
+        with pytest.raises(ValueError, match=rf"^fit: lr_schedule .*<lambda>, epoch 1: lr must be"
+                                             rf" a number >= 0\.0, got {bad!r}$"):
+            fit(model, X, y, losses.mse, opt, epochs=3, progress=False, lr_schedule=later(bad))
+        assert model.state_dict() == after_one_epoch(make)  # epoch 0's weights, all finite
+        assert opt.lr == 0.01  # the refused rate was never set
+
+    def named_schedule(epoch: int) -> float:
+        return -1.0
+
+    for schedule, shown in [(named_schedule, "-1.0"), (lambda e: "0.1", "'0.1'")]:
+        model = nn.MLP(1, [1], seed=0)
+        before = model.state_dict()
+        with pytest.raises(ValueError, match=r"^fit: lr_schedule .*(named_schedule|<lambda>), epoch 0:"
+                                             rf" lr must be a number >= 0\.0, got {shown}$"):
+            fit(model, X, y, losses.mse, optim.SGD(model.parameters(), lr=0.01), epochs=2,
+                progress=False, lr_schedule=schedule)
+        assert model.state_dict() == before

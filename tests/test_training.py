@@ -276,7 +276,7 @@ def test_a_non_finite_batch_loss_stops_fit_and_the_weights_stay() -> None:
     w = Value(1e160)
     square = lambda p, t: p * p  # multiplication gives inf, it does not raise
     with pytest.raises(DivergedError, match=r"before any update: the batch loss is inf;"
-                       r" check the inputs"):
+                       r" no update has been made yet"):
         fit(lambda x: w * x[0], [[1.0], [1.0]], [0.0, 0.0], square, optim.SGD([w], lr=0.1),
             epochs=2, progress=False)
     assert w.data == 1e160 and w.grad == 0.0  # no backward, no step
@@ -307,6 +307,90 @@ def test_an_overflow_in_the_loss_and_an_infinite_gradient_become_diverged_error(
             optim.SGD([v], lr=0.1), epochs=1, progress=False)
     assert isinstance(caught.value.__cause__, optim.NonFiniteGradientError)
     assert v.data == 1e-300
+
+
+def test_divergence_in_the_first_step_blames_the_data_not_the_learning_rate() -> None:
+    # The reviewer's case: targets around 1e200 overflow the loss in step 1, before any
+    # update, and the advice was still about the learning rate (the CLI's "smaller --lr").
+    X, y = [[0.5], [1.0], [-1.0]], [1e200, 2.5e200, 1.5e200]  # noqa: N806
+    for compiled in (False, True):
+        model = nn.MLP(1, [1], seed=0)
+        before = model.state_dict()
+        with pytest.raises(DivergedError) as caught:
+            fit(model, X, y, losses.mse, optim.SGD(model.parameters(), lr=0.01), epochs=3,
+                progress=False, compiled=compiled)
+        message = str(caught.value)
+        assert message.startswith("fit: training diverged in epoch 1 of 3, before any update:"
+                                  " **2: result overflows a float"), message
+        assert message.endswith("; no update has been made yet, so the learning rate played no"
+                                " part: the inputs, the targets or the starting weights give a"
+                                " non-finite result. Check them (scale the inputs and targets"
+                                " to moderate numbers)"), message
+        assert caught.value.updates == 0 and caught.value.epoch == 0
+        assert model.state_dict() == before
+    # A finite loss with an inf gradient in step 1: the optimizer's own advice (a smaller
+    # learning rate) is left out of fit's message, which knows no update was made.
+    v = Value(1e-300)
+    with pytest.raises(DivergedError) as caught:
+        fit(lambda x: v * x[0], [[1.0]], [0.0], lambda p, t: p * 1e308 + p * 1e308,
+            optim.SGD([v], lr=0.1), epochs=1, progress=False)
+    message = str(caught.value)
+    assert "before any update: SGD.step: parameter 0 has gradient inf; no update has" in message
+    assert "lower the learning rate" not in message.lower(), message
+    assert caught.value.reason == "SGD.step: parameter 0 has gradient inf"
+    # After an update, the learning rate is a suspect again, and .updates counts the steps.
+    w = Value(1.0)
+    outputs = iter([w * 1.0, w * math.nan])
+    with pytest.raises(DivergedError, match=r"after 1 update: .*; lower the learning rate") as caught:
+        fit(lambda x: next(outputs), [[0.0]], [0.0], losses.mse, optim.SGD([w], lr=0.1),
+            epochs=2, progress=False)
+    assert caught.value.updates == 1
+
+
+def test_an_optimizer_whose_lr_was_set_to_nan_is_refused_before_anything_changes() -> None:
+    # opt.lr = nan after construction used to be applied by the first step: all weights nan.
+    model = nn.MLP(2, [3, 1], seed=0)
+    opt = optim.Adam(model.parameters(), lr=0.1)
+    opt.lr = math.nan
+    before = model.state_dict()
+    grads = [p.grad for p in model.parameters()]
+    with pytest.raises(ValueError, match=r"^fit: the optimizer Adam: lr must be a number >= 0\.0,"
+                                         r" got nan$"):
+        fit(model, [[1.0, 2.0]], [1], losses.binary_cross_entropy, opt, epochs=2, progress=False)
+    assert model.state_dict() == before and [p.grad for p in model.parameters()] == grads
+    assert opt.t == 0
+
+
+@pytest.mark.parametrize("compiled", [False, True])
+def test_a_loss_that_returns_a_float_is_a_clear_type_error(compiled: bool) -> None:
+    # The reviewer's case: "'float' object has no attribute 'data'".
+    model = nn.MLP(1, [1], seed=0)
+    before = model.state_dict()
+
+    def detached_mse(prediction, target):
+        return float((prediction - target) ** 2)
+
+    with pytest.raises(TypeError) as caught:
+        fit(model, [[1.0], [2.0]], [1.0, 2.0], detached_mse,
+            optim.SGD(model.parameters(), lr=0.1), epochs=1, progress=False, compiled=compiled)
+    message = str(caught.value)
+    assert message.startswith("fit: the loss function"
+                              " test_a_loss_that_returns_a_float_is_a_clear_type_error.<locals>"
+                              ".detached_mse returned float "), message
+    assert "for example 0, not a Value" in message and "Value operations" in message
+    assert model.state_dict() == before
+    assert all(p.grad == 0.0 for p in model.parameters())
+
+
+def test_finite_gradients_whose_squares_overflow_are_a_step_not_a_divergence() -> None:
+    # Two gradients of 1e154: their squares sum past the float range (fsum raised
+    # OverflowError, which fit reported as divergence); the norm is 1.4e154.
+    a, b = Value(0.0), Value(0.0)
+    model = lambda x: a * x[0] + b * x[1]
+    history = fit(model, [[1e154, 1e154]], [0.0], lambda p, t: p + t,
+                  optim.SGD([a, b], lr=1e-160), epochs=1, progress=False)
+    assert history.grad_norm == [math.hypot(1e154, 1e154)]
+    assert (a.data, b.data) == (-1e-160 * 1e154, -1e-160 * 1e154)
 
 
 def test_evaluate_of_a_diverged_model_raises_diverged_error() -> None:
