@@ -190,14 +190,38 @@ class Value(NumberProtocol):
     def _op(self) -> str:
         return "" if self._opdef is None else self._opdef.micrograd_name
 
-    def _backward(self) -> None:
-        """Add ``local derivative × self.grad`` to each input's ``.grad`` (a leaf: nothing)."""
-        if self._opdef is not None and not self._opdef.custom:
-            for parent, _, contribution in contributions(self, self.grad):
-                parent.grad += contribution
+    @property
+    def _backward(self) -> Callable[[], None]:
+        """This node's step: add ``local derivative × self.grad`` to each input's ``.grad``.
+
+        Assigning a closure, as micrograd's code does (``out._backward = _backward``), makes
+        the node hand-written (custom_ops.py): ``backward()`` calls the closure in the
+        node's turn, also on the result of a built-in op, so an override works as there.
+        """
+        op = self._opdef
+        if op is not None and op.custom:
+            return self.__dict__.get("_backward", _no_step)  # type: ignore[no-any-return]
+        return partial(_table_step, self)
+
+    @_backward.setter
+    def _backward(self, closure: Callable[[], None]) -> None:
+        self.__dict__["_backward"] = closure
+        op = self._opdef
+        if op is not None and not op.custom:  # the table's rule gives way to the closure
+            self._opdef = ops.custom(op.micrograd_name, op.arity)
 
     if TYPE_CHECKING:  # a method per op written as a call (x.exp(), ...): functions.py
         def __getattr__(self, name: str) -> Callable[..., Value]: ...
+
+
+def _table_step(node: Value) -> None:
+    if node._opdef is not None:  # a leaf passes nothing on
+        for parent, _, contribution in contributions(node, node.grad):
+            parent.grad += contribution
+
+
+def _no_step() -> None:
+    """A hand-written node given no closure: micrograd's default ``_backward``, a no-op."""
 
 
 # ---------------------------------------------------------------- recording an op

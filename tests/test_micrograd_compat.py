@@ -329,3 +329,29 @@ def test_code_written_for_micrograds_draw_dot_runs_unchanged(
     if importlib.util.find_spec("resvg_py") is not None:  # in-process PNG
         assert tb.render("gout_tb") == "gout_tb.png"
         assert (tmp_path / "gout_tb.png").read_bytes() == tb.pipe() == tb.png()
+
+
+def test_a_closure_assigned_to_a_built_in_nodes_backward_replaces_its_rule() -> None:
+    # micrograd's code overrides a node's step this way (a straight-through estimator, a
+    # cut); the assignment used to be kept in the node's __dict__ and silently ignored.
+    x = Value(-1.0)
+    r = x.relu()
+
+    def straight_through() -> None:
+        x.grad += r.grad
+
+    r._backward = straight_through
+    (r * 3.0).backward()
+    assert x.grad == 3.0 and r._op == "ReLU" and r.parents == (x,)
+
+    a, b = Value(2.0), Value(3.0)
+    cut = a * b
+    cut._backward = lambda: None
+    (cut + a).backward()
+    assert (a.grad, b.grad) == (1.0, 0.0)
+
+    p, q = Value(2.0), Value(-3.0)
+    out = p * q
+    out.grad = 1.0
+    out._backward()  # the lecture's cell: a table node's own step, called by hand
+    assert (p.grad, q.grad) == (-3.0, 2.0)
