@@ -92,6 +92,8 @@ class Value(NumberProtocol):
             created.append(self)
         if _children:
             custom_ops.make_node(self, _children, _op, recording=is_grad_enabled())
+        elif _op:  # a leaf micrograd's way, Value(3.0, (), 'const'): its _op says so
+            self._leaf_op = str(_op)
 
     @property
     def parents(self) -> tuple[Value, ...]:
@@ -186,9 +188,11 @@ class Value(NumberProtocol):
     def _prev(self) -> tuple[Value, ...]:
         return self.parents
 
+    _leaf_op = ""  # a class default, as label's: set on the few leaves given an _op
+
     @property
     def _op(self) -> str:
-        return "" if self._opdef is None else self._opdef.micrograd_name
+        return self._leaf_op if self._opdef is None else self._opdef.micrograd_name
 
     @property
     def _backward(self) -> Callable[[], None]:

@@ -588,8 +588,18 @@ class Neuron(Module):
 
     @property
     def nonlin(self) -> bool:
-        """micrograd's flag: whether an activation other than the identity is applied."""
+        """micrograd's flag: whether an activation other than the identity is applied.
+
+        Settable, as micrograd's attribute is: ``False`` makes the neuron linear, ``True``
+        makes a linear one relu (micrograd's nonlinearity) and leaves another as it is.
+        """
         return self.activation != "linear"
+
+    @nonlin.setter
+    def nonlin(self, value: bool) -> None:
+        if bool(value) != self.nonlin:
+            self.activation = "relu" if value else "linear"
+            self._record(Neuron, nin=len(self.w), activation=self.activation)
 
     def __call__(self, x: Sequence[Any]) -> Value:
         if len(x) != len(self.w):  # zip would drop the extra inputs or weights silently

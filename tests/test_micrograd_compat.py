@@ -355,3 +355,10 @@ def test_a_closure_assigned_to_a_built_in_nodes_backward_replaces_its_rule() -> 
     out.grad = 1.0
     out._backward()  # the lecture's cell: a table node's own step, called by hand
     assert (p.grad, q.grad) == (-3.0, 2.0)
+
+
+def test_a_leaf_made_with_an_op_name_keeps_it_in_op() -> None:
+    # micrograd stores _op whatever the children; a leaf Value(3.0, (), 'const') lost it.
+    const = Value(3.0, (), "const")
+    assert const._op == "const" and const.op == "" and const.is_leaf
+    assert Value(3.0)._op == "" and not Value(3.0).__dict__

@@ -530,3 +530,16 @@ def test_each_activation_has_its_class_name_in_repr() -> None:
     assert names == {"relu": "ReLUNeuron(2)", "tanh": "TanhNeuron(2)",
                      "sigmoid": "SigmoidNeuron(2)", "leaky_relu": "LeakyReLUNeuron(2)",
                      "elu": "ELUNeuron(2)", "gelu": "GELUNeuron(2)", "linear": "LinearNeuron(2)"}
+
+
+def test_nonlin_is_settable_as_micrograds_attribute() -> None:
+    neuron = Neuron(2, seed=0)
+    neuron.b.data = -5.0
+    neuron.nonlin = False
+    assert repr(neuron) == "LinearNeuron(2)" and neuron([1.0, 1.0]).data < 0
+    assert neuron.architecture()["activation"] == "linear"
+    neuron.nonlin = True
+    assert repr(neuron) == "ReLUNeuron(2)" and neuron([1.0, 1.0]).data == 0.0
+    tanh = Neuron(2, activation="tanh", seed=0)
+    tanh.nonlin = True
+    assert tanh.activation == "tanh"
