@@ -21,7 +21,8 @@ Exit status: 0 on success; 1 when ``check`` finds a derivative that disagrees wi
 differences (the report is printed; it is a finding, not a usage error); 2 for every user
 error (bad option, unknown dataset, bad ``--at``, an expression that does not parse or is
 undefined at the point, an output path that cannot be written or is not a regular file,
-a missing optional dependency), with one line on stderr and no traceback; 141 (128 +
+stdout or stderr that cannot be written, as on a full disk, a missing optional
+dependency), with one line on stderr (when stderr can take it) and no traceback; 141 (128 +
 SIGPIPE, as for any Unix tool) when the reader of the output goes away, as in
 ``... | head -1``, quietly. Anything else is a bug and raises.
 
@@ -410,6 +411,15 @@ def main(argv: Sequence[str] | None = None) -> int:
     except _OutputClosedError as closed:
         _discard_further_output(closed.stream)
         return EXIT_OUTPUT_CLOSED
+    except _OutputFailedError as failed:
+        _discard_further_output(failed.stream)
+        if failed.stream is not sys.stderr:
+            try:
+                _write(sys.stderr, f"{PROG}: error: cannot write to {failed.name}: {_reason(failed.error)}")
+                _flush(sys.stderr)
+            except (_OutputClosedError, _OutputFailedError):  # stderr is gone too: the status says it
+                _discard_further_output(sys.stderr)
+        return 2
     return status
 
 
@@ -419,6 +429,18 @@ class _OutputClosedError(Exception):
     def __init__(self, stream: IO[str]) -> None:
         super().__init__()
         self.stream = stream
+
+
+class _OutputFailedError(Exception):
+    """Writing stdout or stderr failed otherwise (a full disk, an I/O error): exit 2, one line.
+
+    ``error`` is the :class:`OSError`; ``name`` says which stream (``stdout``).
+    """
+
+    def __init__(self, stream: IO[str], error: OSError) -> None:
+        super().__init__()
+        self.stream, self.error = stream, error
+        self.name = "stderr" if stream is sys.stderr else "stdout"
 
 
 def _write(stream: IO[str], text: str, errors: str = "backslashreplace") -> None:
@@ -435,6 +457,8 @@ def _write(stream: IO[str], text: str, errors: str = "backslashreplace") -> None
         stream.write(text)
     except BrokenPipeError:
         raise _OutputClosedError(stream) from None
+    except OSError as error:  # ENOSPC from `> /dev/full`, EIO, ...
+        raise _OutputFailedError(stream, error) from None
 
 
 def _flush(stream: IO[str]) -> None:
@@ -442,10 +466,12 @@ def _flush(stream: IO[str]) -> None:
         stream.flush()
     except BrokenPipeError:
         raise _OutputClosedError(stream) from None
+    except OSError as error:
+        raise _OutputFailedError(stream, error) from None
 
 
 def _discard_further_output(stream: IO[str]) -> None:
-    """Point a closed process stream at /dev/null, so the exit's flush prints no error."""
+    """Point a closed or failed process stream at /dev/null, so the exit's flush prints no error."""
     if stream is not sys.__stdout__ and stream is not sys.__stderr__:
         return  # captured (a test, a notebook): there is no process stream to repair
     try:
@@ -694,16 +720,31 @@ def _train(args: argparse.Namespace) -> int:
             features, val_features, targets, val_targets = datasets.train_test_split(
                 features, targets, fraction, seed=args.seed, stratify=preset.kind != "regression")
         except ValueError as error:
+            lonely = _lonely_classes(preset, targets) if preset.kind != "regression" else ""
+            if lonely:  # the split's own message numbers the classes; the user knows their labels
+                fix = (f"add examples of {'it' if ' has ' in lonely else 'them'}"
+                       if args.csv is not None else "give more --samples")
+                where = f" in the target column {settings['target']!r}" if args.csv is not None else ""
+                raise UsageError(f"--val-fraction {fraction:g}: a stratified split keeps each"
+                                 " class's share in both parts, so every class needs two examples;"
+                                 f" {lonely}{where}; {fix}, or pass --val-fraction 0 to train on"
+                                 " all of them") from None
             raise UsageError(f"--val-fraction {fraction:g}: {error}") from None
         validation = (val_features, val_targets)
     elif args.early_stopping is not None:
         raise UsageError(f"--early-stopping {args.early_stopping} watches the validation loss;"
                          " hold examples out for it with --val-fraction, e.g. 0.2")
     if args.csv is not None:  # features in their own units: put them on one scale
-        scale = datasets.Standardizer.fit(features)
-        features = scale(features)
-        if validation is not None:
-            validation = (scale(validation[0]), validation[1])
+        try:
+            scale = datasets.Standardizer.fit(features)
+        except ValueError as error:  # a spread beyond a float (near 1.8e308 only)
+            raise UsageError(_scaling_error(args.csv, settings["features"], error)) from None
+        try:
+            features = scale(features)
+            if validation is not None:
+                validation = (scale(validation[0]), validation[1])
+        except ValueError as error:  # a held-out value whose scaled value is beyond a float
+            raise UsageError(_scaling_error(args.csv, settings["features"], error, scale)) from None
         settings["standardized"] = {
             "meaning": "each feature x was replaced by (x - mean) / scale, with the mean and"
                        " standard deviation of the training part; a saved model expects inputs"
@@ -850,6 +891,38 @@ def _csv_source(args: argparse.Namespace, settings: dict[str, Any]) -> Preset:
     return _csv_preset(Path(table.path).name, kind, names, (table.X, targets), batch_size)
 
 
+def _scaling_error(path: str, names: Sequence[str], error: ValueError, scale: Any = None) -> str:
+    """What :class:`~autograd_mini.datasets.Standardizer` refused, naming the CSV file's column."""
+    reason = str(error).split(": ", 1)[-1]  # without "Standardizer.fit: "
+    feature = getattr(error, "feature", None)
+    if feature is None or not 0 <= feature < len(names):
+        return f"--csv {_short(path)}: cannot standardize the features: {reason}"
+    column = f"the feature {names[feature]!r}"
+    value = getattr(error, "value", None)
+    if scale is None or value is None or not math.isfinite(value):
+        reason = reason.replace(f"feature {feature}'s", "its")
+        return f"--csv {_short(path)}: {column} cannot be standardized: {reason}"
+    return (f"--csv {_short(path)}: {column} cannot be standardized: the value {value!r},"
+            f" scaled with the training part's mean {scale.mean[feature]:g} and standard"
+            f" deviation {scale.scale[feature]:g}, is beyond a float; rescale the column"
+            " (or leave that example out)")
+
+
+def _lonely_classes(preset: Preset, targets: Sequence[int]) -> str:
+    """The classes with one example, by their labels (``class 'virginica' has one``), or ``""``."""
+    counts: dict[int, int] = {}
+    for target in targets:
+        counts[target] = counts.get(target, 0) + 1
+    names = [preset.class_names[k] if 0 <= k < len(preset.class_names) else str(k)
+             for k in sorted(counts) if counts[k] < 2]
+    if not names:
+        return ""
+    if len(names) == 1:
+        return f"class {names[0]!r} has one"
+    shown = ", ".join(map(repr, names[:5])) + (f" and {len(names) - 5} more" if len(names) > 5 else "")
+    return f"classes {shown} have one each"
+
+
 def _column_argument(option: str, text: str) -> str | int:
     """A column as ``--target`` and ``--features`` give it: a number from 0, else a name."""
     name = text.strip()
@@ -874,8 +947,11 @@ def _train_run(args: argparse.Namespace, run: Any, callback: Any = None) -> None
     except training.DivergedError as error:  # from fit, or from measuring the trained model
         when = "after step" if error.epoch is None else "in step"
         step = run.steps if error.epoch is None else error.epoch + 1
+        advice = (f"try a smaller --lr than {lr}" if error.updates != 0 else
+                  "no update was made yet, so --lr played no part: check the data (scale"
+                  " the features and targets to moderate numbers)")
         raise UsageError(f"training diverged {when} {step} of {run.steps}: {error.reason};"
-                         f" try a smaller --lr than {lr}") from None
+                         f" {advice}") from None
     except (ArithmeticError, optim.NonFiniteGradientError) as error:
         # fit turns divergence into DivergedError; this is for anything that still slips by.
         raise UsageError(f"training diverged: {error}; try a smaller --lr than {lr}") from None
@@ -960,9 +1036,12 @@ def _report(run: Any, written: dict[str, Path]) -> None:
         validation = f"; validation loss {_loss_text(run.final_val_loss)}"
         if run.final_val_accuracy is not None:
             validation += f", accuracy {run.final_val_accuracy:.1%}"
-        if run.restored:
-            validation += (f" (stopped early: the weights of step"
-                           f" {run.history.best_epoch + 1}, the best)")
+        if run.restored:  # summary.json's stopped_early and best_step, in words
+            best, ran = run.history.best_epoch + 1, run.history.epochs
+            ran_text = f"all {ran}" if ran == run.steps else f"{ran} of {run.steps}"
+            validation += (f" (stopped early: the weights of step {best}, the best)"
+                           if run.history.stopped_early else
+                           f" (ran {ran_text} steps; restored the weights of step {best}, the best)")
     _out(f"{run.dataset}: {run.history.epochs} steps in {run.seconds:.1f} s;"
          f" final loss {loss}{accuracy}{validation}")
     for what, path in written.items():

@@ -25,6 +25,8 @@ import itertools
 import math
 import os
 import random
+import statistics
+import sys
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 from typing import Any
@@ -38,6 +40,7 @@ __all__ = [
     "CSVError",
     "CSVTable",
     "Preset",
+    "ScalingError",
     "Standardizer",
     "circles",
     "digits",
@@ -371,7 +374,9 @@ def load_csv(
     (regression). ``classes=True`` numbers every distinct target (text, or numbers in
     numeric order) from 0; ``classes=False`` requires numbers and gives floats.
 
-    Every feature cell must be a finite number. A file that cannot be read this way
+    Every feature cell must be a finite number, written as CSV files write numbers: as in
+    pandas, ``1_000`` and digits of other scripts are text, though Python's ``float`` reads
+    them (a target so written is a class label). A file that cannot be read this way
     raises :class:`CSVError` naming the file, line and column, and nothing is returned
     half-loaded: a missing cell, text where a number should be, a line with more or fewer
     cells than the first, an empty file, a header with no data under it, a ``target`` or
@@ -495,10 +500,28 @@ def _looks_like_header(rows: list[tuple[int, list[str]]]) -> bool:
 
 def _is_number(text: str) -> bool:
     try:
-        float(text)
+        _csv_float(text)
     except ValueError:
         return False
     return True
+
+
+def _csv_float(text: str) -> float:
+    """``float(text)`` for a number as CSV files write it: ``ValueError`` for anything else.
+
+    Python's ``float`` also reads its own literals' ``1_000`` and digits of other scripts
+    (``١٢``); pandas, numpy and spreadsheets read those as text, and so does this.
+    """
+    if "_" in text or not text.isascii():
+        raise ValueError(f"not a number as CSV files write one: {text!r}")
+    return float(text)
+
+
+def _csv_int(text: str) -> int:
+    """``int(text)``, with :func:`_csv_float`'s rules."""
+    if "_" in text or not text.isascii():
+        raise ValueError(f"not a whole number as CSV files write one: {text!r}")
+    return int(text)
 
 
 def _where(path: str, line: int, column: int, names: list[str]) -> str:
@@ -511,7 +534,7 @@ def _cell_number(path: str, line: int, column: int, names: list[str], cell: str)
         raise CSVError(f"{_where(path, line, column, names)}: the cell is empty; every feature"
                        " needs a number (fill it in, or leave the example out)", path, line, column)
     try:
-        number = float(text)
+        number = _csv_float(text)
     except ValueError:
         raise CSVError(f"{_where(path, line, column, names)}: {text[:40]!r} is not a number;"
                        " features must be numbers (or leave this column out of the features)",
@@ -556,7 +579,7 @@ def _targets(path: str, raw: list[tuple[int, str]], column: int, names: list[str
             raise CSVError(f"{_where(path, line, column, names)}: the target is empty; every"
                            " example needs one (or leave the example out)", path, line, column)
         try:
-            number: float | None = float(text)
+            number: float | None = _csv_float(text)
         except ValueError:
             number = None
         if number is not None and not math.isfinite(number):
@@ -573,7 +596,7 @@ def _targets(path: str, raw: list[tuple[int, str]], column: int, names: list[str
         return [float(n) for n in numbers if n is not None], {}
     if classes is None and all_numbers:
         if all(_is_int(text) for _, text in raw):
-            return [int(text) for _, text in raw], {}
+            return [_csv_int(text) for _, text in raw], {}
         return [float(n) for n in numbers if n is not None], {}
     if all_numbers:  # classes=True on numbers: numbered in numeric order
         values = [n for n in numbers if n is not None]
@@ -587,7 +610,7 @@ def _targets(path: str, raw: list[tuple[int, str]], column: int, names: list[str
 
 def _is_int(text: str) -> bool:
     try:
-        int(text)
+        _csv_int(text)
     except ValueError:
         return False
     return True
@@ -685,6 +708,20 @@ def _stratified(y: Sequence[Any], n_test: int, rng: random.Random) -> tuple[list
     return test, train
 
 
+class ScalingError(ValueError):
+    """A feature :class:`Standardizer` cannot scale; the message says why.
+
+    ``feature`` is the feature's index (from 0); ``example`` and ``value`` the example (its
+    index in the ``X`` given) and the value at fault, or ``None`` when the feature as a
+    whole is (a spread beyond a float).
+    """
+
+    def __init__(self, message: str, feature: int, example: int | None = None,
+                 value: float | None = None) -> None:
+        super().__init__(message)
+        self.feature, self.example, self.value = feature, example, value
+
+
 @dataclass(frozen=True)
 class Standardizer:
     """Scale each feature to mean 0 and standard deviation 1, with statistics of one set.
@@ -692,7 +729,12 @@ class Standardizer:
     Fit it on the training examples only (:meth:`fit`), then apply it to every set
     (``standardizer(X)``), so nothing of the held-out examples leaks into training.
     scikit-learn's ``StandardScaler``: the population standard deviation, and a feature
-    that never varies is only centred (its scale is 1).
+    that never varies is only centred (its scale is 1). Any finite values can be measured:
+    where the squares of the deviations would overflow (values beyond about 1e154) or lose
+    their digits (a spread below about 1e-154), they are divided by the largest first, so
+    the standard deviation (at most half the range) comes out whole. What still cannot be
+    scaled, a value that is not finite or one whose scaled value is beyond a float, raises
+    :class:`ScalingError` (a ``ValueError``) naming the feature.
 
     >>> scale = Standardizer.fit([[1.0, 10.0], [3.0, 10.0]])
     >>> scale.mean, scale.scale, scale([[2.0, 11.0]])
@@ -716,18 +758,17 @@ class Standardizer:
         for j, c in enumerate(columns):
             bad = next((i for i, v in enumerate(c) if not math.isfinite(v)), None)
             if bad is not None:
-                raise ValueError(f"Standardizer.fit: feature {j} of example {bad} is {c[bad]!r};"
-                                 " only finite numbers can be scaled")
+                raise ScalingError(f"Standardizer.fit: feature {j} of example {bad} is {c[bad]!r};"
+                                   " only finite numbers can be scaled", j, bad, c[bad])
             if min(c) == max(c):  # never varies: centred on its value exactly, scale 1
                 means.append(float(c[0]))
                 spreads.append(1.0)
                 continue
-            m = math.fsum(c) / len(c)
-            try:
-                spread = math.sqrt(math.fsum((v - m) ** 2 for v in c) / len(c))
-            except OverflowError:
-                raise ValueError(f"Standardizer.fit: feature {j}'s spread overflows a float"
-                                 f" (values up to {max(map(abs, c)):g}); rescale it first") from None
+            m = _mean(c)
+            spread = _spread(c, m)
+            if not math.isfinite(spread):  # at most half the range: only a rounding at the very top
+                raise ScalingError(f"Standardizer.fit: feature {j}'s spread overflows a float"
+                                   f" (values up to {max(map(abs, c)):g}); rescale it first", j)
             means.append(m)
             spreads.append(spread if spread > 0.0 else 1.0)
         return cls(tuple(means), tuple(spreads))
@@ -739,11 +780,54 @@ class Standardizer:
             if len(x) != width:
                 raise ValueError(f"Standardizer: example {i} has {len(x)} features; this scaler"
                                  f" was fitted on {width}")
-        return [[(v - m) / s for v, m, s in zip(x, self.mean, self.scale)] for x in X]
+        scaled = [[(v - m) / s for v, m, s in zip(x, self.mean, self.scale)] for x in X]
+        for i, row in enumerate(scaled):
+            if any(map(math.isinf, row)):  # x - mean overflowed, or the quotient does
+                row[:] = [self._scaled_far(i, j, v) for j, v in enumerate(X[i])]
+        return scaled
+
+    def _scaled_far(self, i: int, j: int, v: float) -> float:
+        """``(v - mean) / scale`` where ``v - mean`` may overflow: computed in halves."""
+        m, s = self.mean[j], self.scale[j]
+        z = (v - m) / s
+        if not math.isinf(z) or not math.isfinite(v):
+            return z  # a finite result as it was; an infinite input stays infinite, as before
+        z = (v / 2 - m / 2) / s * 2
+        if math.isinf(z):
+            raise ScalingError(f"Standardizer: feature {j} of example {i} is {v!r}; scaled,"
+                               f" (x - {m!r}) / {s!r}, it is too large for a float; rescale the"
+                               " feature (or leave the example out)", j, i, v)
+        return z
 
     def as_dict(self) -> dict[str, list[float]]:
         """The statistics as plain JSON data (what the CLI's summary records)."""
         return {"mean": list(self.mean), "scale": list(self.scale)}
+
+
+def _mean(column: Sequence[float]) -> float:
+    """The mean of finite numbers: ``fsum / n``, or, where that sum overflows, ``fsum(v / n)``."""
+    try:
+        return math.fsum(column) / len(column)
+    except OverflowError:  # the sum is beyond a float; the mean of floats never is
+        return math.fsum(v / len(column) for v in column)
+
+
+def _spread(column: Sequence[float], m: float) -> float:
+    """The population standard deviation of ``column`` around its mean ``m``.
+
+    The plain ``sqrt(fsum((v - m) ** 2) / n)`` where it works; where the squares overflow
+    (values beyond about 1e154) or the variance falls below the normal floats (a spread
+    below about 1e-154, whose squares lose their digits), ``statistics.pstdev``, which
+    computes in exact fractions: a standard deviation is at most half the range, so it is
+    then always representable.
+    """
+    try:
+        variance = math.fsum((v - m) ** 2 for v in column) / len(column)
+    except OverflowError:  # float ** 2 raises rather than giving inf
+        variance = math.inf
+    if sys.float_info.min <= variance < math.inf:
+        return math.sqrt(variance)
+    return statistics.pstdev(column)
 
 
 # ------------------------------------------------------------------------- presets

@@ -503,6 +503,53 @@ def test_a_closed_pipe_ends_the_command_quietly(argv: list[str]) -> None:
     assert err == b""  # no traceback, no "Exception ignored" at exit
 
 
+@pytest.mark.skipif(not os.path.exists("/dev/full"), reason="needs /dev/full (Linux)")
+@pytest.mark.parametrize("argv", [
+    ["ops"],
+    ["graph", "x*y + y", "--at", "x=2", "--at", "y=3", "--out", "-", "-q"],
+    ["check", "x*y", "--at", "x=2", "--at", "y=3"],
+    ["train", "--dataset", "xor", "--steps", "2", "-q"],
+    ["train", "--help"],
+])
+def test_a_full_disk_for_stdout_is_one_line_and_exit_2(argv: list[str]) -> None:
+    # `> /dev/full`: every write fails with ENOSPC. It was an OSError traceback.
+    with open("/dev/full", "w") as full:
+        done = subprocess.run([sys.executable, "-m", "autograd_mini", *argv], stdout=full,
+                              stderr=subprocess.PIPE, timeout=120, check=False)
+    assert done.returncode == 2
+    # One line, and no "Exception ignored" from the interpreter's flush at exit.
+    assert done.stderr.decode() == "autograd-mini: error: cannot write to stdout: No space left on device\n"
+
+
+@pytest.mark.skipif(not os.path.exists("/dev/full"), reason="needs /dev/full (Linux)")
+def test_a_full_disk_for_stdout_and_stderr_exits_2_silently() -> None:
+    with open("/dev/full", "w") as full:
+        done = subprocess.run([sys.executable, "-m", "autograd_mini", "ops"], stdout=full,
+                              stderr=full, timeout=120, check=False)
+    assert done.returncode == 2
+
+
+class _FailingStream:
+    """A text stream whose writes fail as a full disk's do."""
+
+    encoding = "utf-8"
+
+    def write(self, text: str) -> int:
+        raise OSError(28, "No space left on device")
+
+    def flush(self) -> None:
+        pass
+
+
+def test_a_failing_stdout_is_one_line_in_process(
+    capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(sys, "stdout", _FailingStream())
+    status = main(["ops"])
+    assert_one_line_error(status, capsys.readouterr().err,
+                          "cannot write to stdout: No space left on device")
+
+
 @pytest.mark.skipif(shutil.which("head") is None or shutil.which("bash") is None,
                     reason="needs bash and head")
 def test_piped_into_head_prints_one_line_and_no_error() -> None:
@@ -717,6 +764,19 @@ def test_divergence_that_reaches_the_loss_is_one_line_not_a_traceback(
     assert out == ""
 
 
+def test_a_divergence_before_any_update_points_at_the_data_not_the_lr(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path
+) -> None:
+    # Targets of 1e200 overflow the first loss: no update was made, so "--lr" is no advice.
+    rows = "".join(f"{t},{i % 3},{i % 2}\n" for i, t in enumerate([1e200, -1e200, 5e199] * 3))
+    (tmp_path / "big.csv").write_text("t,a,b\n" + rows)
+    status, _, err = run(capsys, "train", "--csv", str(tmp_path / "big.csv"), "--target", "t",
+                         "--out", str(tmp_path / "out"), "-q")
+    assert_one_line_error(status, err, "training diverged in step 1 of", "--lr played no part",
+                          "check the data")
+    assert "smaller --lr" not in err
+
+
 def test_a_huge_final_loss_is_printed_in_four_significant_digits(
     capsys: pytest.CaptureFixture[str],
 ) -> None:
@@ -844,7 +904,23 @@ HOSTILE_CSV: list[tuple[str | bytes | None, list[str], list[str]]] = [
     ("x,id\n" + "".join(f"{i},{i}\n" for i in range(150)),
      ["train", "-q", "--csv", "data.csv", "--target", "id"], ["150 different labels", "--task regression"]),
     ("x,label\n1,a\n2,b\n", ["train", "-q", "--csv", "data.csv", "--target", "label"],
-     ["--val-fraction 0.2", "class 0 has one"]),
+     ["--val-fraction 0.2", "classes 'a', 'b' have one each in the target column 'label'",
+      "add examples of them, or pass --val-fraction 0"]),
+    # The split numbers the classes (virginica is class 2); the error names the label.
+    ("l,w,kind\n" + "1,2,setosa\n3,4,versicolor\n" * 5 + "5,6,virginica\n",
+     ["train", "-q", "--csv", "data.csv", "--target", "kind"],
+     ["--val-fraction 0.2", "class 'virginica' has one in the target column 'kind'",
+      "add examples of it"]),
+    ("x,grade\n" + "1,1\n2,2\n" * 5 + "3,3\n", ["train", "-q", "--csv", "data.csv", "--target",
+                                                 "grade"], ["class '3' has one"]),
+    # A held-out value that the training part's tiny spread scales beyond a float.
+    ("a,b,label\n" + "".join(f"{1e-300 * (i % 3)!r},{i},{i % 2}\n" for i in range(20))
+     + "1e10,3,0\n", ["train", "-q", "--csv", "data.csv", "--target", "label", "--seed", "1"],
+     ["--csv 'data.csv': the feature 'a' cannot be standardized: the value 10000000000.0",
+      "is beyond a float; rescale the column"]),
+    # Python reads 1_000 as 1000; a CSV reader does not.
+    ("a,b,label\n1_000,2,0\n3,4,1\n", ["train", "-q", "--csv", "data.csv", "--target", "label"],
+     ["data.csv, line 2, column 0 ('a'): '1_000' is not a number"]),
     (GOOD_CSV, ["train", "-q", "--csv", "data.csv", "--target", "label", "--samples", "10"],
      ["--samples 10: sets the size of a generated dataset"]),
     (GOOD_CSV, ["train", "-q", "--csv", "data.csv", "--target", "label", "--loss", "mse",
@@ -867,7 +943,10 @@ HOSTILE_CSV: list[tuple[str | bytes | None, list[str], list[str]]] = [
     (None, ["train", "-q", "--dataset", "xor", "--no-header"], ["--header is for --csv FILE"]),
     (None, ["train", "-q", "--dataset", "digits", "--samples", "9"], ["digits: needs at least 10"]),
     (None, ["train", "-q", "--dataset", "digits", "--samples", "10"],
-     ["--val-fraction 0.2", "class 0 has one"]),
+     ["--val-fraction 0.2", "classes '0', '1', '2', '3', '4' and 5 more have one each",
+      "give more --samples"]),
+    (None, ["train", "-q", "--dataset", "moons", "--samples", "3", "--val-fraction", "0.3"],
+     ["class 'upper moon' has one"]),
     (None, ["train", "-q", "--dataset", "digits", "--loss", "bce"], ["does not fit the multiclass"]),
     (None, ["train", "-q", "--dataset", "digits", "--hidden", "4000,4000"], ["at most 1,000,000"]),
 ]
@@ -936,6 +1015,23 @@ def test_train_on_a_csv_with_text_labels_writes_every_picture_and_explains_the_s
     assert accuracy is not None and accuracy >= 0.9
 
 
+def test_a_csv_of_numbers_near_the_largest_float_is_standardized_and_trains(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path
+) -> None:
+    # (x - mean) ** 2 overflowed past 1.3e154: Standardizer.fit raised a traceback.
+    data = tmp_path / "huge.csv"
+    data.write_text("a,b,label\n1e308,2,0\n-1e308,4,1\n5,6,0\n7,8,1\n9,1,0\n")
+    for fraction in ("0", "0.2"):
+        folder = tmp_path / f"run{fraction}"
+        status, out, err = run(capsys, "train", "-q", "--csv", str(data), "--target", "label",
+                               "--val-fraction", fraction, "--steps", "20", "--out", str(folder))
+        assert status == 0, err
+        assert err == "" and out.startswith("huge.csv: 20 steps")
+        scale = json.loads((folder / "summary.json").read_text())["standardized"]
+        assert all(math.isfinite(v) and v > 0 for v in scale["scale"])
+        assert scale["scale"][0] > 1e307
+
+
 def test_train_on_a_csv_for_regression_with_chosen_features_and_no_header(
     capsys: pytest.CaptureFixture[str], tmp_path: Path
 ) -> None:
@@ -979,6 +1075,26 @@ def test_whole_number_labels_are_numbered_and_early_stopping_is_reported(
     assert f"stopped early: the weights of step {best}, the best" in out
     assert "restored" in summary["meaning"]["best_step"]
     assert "evaluated with the weights early stopping restored" in summary["meaning"]["final_loss"]
+
+
+def test_best_weights_restored_after_all_steps_is_not_called_stopping_early(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path
+) -> None:
+    import random
+
+    rng = random.Random(1)
+    data = tmp_path / "noisy.csv"
+    data.write_text("a,b,label\n" + "".join(
+        f"{rng.gauss(i % 2, 1):.3f},{rng.gauss(-(i % 2), 1):.3f},{i % 2}\n" for i in range(60)))
+    folder = tmp_path / "run"
+    status, out, err = run(capsys, "train", "-q", "--csv", str(data), "--target", "label",
+                           "--early-stopping", "1000", "--val-fraction", "0.2", "--out", str(folder))
+    assert status == 0, err
+    summary = json.loads((folder / "summary.json").read_text())
+    best = summary["best_step"]
+    assert summary["stopped_early"] is False and summary["steps"] == 100 and best < 100
+    assert f"(ran all 100 steps; restored the weights of step {best}, the best)" in out
+    assert "stopped early" not in out
 
 
 def test_a_header_of_numbers_is_taken_when_asked(capsys: pytest.CaptureFixture[str], tmp_path: Path) -> None:

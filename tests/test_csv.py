@@ -63,6 +63,14 @@ def test_float_targets_are_regression_and_classes_decides_when_asked(tmp_path: P
     assert load_csv(labels, target="grade", classes=False).y == [3.0, 1.0, 2.0]
 
 
+def test_a_target_with_an_underscore_is_a_label_as_written_not_a_number(tmp_path: Path) -> None:
+    # float("1_0") is 10.0 and int("1_0") is 10; pandas reads the column as text.
+    table = load_csv(write(tmp_path, "x,y\n1,1_0\n2,1\n3,1_0\n"), target="y")
+    assert table.classes == {"1": 0, "1_0": 1} and table.y == [1, 0, 1]
+    # And a header is still told from data: 1_000 above a number is a name.
+    assert load_csv(write(tmp_path, "1_000,y\n5,0\n6,1\n", "h.csv"), target=1).feature_names == ["1_000"]
+
+
 def test_features_pick_and_order_columns(tmp_path: Path) -> None:
     path = write(tmp_path, "a,b,c,y\n1,2,3,0\n4,5,6,1\n")
     table = load_csv(path, target="y", features=["c", 0])
@@ -120,6 +128,11 @@ BAD_FILES: list[tuple[str | bytes, dict[str, Any], int | None, int | None, list[
     ('a,b,y\n1,"2,0\n', {}, 2, None, ["line 2: not valid CSV", "unexpected end of data"]),
     ('a,b,y\n1,"2"3,0\n', {}, 2, None, ["not valid CSV"]),
     ("a,b,y\n1,\x002,0\n", {}, 2, 1, ["'\\x002' is not a number"]),
+    # Python's float() reads these; CSV files, pandas and numpy do not: text, not 1000 or 12.
+    ("a,b,y\n1,1_000,0\n", {}, 2, 1, ["line 2, column 1 ('b'): '1_000' is not a number"]),
+    ("a,b,y\n1,2,0\n1_0,2,1\n", {}, 3, 0, ["line 3, column 0 ('a'): '1_0' is not a number"]),
+    ("a,b,y\n1,\u0661\u0662,0\n", {}, 2, 1, ["'\u0661\u0662' is not a number"]),
+    ("a,b,y\n1,2,1_0\n", {"classes": False}, 2, 2, ["the target '1_0' is not a number"]),
     (b"a,b,y\n1,2,0\n1,\xff,0\n", {}, 3, None,
      ["line 3: the bytes are not utf-8-sig text (invalid start byte at byte 14"]),
     ("y\n1\n2\n", {"target": "y"}, 1, None, ["one column only"]),

@@ -6,6 +6,8 @@ import itertools
 import math
 import random
 import re
+import sys
+from fractions import Fraction
 
 import pytest
 
@@ -256,11 +258,63 @@ def test_a_feature_that_never_varies_is_centred_on_its_value_with_scale_one() ->
 @pytest.mark.parametrize(("column", "message"), [
     ([1.0, math.nan], "feature 0 of example 1 is nan; only finite numbers can be scaled"),
     ([math.inf, 1.0], "feature 0 of example 0 is inf"),
-    ([1e200, -1e200], "feature 0's spread overflows a float (values up to 1e+200)"),
 ])
 def test_standardizer_refuses_what_it_cannot_scale(column: list[float], message: str) -> None:
-    with pytest.raises(ValueError, match=re.escape(message)):
+    with pytest.raises(datasets.ScalingError, match=re.escape(message)) as caught:
         datasets.Standardizer.fit([[v] for v in column])
+    assert isinstance(caught.value, ValueError) and caught.value.feature == 0
+
+
+def _exact_mean_and_spread(column: list[float]) -> tuple[Fraction, float]:
+    """The population mean (exact) and standard deviation (rounded once), from fractions."""
+    exact = [Fraction(v) for v in column]
+    mean = sum(exact, Fraction(0)) / len(exact)
+    variance = sum(((v - mean) ** 2 for v in exact), Fraction(0)) / len(exact)
+    k = (variance.numerator.bit_length() - variance.denominator.bit_length()) // 2
+    return mean, math.ldexp(math.sqrt(float(variance / Fraction(4) ** k)), k)  # no over/underflow
+
+
+BIGGEST = sys.float_info.max
+
+
+@pytest.mark.parametrize("column", [
+    [1e200, -1e200],  # the squares overflow: 1e400
+    [1e308, -1e308, 5.0, 7.0, 9.0],  # the CLI's traceback of a CSV file with 1e308 in it
+    [BIGGEST, BIGGEST / 2],  # the sum itself overflows (fsum raised OverflowError)
+    [BIGGEST, -BIGGEST, -BIGGEST],  # x - mean overflows: 1.33 * the largest float
+    [1e-300, 2e-300, 3e-300],  # the squares underflow to 0: the spread was taken for 0, scale 1
+    [1e-160, 2e-160],  # the squares are subnormal: the spread lost digits
+])
+def test_the_standardizer_measures_the_spread_of_any_finite_values(column: list[float]) -> None:
+    scale = datasets.Standardizer.fit([[v] for v in column])
+    mean, spread = _exact_mean_and_spread(column)
+    assert scale.mean[0] == pytest.approx(float(mean), rel=1e-15, abs=0)
+    assert scale.scale[0] == pytest.approx(spread, rel=1e-14, abs=0)
+    scaled = [v for (v,) in scale([[v] for v in column])]
+    assert all(math.isfinite(v) for v in scaled)
+    expected = [float((Fraction(v) - mean) / Fraction(scale.scale[0])) for v in column]
+    assert scaled == pytest.approx(expected, rel=1e-14, abs=1e-15)  # scaled values are O(1)
+
+
+def test_ordinary_features_keep_their_digits() -> None:
+    # The rescaled computation is only for spreads beyond about 1e154 or below 1e-154;
+    # everything else is the plain formula, digit for digit.
+    rows, _ = datasets.regression(50, seed=3)
+    scale = datasets.Standardizer.fit(rows)
+    for j, column in enumerate(zip(*rows)):
+        mean = math.fsum(column) / len(column)
+        assert scale.mean[j] == mean
+        assert scale.scale[j] == math.sqrt(math.fsum((v - mean) ** 2 for v in column) / len(column))
+
+
+def test_a_held_out_value_whose_scaled_value_is_beyond_a_float_is_refused() -> None:
+    scale = datasets.Standardizer.fit([[0.0, 1.0], [1e-300, 2.0]])
+    assert scale([[1e-300, 1.0]]) == [[1.0, -1.0]]
+    with pytest.raises(datasets.ScalingError, match=r"feature 0 of example 1 is 10000000000\.0;"
+                       r".*too large for a float") as caught:
+        scale([[0.0, 1.0], [1e10, 1.0]])
+    assert (caught.value.feature, caught.value.example, caught.value.value) == (0, 1, 1e10)
+    assert scale([[math.inf, 1.0]])[0][0] == math.inf  # an infinite input stays as it was
 
 
 def test_a_stratified_test_part_keeps_its_size_when_a_class_must_keep_a_training_example() -> None:
