@@ -44,6 +44,7 @@ def traced(inputs):
 
 from __future__ import annotations
 
+import ast
 import builtins
 import itertools
 import keyword
@@ -51,7 +52,9 @@ import linecache
 import math
 import numbers
 import re
+import struct
 import threading
+import unicodedata
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -59,7 +62,8 @@ from typing import Any
 from autograd_mini import engine, ops
 from autograd_mini.coercion import comparison_observers, conversion_observers, is_real
 from autograd_mini.engine import Value, enable_grad
-from autograd_mini.formulas import ARITH, ATOM, TERM, number_literal
+from autograd_mini.formulas import ARITH, ATOM, CONSTANTS, TERM, number_literal
+from autograd_mini.functional import _positions
 from autograd_mini.graph import topological_order
 
 __all__ = ["Batched", "CompileError", "CompileMismatchError", "Compiled", "Trace", "compile"]
@@ -100,9 +104,11 @@ def compile(  # noqa: A001 - the name of the operation, as torch.compile and jax
     the same ``(value, gradients)``. With ``params`` (``model.parameters()``, or
     ``(name, Value)`` pairs from ``named_parameters()`` to name them in the source) it is a
     training step: it adds into ``.grad`` as ``f(*args).backward()`` would and returns the
-    loss. ``has_aux=True``: ``f`` returns ``(loss, aux)``, and ``aux`` (Values, numbers,
-    lists of them) comes back as numbers. ``check=True`` runs the eager engine too and
-    raises :class:`CompileMismatchError` at the first value that differs.
+    loss. ``has_aux=True``: ``f`` returns ``(loss, aux)``, and ``aux`` comes back as the
+    eager engine gives it, its Values (in lists, tuples and dicts) as numbers and anything
+    else (``None``, strings, objects) as itself, the object the trace saw. ``check=True``
+    runs the eager engine too and raises :class:`CompileMismatchError` at the first value
+    that differs. ``argnums`` is checked as :func:`~autograd_mini.grad` checks it.
 
     >>> from autograd_mini import Value
     >>> w = Value(3.0, label="w")
@@ -112,11 +118,7 @@ def compile(  # noqa: A001 - the name of the operation, as torch.compile and jax
     """
     if not callable(f):
         raise TypeError(f"compile: expected a function, got {type(f).__name__} {f!r:.60}")
-    positions = (argnums,) if isinstance(argnums, int) and not isinstance(argnums, bool) else argnums
-    if not isinstance(positions, tuple) or not positions or not all(
-        isinstance(i, int) and not isinstance(i, bool) for i in positions
-    ):
-        raise TypeError(f"compile: argnums must be an int or a non-empty tuple of ints, got {argnums!r}")
+    positions = _positions(argnums, where="compile")  # grad's checks, in grad's words
     named: list[tuple[str, Value]] | None = None
     if params is not None:
         named = []
@@ -129,7 +131,7 @@ def compile(  # noqa: A001 - the name of the operation, as torch.compile and jax
                 )
             named.append((str(name), value))
     return Compiled(f, positions, named, has_aux=bool(has_aux), check=bool(check),
-                    single=isinstance(argnums, int))
+                    single=isinstance(argnums, int), spelled=argnums)
 
 
 class Compiled:
@@ -141,9 +143,10 @@ class Compiled:
 
     def __init__(self, f: Callable[..., Any], argnums: tuple[int, ...],
                  params: list[tuple[str, Value]] | None, *, has_aux: bool, check: bool,
-                 single: bool) -> None:
+                 single: bool, spelled: int | tuple[int, ...] | None = None) -> None:
         self.f = f
         self.argnums = argnums
+        self._spelled = argnums if spelled is None else spelled  # as the caller wrote it
         self.params = params
         self.has_aux = has_aux
         self.check = check
@@ -179,6 +182,8 @@ class Compiled:
 
     # --------------------------------------------------------------- running
     def _run(self, args: tuple[Any, ...], seed: float) -> Any:
+        if not self.training:  # grad's checks of this call's argnums, in grad's words
+            _positions(self._spelled, len(args), "compile")
         key, numbers = _arguments(args, self.argnums if not self.training else ())
         if self.check:
             return self._checked(args, key, numbers, seed)
@@ -207,9 +212,11 @@ class Compiled:
     def _finish(self, result: Any) -> Any:
         if self.training:
             return result
-        value, grads, *aux = result
-        derivatives = grads[0] if self._single else tuple(grads)
-        return ((value, *aux), derivatives) if self.has_aux else (value, derivatives)
+        if self.has_aux:
+            value, grads, aux = result
+            return (value, aux), grads[0] if self._single else tuple(grads)
+        value, grads = result
+        return value, grads[0] if self._single else tuple(grads)
 
     def _trace(self, args: tuple[Any, ...], key: Any) -> Trace:
         trace = Trace(self, args, key)
@@ -313,6 +320,8 @@ class Batched:
         self._variants: list[list[int]] = []  # structure -> its traces
         self._function: Callable[..., Any] | None = None
         self._leaves: tuple[Value, ...] = ()
+        self._namespace: dict[str, Any] = {}  # the generated loop's globals, for all its traces
+        self._rows: list[Any] = []  # the tables of its rolled sums' numbers
         self.source = ""
         """The generated loop (after the first :meth:`run`)."""
 
@@ -375,34 +384,33 @@ class Batched:
         return None if result is _MISS else result
 
     def _build(self) -> None:
-        leaves: dict[Value, str] = {}
+        # One namespace for every trace's globals and one namer for the function; each
+        # variant names its own variables in a scope of it.
+        namespace = self._namespace
+        namer = _Namer(namespace)
+        self._rows.clear()  # the rolled sums' tables of every program, numbered in one list
         named = {id(v): name for name, v in self.params if name}
+        leaves: dict[Value, str] = {}
         for program in self._programs:
-            for leaf in program.live:
-                if leaf not in leaves:
-                    leaves[leaf] = _identifier(leaf.label or named.get(id(leaf), "") or f"p{len(leaves)}")
+            program.namespace, program.rows = namespace, self._rows
+            for live in program.live:
+                if live not in leaves:
+                    leaves[live] = namer.variable(live.label or named.get(id(live), "") or f"p{len(leaves)}")
         names = list(leaves.values())
-        namespace: dict[str, Any] = {}
+        word, miss = namer.word, namer.miss
         forward: list[str] = []
         backward: list[str] = []
-        rows: list[Any] = []  # the rolled sums' tables of every program, numbered in one list
         for key, variants in enumerate(self._variants):
-            forward.append(f"{'if' if key == 0 else 'elif'} key == {key}:")
+            forward.append(f"{'if' if key == 0 else 'elif'} {word('key')} == {key}:")
             for number in variants:
                 program = self._programs[number]
-                program.namespace["_rows"] = rows
-                parts = program.sections(leaves)
-                namespace.update(program.namespace)
-                assigned = {line.split(" = ", 1)[0].strip() for line in parts.forward
-                            if " = " in line and not line.startswith(("if ", "#"))}
-                assigned.update(name.strip() for name in parts.inputs.split(",") if name.strip())
-                read = set(re.findall(r"[A-Za-z_]\w*", "\n".join(parts.backward)))
-                kept = sorted(assigned & read)
+                parts = program.sections(namer.scope(), leaves)
+                kept = _kept(parts)
                 # A variant's guards nest: each holds for the lines after it; an example
                 # that meets them all is recorded, and the next example begins.
                 depth = 1
                 if parts.inputs:
-                    forward.append(f"    {parts.inputs} = inputs")
+                    forward.append(f"    {parts.inputs} = {word('inputs')}")
                 for line in parts.forward:
                     if isinstance(line, _Guard):
                         forward.append(f"{'    ' * depth}if {line.holds}:")
@@ -410,48 +418,55 @@ class Batched:
                     else:
                         forward.append(f"{'    ' * depth}{line}")
                 record = ", ".join([str(number), parts.value, parts.aux or "None", *kept])
-                forward.append(f"{'    ' * depth}keep(({record},))")
+                forward.append(f"{'    ' * depth}{word('keep')}(({record},))")
                 forward.append(f"{'    ' * depth}continue")
                 if self.gradients:
-                    backward.append(f"{'if' if number == 0 else 'elif'} record[0] == {number}:")
+                    backward.append(f"{'if' if number == 0 else 'elif'} {word('record')}[0] == {number}:")
                     if kept:
-                        backward.append(f"    {_unpack(['_', '_', '_', *kept])} = record")
+                        backward.append(f"    {_unpack(['_', '_', '_', *kept])} = {word('record')}")
                     backward += [f"    {line}" for line in parts.backward] or ["    pass"]
-            forward.append("    return MISS  # no variant's guards hold: run this batch eagerly")
-        bars = [name + "_bar" for name in names]
+            forward.append(f"    return {miss}  # no variant's guards hold: run this batch eagerly")
+        if not forward:  # nothing traced yet (no examples): no example can be replayed
+            forward.append(f"return {miss}  # no structure traced: run this batch eagerly")
+        records, record = word("records"), word("record")
+        leaves_, leaf_ = word("leaves"), word("leaf")
+        read_data = (f"{_unpack(names)} = [{leaf_}.data for {leaf_} in {leaves_}]" if names
+                     else "pass  # no parameters")
+        loop = [f"{records} = []",
+                f"{word('keep')} = {records}.append",
+                f"for {word('key')}, {word('inputs')} in {word('examples')}:",
+                *(f"    {line}" for line in forward)]
         if not self.gradients:
-            names_line = f"{_unpack(names)} = [leaf.data for leaf in leaves]" if names else "pass"
-            body = ["# the parameters' current data", names_line, "records = []",
-                    "keep = records.append", "for key, inputs in examples:",
-                    *(f"    {line}" for line in forward),
-                    "return [record[2] for record in records]"]
-            self._finish(body, namespace, leaves)
+            body = ["# the parameters' current data", read_data, *loop,
+                    f"return [{record}[2] for {record} in {records}]"]
+            self._finish(body, leaves, namer)
             return
+        bars = [name + "_bar" for name in names]
         body = [
             "# the parameters' current data and gradients, in local variables for the batch",
-            f"{_unpack(names)} = [leaf.data for leaf in leaves]" if names else "pass",
-            "records = []",
-            "keep = records.append",
+            read_data,
             "# forward: every example, in order",
-            "for key, inputs in examples:",
-            *(f"    {line}" for line in forward),
-            f"{_unpack(bars)} = [leaf.grad for leaf in leaves]" if names else "pass",
+            *loop,
+            f"{_unpack(bars)} = [{leaf_}.grad for {leaf_} in {leaves_}]" if names else "pass",
             "# backward: the last example first, as backward() walks a sum of their losses",
-            "for record in reversed(records):",
-            *(f"    {line}" for line in backward),
+            f"for {record} in {namer.builtin('reversed')}({records}):",
+            *(f"    {line}" for line in backward or ["pass  # nothing traced"]),
         ]
         if names:
-            body += [f"for leaf, g in zip(leaves, ({', '.join(bars)},)):", "    leaf.grad = g"]
-        body.append("return [(record[1], record[2]) for record in records]")
-        self._finish(body, namespace, leaves)
+            g = word("g")
+            body += [f"for {leaf_}, {g} in {namer.builtin('zip')}({leaves_}, ({', '.join(bars)},)):",
+                     f"    {leaf_}.grad = {g}"]
+        body.append(f"return [({record}[1], {record}[2]) for {record} in {records}]")
+        self._finish(body, leaves, namer)
 
-    def _finish(self, body: list[str], namespace: dict[str, Any], leaves: dict[Value, str]) -> None:
+    def _finish(self, body: list[str], leaves: dict[Value, str], namer: _Namer) -> None:
+        word = namer.word
+        entry = word("batch")
         self.source = "\n".join([
-            "def batch(examples, leaves, seed):",
-            f'    """{self.__name__} over a batch: {len(self._programs)} trace(s)."""',
+            f"def {entry}({word('examples')}, {word('leaves')}, {word('seed')}):",
+            f'    """{_one_line(self.__name__)} over a batch: {len(self._programs)} trace(s)."""',
             *(f"    {line}" for line in body)]) + "\n"
-        namespace.update({"MISS": _MISS, "inf": math.inf, "nan": math.nan})
-        self._function = _load(self.source, "batch", namespace, self.__name__)
+        self._function = _load(self.source, entry, self._namespace, self.__name__)
         self._leaves = tuple(leaves)
 
 
@@ -465,10 +480,6 @@ def _arguments(args: tuple[Any, ...], argnums: tuple[int, ...],
     With ``names`` (f's parameter names), also the name of each number, in a list that
     replaces ``names``' contents: ``x``, ``xs_0``, ``X_3_1``.
     """
-    for i in argnums:
-        if not -len(args) <= i < len(args):
-            raise TypeError(f"compile: argnums names argument {i}, but the function was called"
-                            f" with {len(args)} argument(s)")
     wrt = {i % len(args) for i in argnums} if args else set()
     numbers: list[float] = []
     paths: list[str] = []
@@ -604,7 +615,7 @@ class Trace:
         """How many comparisons and float() conversions this trace depends on."""
         self.nodes = self.program.size
         """How many Values the traced graph has."""
-        self._function = _load(self.source, "traced", self.program.namespace, owner.__name__)
+        self._function = _load(self.source, self.program.entry, self.program.namespace, owner.__name__)
         self._leaves = tuple(self.program.live)
 
     def run(self, numbers: list[float], seed: float) -> Any:
@@ -656,7 +667,7 @@ def _record(f: Callable[..., Any], args: tuple[Any, ...], argnums: tuple[int, ..
     targets = [inputs[sum(counts[:i % len(args)])] for i in argnums]
     return _Program(root, aux, inputs, targets, compared, converted, {id(v) for v in created},
                     {id(v): name for name, v in params or [] if name},
-                    training=training, where=where, argnames=names)
+                    training=training, where=where, argnames=names, has_aux=has_aux)
 
 
 def _load(source: str, name: str, namespace: dict[str, Any], where: str) -> Callable[..., Any]:
@@ -695,14 +706,19 @@ def _parameter_names(f: Callable[..., Any]) -> list[str]:
 class _OpCode:
     """What the generator needs of one op, worked out once: its templates and texts."""
 
-    def __init__(self, op: ops.Op, program: _Program) -> None:
-        self.text = op.text
+    def __init__(self, op: ops.Op, program: _Program, namer: _Namer) -> None:
+        self.text = _one_line(op.text)
+        # The op table's functions its formulas call (cos in sin's derivative) are globals
+        # of the generated code, under the names the formulas' text calls them by.
+        for formula in (op.forward_formula, *op.derivative_formulas, *op.domain_formulas):
+            for name in sorted(formula.functions) if formula is not None else ():
+                namer.op_function(name, program._float_functions.get(name), f"op {op.name!r}'s formula")
         if op.forward_formula is not None:
             self.forward = op.forward_formula.filler(op.inputs)
             self.forward_precedence = op.forward_formula.precedence
             twice = op.forward_formula.uses
         else:
-            name = program.function_name(op)
+            name = program.function_name(op, namer)
             self.forward = lambda args: f"{name}({', '.join(t for t, _ in args)})"
             self.forward_precedence = ATOM
             twice = {}
@@ -715,23 +731,26 @@ class _OpCode:
         self.rules: list[tuple[str, Any, int, tuple[int, ...]]] = []
         for i, formula in enumerate(op.derivative_formulas):
             if formula is None:  # a user's Python function, called with out and the inputs
-                rule = program.callable_name(f"d_{_identifier(op.name)}_d{op.inputs[i]}", op.rules[i])
+                rule = namer.constant(f"d_{_identifier(op.name)}_d{op.inputs[i]}", op.rules[i])
                 self.rules.append(("call", rule, ATOM, tuple(range(op.arity + 1))))
             elif formula.text == "1":
                 self.rules.append(("one", None, ATOM, ()))  # g * 1 is g, exactly
             else:
                 read = tuple(variables.index(name) for name in formula.uses)
                 self.rules.append(("formula", formula.filler(variables), formula.precedence, read))
-        self.comments = [f"  # {op.derivative_text(i)}" for i in range(op.arity)]
+        self.comments = [f"  # {_one_line(op.derivative_text(i))}" for i in range(op.arity)]
         self.check: Callable[[list[tuple[str, int]]], list[str]] | None = None
         if op.user_check is not None:
-            check = program.callable_name(f"check_{_identifier(op.name)}", op.user_check)
+            check = namer.constant(f"check_{_identifier(op.name)}", op.user_check)
+            where = _one_line(op.name)
             self.check = lambda args: [f"{check}({', '.join(t for t, _ in args)})"
-                                       f"  # {op.name}'s own domain check"]
+                                       f"  # {where}'s own domain check"]
         elif op.domain:
-            fills = [(f.filler(op.inputs), d.condition) for f, d in zip(op.domain_formulas, op.domain)]
-            self.check = lambda args: [f"if not ({fill(args)}): raise ArithmeticError"
-                                       f"  # {op.name} needs {condition}" for fill, condition in fills]
+            fills = [(f.filler(op.inputs), _one_line(d.condition))
+                     for f, d in zip(op.domain_formulas, op.domain)]
+            error, where = namer.builtin("ArithmeticError"), _one_line(op.name)
+            self.check = lambda args: [f"if not ({fill(args)}): raise {error}"
+                                       f"  # {where} needs {condition}" for fill, condition in fills]
 
 
 class _Program:
@@ -740,9 +759,10 @@ class _Program:
     def __init__(self, root: Any, aux: Any, inputs: list[Value], targets: list[Value],
                  compared: list[tuple[Value, Any, str, bool]], converted: list[tuple[Value, float]],
                  made: set[int], param_names: dict[int, str], *, training: bool, where: str,
-                 argnames: list[str]) -> None:
+                 argnames: list[str], has_aux: bool = False) -> None:
         self.root = root
         self.aux = aux
+        self.has_aux = has_aux  # aux is returned, None included
         self.inputs = inputs
         self.targets = targets
         self.compared = compared
@@ -778,7 +798,9 @@ class _Program:
                 )
         self.param_names = param_names
         self.argnames = argnames
-        self.namespace: dict[str, Any] = {"MISS": _MISS, "inf": math.inf, "nan": math.nan}
+        self.namespace: dict[str, Any] = {}  # the generated code's globals, bound by a _Namer
+        self.rows: list[Any] = []  # the tables of the rolled sums' numbers (the global _rows)
+        self.entry = "traced"  # the name of the generated function
         self._float_functions = ops.float_functions()
 
     def outcome(self) -> tuple[Any, ...]:
@@ -786,65 +808,63 @@ class _Program:
         return (tuple(r for _, _, _, r in self.compared), tuple(v for _, v in self.converted))
 
     # ---------------------------------------------------------------- naming
-    def function_name(self, op: ops.Op) -> str:
+    def function_name(self, op: ops.Op, namer: _Namer) -> str:
         """The name the generated code calls ``op``'s float forward by (``tanh``)."""
-        if op.function_name and self._float_functions.get(op.function_name) is op.forward:
-            self.namespace[op.function_name] = op.forward
-            return op.function_name
-        return self.callable_name(f"forward_{_identifier(op.name)}", op.forward)
-
-    def callable_name(self, base: str, function: Any) -> str:
-        """A name for ``function`` in the generated code's namespace."""
-        name = base
-        for k in itertools.count(2):
-            if self.namespace.get(name, function) is function:
-                break
-            name = f"{base}_{k}"
-        self.namespace[name] = function
-        return name
+        name = op.function_name
+        if name and name in namer.root.functions and self._float_functions.get(name) is op.forward:
+            return namer.op_function(name, op.forward, f"op {op.name!r}")
+        return namer.constant(f"forward_{_identifier(op.name)}", op.forward)
 
     # -------------------------------------------------------------- generating
     def generate(self) -> str:
         """The replay as Python source: inputs, forward and guards, backward, results."""
-        parts = self.sections()
-        live = ", ".join(parts.live_names)
-        lines = [f"def traced({'inputs, leaves, seed' if self.training else 'inputs, leaves' if self.live else 'inputs'}):",
-                 f'    """{self.where}, traced: {self.size} Values. Made by autograd_mini.compile."""']
+        namer = _Namer(self.namespace)
+        parts = self.sections(namer)
+        word = namer.word  # the template's words take the names the function's left free
+        inputs = word("inputs")
+        leaves = word("leaves") if self.live or self.training else ""
+        leaf = word("leaf") if self.live or self.training else ""
+        self.entry = word("traced")
+        signature = ", ".join(n for n in (inputs, leaves, word("seed") if self.training else "") if n)
+        lines = [f"def {self.entry}({signature}):",
+                 f'    """{_one_line(self.where)}, traced: {self.size} Values. Made by'
+                 ' autograd_mini.compile."""']
         body = []
         if parts.inputs:
-            body += ["# the inputs: this call's numbers", f"{parts.inputs} = inputs"]
+            body += ["# the inputs: this call's numbers", f"{parts.inputs} = {inputs}"]
         if self.live:
             body += ["# leaves made before the call (parameters): their current data",
-                     f"{_unpack(parts.live_names)} = [leaf.data for leaf in leaves]"]
+                     f"{_unpack(parts.live_names)} = [{leaf}.data for {leaf} in {leaves}]"]
         body += parts.forward
         if parts.backward:
             body.append("# backward: the chain rule, last node first; x_bar is d loss / d x")
             if self.training:
                 body.append(f"{_unpack([name + '_bar' for name in parts.live_names])}"
-                            " = [leaf.grad for leaf in leaves]")
+                            f" = [{leaf}.grad for {leaf} in {leaves}]")
             else:
                 body += [f"{name} = 0.0" for name in parts.grads.values()]
             body += parts.backward
         if self.training:
             if parts.backward:
+                g, bars = word("g"), ", ".join(n + "_bar" for n in parts.live_names)
                 body.append("# each leaf's gradient, added into as backward() adds into it")
-                body.append(f"for leaf, g in zip(leaves, ({', '.join(n + '_bar' for n in parts.live_names)},)):")
-                body.append("    leaf.grad = g")
+                body.append(f"for {leaf}, {g} in {namer.builtin('zip')}({leaves}, ({bars},)):")
+                body.append(f"    {leaf}.grad = {g}")
             body.append(f"return {parts.value if parts.aux is None else f'({parts.value}, {parts.aux})'}")
         else:
             derivatives = ", ".join(parts.grads.get(v, "0.0") for v in self.targets)
             extra = f", {parts.aux}" if parts.aux is not None else ""
             body.append(f"return {parts.value}, ({derivatives},){extra}")
-        del live
         return "\n".join([*lines, *(f"    {line}" for line in body)]) + "\n"
 
-    def sections(self, live_names: dict[Value, str] | None = None, seed: str | None = None,
-                 prefix: str = "v") -> _Sections:
+    def sections(self, namer: _Namer, live_names: dict[Value, str] | None = None,
+                 seed: str | None = None, prefix: str = "v") -> _Sections:
         """The replay's pieces: inputs, forward (with guards), backward, results.
 
-        ``live_names`` fixes the names of leaves made before the call (a batch of traces
-        shares its parameters' names); ``seed`` names the loss's gradient (``seed`` in the
-        training form, ``1.0`` otherwise); unnamed nodes are called ``prefix<i>``.
+        Every name comes from ``namer``. ``live_names`` fixes the names of leaves made
+        before the call (a batch of traces shares its parameters' names); ``seed`` names
+        the loss's gradient (``seed`` in the training form, ``1.0`` otherwise); unnamed
+        nodes are called ``prefix<i>``.
         """
         order, root = self.order, self.root
         n = len(order)
@@ -857,10 +877,10 @@ class _Program:
             if op is not None:
                 opcode = code.get(op)
                 if opcode is None:
-                    opcode = code[op] = _OpCode(op, self)
+                    opcode = code[op] = _OpCode(op, self, namer)
                 opcodes[i] = opcode
                 parents[i] = tuple([position[p] for p in node.parents])
-        names = _Names(self, position, live_names or {}, prefix)
+        names = _Names(self, position, live_names or {}, namer, prefix)
         root_index = position[root] if isinstance(root, Value) else -1
 
         uses = [0] * n
@@ -925,7 +945,7 @@ class _Program:
         collected: dict[str, int] = {}  # the lists a rolled sum's loop fills, and their lengths
 
         def operand(x: Any) -> tuple[str, int]:
-            return text[position[x]] if isinstance(x, Value) else number_literal(float(x))
+            return text[position[x]] if isinstance(x, Value) else namer.number(float(x))
 
         guards_at: dict[int, list[tuple[Any, Any, str, bool]]] = {}
         for a, b, symbol, result in self.compared:
@@ -939,7 +959,7 @@ class _Program:
                 test = f"{_wrap(operand(a), ARITH)} {symbol} {_wrap(operand(b), ARITH)}"
                 why = "float() of a Value" if symbol == "==" else "a comparison"
                 code_lines.add(_Guard(f"({test})" if result else f"not ({test})",
-                                      f"{why} seen while tracing"))
+                                      f"{why} seen while tracing", namer.root.miss))
 
         if prefix == "v":  # (not inside the loop of a rolled sum)
             code_lines.comment("# forward: each op's formula from its row of the op table")
@@ -950,10 +970,10 @@ class _Program:
             if roll is not None and i == roll.start:
                 body, body_kept = self._roll_forward(roll, position, names, text, code_lines)
                 text[roll.end] = (names[roll.end], ATOM)
-                for m, j in enumerate(roll.returned):  # each addend's returned values
-                    collected[f"_returned{m}"] = len(roll.addends)
+                for j, collecting in zip(roll.returned, roll.returned_names):  # each addend's
+                    collected[collecting] = len(roll.addends)  # returned values, in a list
                     for k, addend in enumerate(roll.addends):
-                        text[addend[j]] = (f"_returned{m}[{k}]", ATOM)
+                        text[addend[j]] = (f"{collecting}[{k}]", ATOM)
                 for at in range(roll.start, roll.end + 1):
                     guard_lines(at)  # comparisons of the sum, or of leaves placed in between
                 i = roll.end
@@ -961,7 +981,7 @@ class _Program:
             opcode = opcodes[i]
             if opcode is None:
                 if not text[i][0]:  # a constant made while tracing
-                    text[i] = number_literal(order[i].data)
+                    text[i] = namer.number(order[i].data)
             else:
                 inputs = parents[i]
                 args = [text[p] for p in inputs]
@@ -984,13 +1004,15 @@ class _Program:
         code_lines = _Code()
         grads = self._backward(code_lines, opcodes, parents, names, text, reaches, backward,
                                root_index, position, seed, roll, body, body_kept)
+        input_names = [names[position[v]] for v in self.inputs]
         return _Sections(
-            inputs=_unpack([names[position[v]] for v in self.inputs]) if self.inputs else "",
+            inputs=_unpack(input_names) if input_names else "",
+            input_names=input_names,
             live_names=[names[position[v]] for v in self.live],
             forward=forward, backward=code_lines.lines,
             grads={order[i]: name for i, name in grads.items()},
-            value=operand(root)[0] if isinstance(root, Value) else repr(float(root)),
-            aux=_structure_text(self.aux, operand, collected) if self.aux is not None else None,
+            value=operand(root)[0],
+            aux=_structure_text(self.aux, operand, namer, collected) if self.has_aux else None,
             returned=[operand(v)[0] for v in _values_in(self.aux)],
         )
 
@@ -1008,6 +1030,7 @@ class _Program:
         example = object.__new__(_Program)
         example.root = order[first[-1]]
         example.aux = [order[first[j]] for j in roll.returned] or None
+        example.has_aux = False  # its returned values are collected by the loop
         example.inputs = [order[i] for i in constants]
         example.live = [order[i] for i in used]
         example.targets = [v for v in example.live if v in targets]
@@ -1019,32 +1042,35 @@ class _Program:
         example.param_names = {}
         example.argnames = [f"_c{j}" for j in range(len(constants))]
         example.namespace = self.namespace
+        example.rows = self.rows
         example._float_functions = self._float_functions
-        parts = example.sections({order[i]: text[i][0] for i in used}, seed="_t_bar", prefix="_e")
-        assigned = {line.split(" = ", 1)[0].strip() for line in parts.forward
-                    if " = " in line and not line.startswith(("if ", "#"))}
-        assigned.update(example.argnames)
-        read = set(re.findall(r"[A-Za-z_]\w*", "\n".join(parts.backward)))
-        kept = sorted(assigned & read)
+        namer = names.namer  # the loop is in the same function: one namer for both
+        roll.seed = namer.variable("_t_bar", adjoint=False)
+        parts = example.sections(namer, {order[i]: text[i][0] for i in used}, seed=roll.seed,
+                                 prefix="_e")
+        kept = _kept(parts)
         rows = [tuple(order[i].data for i in addend if order[i]._opdef is None)
                 for addend in roll.addends]
-        table = self.namespace.setdefault("_rows", [])
+        table = self.rows
         table.append(rows)
+        total, roll.records = namer.variable("_sum", adjoint=False), namer.variable("_records", adjoint=False)
+        roll.returned_names = [namer.variable(f"_returned{m}", adjoint=False)
+                               for m in range(len(roll.returned))]
         code.comment(f"# a sum of {len(rows)} addends that are one computation on other numbers"
                      " (a batch's examples): one addend's code, run for each")
-        code.add(f"_sum = {text[roll.base][0]}")
-        code.add("_records = []")
-        for m in range(len(roll.returned)):
-            code.add(f"_returned{m} = []  # what each addend returns, in the batch's order")
-        loop_names = _unpack(example.argnames) if constants else "_"
-        code.add(f"for {loop_names} in _rows[{len(table) - 1}]:")
+        code.add(f"{total} = {text[roll.base][0]}")
+        code.add(f"{roll.records} = []")
+        for returned in roll.returned_names:
+            code.add(f"{returned} = []  # what each addend returns, in the batch's order")
+        loop_names = parts.inputs or "_"
+        code.add(f"for {loop_names} in {namer.constant('_rows', table)}[{len(table) - 1}]:")
         for line in parts.forward:
             code.add(f"    {line}")
-        code.add(f"    _sum = _sum + {parts.value}  # the chain's +")
-        code.add(f"    _records.append(({', '.join(kept)}{',' if kept else ''}))")
-        for m, returned in enumerate(parts.returned):
-            code.add(f"    _returned{m}.append({returned})")
-        code.add(f"{names[roll.end]} = _sum")
+        code.add(f"    {total} = {total} + {parts.value}  # the chain's +")
+        code.add(f"    {roll.records}.append(({', '.join(kept)}{',' if kept else ''}))")
+        for name, returned in zip(roll.returned_names, parts.returned):
+            code.add(f"    {name}.append({returned})")
+        code.add(f"{names[roll.end]} = {total}")
         return parts, kept
 
     def _backward(self, code: _Code, opcodes: list[_OpCode | None],
@@ -1064,7 +1090,7 @@ class _Program:
             i = position[v]
             if self.training or reaches[i]:
                 grads[i] = f"{names[i]}_bar"  # set up by the caller: leaf.grad, or 0.0
-        seed = seed_name or ("seed" if self.training else "1.0")
+        seed = seed_name or (names.namer.word("seed") if self.training else "1.0")
         if opcodes[root_index] is None:  # the loss is a leaf itself
             name = grads[root_index]
             code.add(f"{name} += {seed}")
@@ -1091,8 +1117,9 @@ class _Program:
                 # base gets it too (d(a + b)/da = 1), as the first + passes it on.
                 upstream = bar.pop(i)
                 code.comment(f"# backward through the {len(roll.chain)} addends, the last first")
-                code.add(f"_t_bar = {upstream[0]}")
-                code.add(f"for {_unpack(list(body_kept)) if body_kept else '_'} in reversed(_records):")
+                code.add(f"{roll.seed} = {upstream[0]}")
+                code.add(f"for {_unpack(list(body_kept)) if body_kept else '_'} in"
+                         f" {names.namer.builtin('reversed')}({roll.records}):")
                 for line in body.backward or ["pass"]:
                     code.add(f"    {line}")
                 base = roll.base
@@ -1143,47 +1170,163 @@ class _Program:
         return grads
 
 
+class _Namer:
+    """The one place the names of a generated function come from; it knows every name taken.
+
+    Taken from the start: Python's keywords and builtins, the op table's function names and
+    the constants formulas use (``tanh``, ``pi``, ``inf``), and every name bound in the
+    generated module's namespace. Everything else is claimed here, first come first served:
+    the arguments', parameters' and labels' names (made identifiers), ``v<i>``, the
+    template's own words (``inputs``, ``seed``, ``leaf``), the loops' ``_sum`` and
+    ``_records``, and the globals it binds (helper functions, objects returned in aux).
+    A variable claims ``<name>_bar``, its adjoint, with it, so no name is another's adjoint.
+
+    A batch's variants each get a :meth:`scope`: they may reuse one another's local names
+    (one variant runs per example), never the function's own names, nor a global's.
+    """
+
+    def __init__(self, namespace: dict[str, Any], parent: _Namer | None = None) -> None:
+        self.namespace = namespace
+        self.parent = parent
+        self.local: set[str] = set()
+        if parent is not None:
+            self.root: _Namer = parent.root
+            return
+        self.root = self
+        self.functions = {op.function_name for op in ops.OPS.values() if op.function_name}
+        """Names of the op table's float functions: formulas call them by these names."""
+        self.reserved = {*keyword.kwlist, *keyword.softkwlist, *dir(builtins), "__builtins__",
+                         *self.functions, *CONSTANTS, "nan"}
+        self.anywhere: set[str] = set()  # every scope's variables: no global may take one
+        self.words: dict[str, str] = {}
+        namespace.update(CONSTANTS)
+        namespace["nan"] = math.nan
+        self.miss = self.constant("MISS", _MISS)
+        """What a failed guard returns (``return MISS``)."""
+
+    def scope(self) -> _Namer:
+        """A scope of local names inside this one (a batch's variant)."""
+        return _Namer(self.namespace, self)
+
+    def _free(self, name: str) -> bool:
+        root = self.root
+        if name in root.reserved or name in self.namespace or (self is root and name in root.anywhere):
+            return False
+        scope: _Namer | None = self
+        while scope is not None:
+            if name in scope.local:
+                return False
+            scope = scope.parent
+        return True
+
+    def variable(self, wanted: str, adjoint: bool = True) -> str:
+        """A new local variable's name: ``wanted`` made an identifier, or with ``_2``, ``_3``.
+
+        ``adjoint``: ``<name>_bar`` is claimed too, for the variable's gradient.
+        """
+        base = _base_name(wanted)
+        for k in itertools.count(1):
+            name = base if k == 1 else f"{base}_{k}"
+            if self._free(name) and (not adjoint or self._free(f"{name}_bar")):
+                break
+        for taken in (name, f"{name}_bar") if adjoint else (name,):
+            self.local.add(taken)
+            self.root.anywhere.add(taken)
+        return name
+
+    def word(self, word: str) -> str:
+        """The name of one of the template's own variables (``inputs``, ``seed``, ``leaf``)."""
+        root = self.root
+        if word not in root.words:
+            root.words[word] = root.variable(word, adjoint=False)
+        return root.words[word]
+
+    def constant(self, base: str, value: Any) -> str:
+        """A global name bound to ``value`` in the namespace (its name already, if it has one)."""
+        root = self.root
+        base = _base_name(base)
+        for k in itertools.count(1):
+            name = base if k == 1 else f"{base}_{k}"
+            if name in root.anywhere:
+                continue
+            bound = self.namespace.get(name, _MISSING)
+            if bound is value:
+                return name
+            if bound is _MISSING and name not in root.reserved:
+                self.namespace[name] = value
+                return name
+        raise AssertionError("unreachable")  # pragma: no cover
+
+    def builtin(self, name: str) -> str:
+        """The name the generated code calls Python's builtin ``name`` by (``zip``)."""
+        root = self.root
+        if name in root.functions or name in self.namespace or name in root.anywhere:
+            return self.constant(name, getattr(builtins, name))  # an op took it: zip_2
+        return name
+
+    def op_function(self, name: str, function: Any, where: str) -> str:
+        """``name``, bound to the op table's float function of that name (formulas call it)."""
+        if function is None or name not in self.root.functions:
+            raise CompileError(
+                f"compile: {where} calls {name}, which is not in the op table now; register"
+                " that op again (autograd_mini.primitive), or trace after the op table is set"
+            )
+        self.namespace[name] = function
+        return name
+
+    def number(self, value: float) -> tuple[str, int]:
+        """A float as source, and its precedence: its repr when that gives the same bits (a
+        nan's sign it may not), else a name bound to it."""
+        text, precedence = number_literal(value)
+        if _same_bits(float(text), value):
+            return text, precedence
+        return self.constant("constant", value), ATOM
+
+    def literal(self, x: Any) -> str:
+        """Source for a constant returned in aux: its repr when that reads back as the same
+        object (floats, ints, bools, None, str); else a name bound to the object itself."""
+        kind = type(x)
+        if x is None or kind is bool or kind is str:
+            return repr(x)
+        if kind is int:
+            try:
+                return repr(x)
+            except ValueError:  # more digits than int's str conversion allows
+                pass
+        elif kind is float:
+            return self.number(x)[0]
+        return self.constant(f"aux_{kind.__name__}", x)
+
+
+_MISSING = object()
+
+
 class _Names:
     """Variable names, made when first asked for: a label, an argument's or parameter's
-    name, or v<i> (the node's index in topological order, as draw_dot numbers it)."""
+    name, or v<i> (the node's index in topological order, as draw_dot numbers it), each
+    claimed from the function's :class:`_Namer`."""
 
     def __init__(self, program: _Program, position: dict[Value, int],
-                 fixed: dict[Value, str], prefix: str = "v") -> None:
+                 fixed: dict[Value, str], namer: _Namer, prefix: str = "v") -> None:
         self.order = program.order
         self.prefix = prefix
-        self.taken = set(program.namespace) | set(keyword.kwlist) | set(dir(builtins)) | {
-            "inputs", "leaves", "seed", "traced", "leaf", "g", "examples", "records", "keep",
-            "key", "record", "batch"}
-        self.taken.update(op.function_name for op in ops.OPS.values() if op.function_name)
+        self.namer = namer
         self.chosen: dict[int, str] = {}
         for i, node in enumerate(program.inputs):
-            self.chosen[position[node]] = self._claim(
+            self.chosen[position[node]] = namer.variable(
                 program.argnames[i] if i < len(program.argnames) else f"x{i}")
-        for name in fixed.values():
-            self.taken.add(name)
         for k, node in enumerate(program.live):
-            if node in fixed:
+            if node in fixed:  # named by the caller, from the same namer
                 self.chosen[position[node]] = fixed[node]
                 continue
             label = node.label or program.param_names.get(id(node), "") or f"p{k}"
-            self.chosen[position[node]] = self._claim(label)
-
-    def _claim(self, base: str) -> str:
-        base = base if base.startswith("_") and base.isidentifier() else _identifier(base)
-        name = base
-        for k in itertools.count(2):
-            if name not in self.taken:
-                break
-            name = f"{base}_{k}"
-        self.taken.add(name)
-        return name
+            self.chosen[position[node]] = namer.variable(label)
 
     def __getitem__(self, i: int) -> str:
         name = self.chosen.get(i)
         if name is None:
             label = self.order[i].label if self.prefix == "v" else ""
-            name = self.chosen[i] = self._claim(label) if label else f"{self.prefix}{i}"
-            self.taken.add(name)
+            name = self.chosen[i] = self.namer.variable(label or f"{self.prefix}{i}")
         return name
 
 
@@ -1208,6 +1351,11 @@ class _Roll:
         # Where in every addend the function returns a node (has_aux: a batch's scores),
         # as indexes into addends[k]: the loop collects them, one list per index.
         self.returned = returned
+        # The loop's names, claimed when it is written: its gradient, its records, and the
+        # lists of what it returns.
+        self.seed = "_t_bar"
+        self.records = "_records"
+        self.returned_names: list[str] = []
 
 
 def _find_roll(order: list[Value], parents: list[tuple[int, ...]],
@@ -1309,9 +1457,9 @@ class _Guard(str):
 
     holds: str
 
-    def __new__(cls, holds: str, why: str) -> _Guard:
-        line = super().__new__(cls, f"if not {holds}: return MISS  # {why}" if holds.startswith("(")
-                               else f"if {holds[4:]}: return MISS  # {why}")
+    def __new__(cls, holds: str, why: str, miss: str = "MISS") -> _Guard:
+        line = super().__new__(cls, f"if not {holds}: return {miss}  # {why}" if holds.startswith("(")
+                               else f"if {holds[4:]}: return {miss}  # {why}")
         line.holds = holds
         return line
 
@@ -1321,12 +1469,13 @@ class _Sections:
     """The pieces of a replay, as lines without indentation."""
 
     inputs: str  # the names the call's numbers unpack into ("x, w"), or ""
+    input_names: list[str]  # the same names, one by one
     live_names: list[str]  # a name per leaf made before the call
     forward: list[str]
     backward: list[str]  # starts from `seed`; the leaves' gradients are `<name>_bar`
     grads: dict[Value, str]  # the gradient variable of each differentiated leaf
     value: str  # the loss
-    aux: str | None
+    aux: str | None  # the aux's source (has_aux), else None
     returned: list[str]  # the expression of each Value in aux, in its order
 
 
@@ -1375,9 +1524,10 @@ def _values_in(x: Any) -> list[Value]:
     return []
 
 
-def _structure_text(x: Any, operand: Callable[[Any], tuple[str, int]],
+def _structure_text(x: Any, operand: Callable[[Any], tuple[str, int]], namer: _Namer,
                     collected: dict[str, int] | None = None) -> str:
-    """Python source for ``x`` (Values by their text, nested lists and tuples, numbers).
+    """Python source for ``x``: Values by their text, lists, tuples and dicts rebuilt as the
+    eager engine rebuilds them, and any other object as itself (a literal, or a global).
 
     ``collected``: the lists a rolled sum's loop fills and their lengths; a list that is all
     of one, in order, is written as a copy of it rather than item by item.
@@ -1385,24 +1535,47 @@ def _structure_text(x: Any, operand: Callable[[Any], tuple[str, int]],
     if isinstance(x, Value):
         return operand(x)[0]
     if isinstance(x, list | tuple):
-        texts = [_structure_text(item, operand, collected) for item in x]
+        texts = [_structure_text(item, operand, namer, collected) for item in x]
+        kind = list if isinstance(x, list) else tuple
         whole = texts[0].partition("[")[0] if texts else ""
         if (collected and collected.get(whole) == len(x)
                 and texts == [f"{whole}[{k}]" for k in range(len(x))]):
-            return f"{'list' if isinstance(x, list) else 'tuple'}({whole})"
-        items = ", ".join(texts)
-        return f"[{items}]" if isinstance(x, list) else f"({items}{',' if len(x) == 1 else ''})"
+            display = f"{namer.builtin(kind.__name__)}({whole})"
+        else:
+            items = ", ".join(texts)
+            display = f"[{items}]" if kind is list else f"({items}{',' if len(x) == 1 else ''})"
+        if type(x) is kind:
+            return display
+        # A subclass (a namedtuple): rebuilt as the eager engine rebuilds it, type(x)(items).
+        return f"{namer.constant(f'aux_{type(x).__name__}', type(x))}({display})"
     if isinstance(x, dict):
         for key in x:
             if type(key) not in (str, int):
                 raise CompileError(f"compile: the aux dict's key {key!r} is a"
                                    f" {type(key).__name__}; use str or int keys")
-        items = ", ".join(f"{key!r}: {_structure_text(item, operand, collected)}"
+        items = ", ".join(f"{namer.literal(key)}: {_structure_text(item, operand, namer, collected)}"
                           for key, item in x.items())
         return f"{{{items}}}"
-    if is_real(x):
-        return repr(float(x)) if not isinstance(x, int | bool) else repr(x)
-    return repr(x)
+    if isinstance(x, set | frozenset) and any(isinstance(item, Value) for item in x):
+        raise CompileError(
+            f"compile: aux holds a {type(x).__name__} of Values; the compiled mode returns the"
+            " numbers of Values in lists, tuples and dicts: put them in a list"
+        )
+    return namer.literal(x)  # None, a number, a string, any object: as the trace saw it
+
+
+def _kept(parts: _Sections) -> list[str]:
+    """The forward's variables that its backward reads: what a record must keep for it."""
+    assigned = _names_in(parts.forward, ast.Store) | set(parts.input_names)
+    return sorted(assigned & _names_in(parts.backward, ast.Load))
+
+
+def _names_in(lines: list[str], context: type[ast.expr_context]) -> set[str]:
+    """The variables that ``lines`` (Python statements) store, or load: read by Python's
+    own parser, so that no name (``θ_2``) or comment is misread."""
+    tree = ast.parse("\n".join(lines))
+    return {node.id for node in ast.walk(tree) if isinstance(node, ast.Name)
+            and isinstance(node.ctx, context)}
 
 
 def _wrap(expression: tuple[str, int], needed: int) -> str:
@@ -1415,6 +1588,35 @@ def _unpack(names: Sequence[str]) -> str:
 
 
 def _identifier(label: str) -> str:
-    name = re.sub(r"\W+", "_", label).strip("_") or "v"
-    return f"v_{name}" if name[0].isdigit() else name
+    """A label as a Python identifier, for people to read: ``x.bar`` -> ``x_bar``,
+    ``2x`` -> ``v_2x``, ``θ`` stays ``θ``; one Python reads as itself (NFKC-normalized)."""
+    name = unicodedata.normalize("NFKC", str(label))
+    name = "".join(c if ("a" + c).isidentifier() else "_" for c in name)
+    name = re.sub(r"_+", "_", name).strip("_") or "v"
+    if not name[0].isidentifier():
+        name = f"v_{name}"
+    if not _is_name(name):  # a character that NFKC changes once joined: plain ASCII then
+        name = re.sub(r"[^0-9A-Za-z]+", "_", name).strip("_") or "v"
+        name = name if name[0].isalpha() else f"v_{name}"
+    return name
 
+
+def _base_name(wanted: str) -> str:
+    """The name to claim for ``wanted``: the template's own ``_sum``, ``_c0`` as they are,
+    anything else as :func:`_identifier` makes it."""
+    return wanted if wanted.startswith("_") and _is_name(wanted) else _identifier(wanted)
+
+
+def _is_name(name: str) -> bool:
+    """Whether ``name`` is an identifier that Python reads as this very string."""
+    return name.isidentifier() and unicodedata.normalize("NFKC", name) == name
+
+
+def _same_bits(a: float, b: float) -> bool:
+    return struct.pack("<d", a) == struct.pack("<d", b)
+
+
+def _one_line(text: str) -> str:
+    """``text`` safe inside a comment or docstring: no line breaks, no quotes, no backslashes."""
+    return "".join("\\" + c if c in '\\"' else c if c.isprintable()
+                   else c.encode("unicode_escape").decode("ascii") for c in str(text))

@@ -7,15 +7,31 @@ that branch, change shape, fail, or hide things from the trace.
 
 from __future__ import annotations
 
+import keyword
 import math
 import random
+import unicodedata
 from collections.abc import Callable
 from typing import Any
 
 import pytest
 from hypothesis import given, settings
+from hypothesis import strategies as st
 
-from autograd_mini import Value, log, nn, primitive, relu, sigmoid, sqrt, tanh, value_and_grad
+from autograd_mini import (
+    Value,
+    erf,
+    exp,
+    log,
+    nn,
+    primitive,
+    relu,
+    sigmoid,
+    sin,
+    sqrt,
+    tanh,
+    value_and_grad,
+)
 from autograd_mini import ops as op_table
 from autograd_mini.compiled import (
     CompileError,
@@ -273,7 +289,7 @@ def test_bad_arguments_are_refused_clearly() -> None:
         f(Value(1.0))
     with pytest.raises(TypeError, match="respect to numbers"):
         f([1.0, 2.0])
-    with pytest.raises(TypeError, match="argnums names argument 3"):
+    with pytest.raises(TypeError, match="compile: argnums 3 names argument 3"):
         compile(lambda x: x, argnums=3)(1.0)
     with pytest.raises(TypeError, match="argument 0 is MLP"):
         compile(lambda m: m([1.0])[0], params=[])(nn.MLP(1, [1], seed=0))
@@ -583,3 +599,277 @@ def test_aux_may_be_a_dict_of_values_lists_and_numbers() -> None:
         assert w.grad == 2.0 * 2.0 * x * x
     with pytest.raises(CompileError, match=r"key \(1, 2\) is a tuple; use str or int keys"):
         compile(lambda x: (x * x, {(1, 2): x}), has_aux=True)(1.0)
+
+
+# ------------------------------------------- names: collision-free by construction
+
+# Names a user may give that the generated code also uses, or that Python reads its own
+# way: node and adjoint names (v1, x_bar), the template's words, the loops' variables, the
+# namespace's globals, builtins, op functions and formula constants, keywords, labels that
+# are not identifiers (or are the same identifier once made one), and the empty label.
+_CLASHING = ["v1", "v2", "v3", "v4", "x", "x_bar", "x_bar_bar", "v1_bar", "y", "x_2", "x_2_bar",
+             "inputs", "leaves", "seed", "leaf", "g", "traced", "batch", "examples", "records",
+             "keep", "key", "record", "MISS", "inf", "nan", "pi", "e", "tanh", "sin", "cos",
+             "exp", "sqrt", "erf", "log", "zip", "reversed", "list", "tuple", "ArithmeticError",
+             "float", "constant", "aux_object", "_sum", "_records", "_rows", "_t_bar", "_c0",
+             "_e1", "_returned0", "_", "p0", "if", "lambda", "None", "class", "x.bar", "x bar",
+             "1x", "", "θ", "ﬁ", "fi", "x²", "x2", 'say "hi"\n']
+_ARGUMENT_NAMES = sorted({n for n in _CLASHING if n.isidentifier() and not keyword.iskeyword(n)})
+
+
+def _replayed(compiled: Any, *args: Any) -> Any:
+    """Call ``compiled``, failing if it fell back on the eager engine: the replay itself
+    must give the answer (a fallback hides a broken replay behind the right numbers)."""
+    def refuse(*_: Any) -> Any:
+        raise AssertionError(f"the replay failed; the generated code was\n{compiled.source}")
+
+    compiled._eager = refuse
+    try:
+        return compiled(*args)
+    finally:
+        del compiled._eager
+
+
+def _labelled(a: Any, b: Any, c: Any, labels: list[str]) -> Any:
+    """A function of three inputs with labelled intermediates, nodes used twice (adjoints
+    that accumulate), a domain check, and rules that call other functions (sin's cos,
+    erf's sqrt, exp and pi)."""
+    t = a * b
+    t.label = labels[0]
+    u = tanh(t) * a + sin(b)
+    u.label = labels[1]
+    w = erf(u) * c + sqrt(c * c + 1.0)
+    w.label = labels[2]
+    return w * t + log(1.0 + u * u) * a
+
+
+@settings(max_examples=80, deadline=None)
+@given(st.lists(st.sampled_from(_ARGUMENT_NAMES), min_size=3, max_size=3,
+                unique_by=lambda name: unicodedata.normalize("NFKC", name)),  # ﬁ is fi to Python
+       st.lists(st.sampled_from(_CLASHING), min_size=3, max_size=3),
+       points(3, 0.1, 2.0))
+def test_any_argument_names_and_labels_replay_bit_for_bit(args: list[str], labels: list[str],
+                                                          point: tuple[float, ...]) -> None:
+    f = eval(f"lambda {', '.join(args)}: body({', '.join(args)}, labels)",
+             {"body": _labelled, "labels": labels})
+    eager = value_and_grad(f, argnums=(0, 1, 2))(*point)
+    compiled = compile(f, argnums=(0, 1, 2))
+    assert bits(_replayed(compiled, *point)) == bits(eager)
+    assert bits(_replayed(compiled, *(x * 0.5 for x in point))) == bits(
+        value_and_grad(f, argnums=(0, 1, 2))(*(x * 0.5 for x in point)))
+
+
+@settings(max_examples=40, deadline=None)
+@given(st.lists(st.sampled_from(_CLASHING), min_size=3, max_size=3),
+       st.lists(st.sampled_from(_CLASHING), min_size=3, max_size=3),
+       st.sampled_from(_ARGUMENT_NAMES), points(3, 0.1, 2.0))
+def test_any_parameter_labels_and_names_train_bit_for_bit(labels: list[str], names: list[str],
+                                                           arg: str, point: tuple[float, ...]) -> None:
+    from autograd_mini.compiled import Batched
+
+    def make() -> tuple[list[Value], Any]:
+        ps = [Value(x, label=label) for x, label in zip(point, labels)]
+        loss = eval(f"lambda {arg}: body(ps[0] * {arg}, ps[1], ps[2], labels)",
+                    {"body": _labelled, "ps": ps, "labels": labels})
+        return ps, loss
+
+    eager_ps, eager_loss = make()
+    (eager_loss(0.7) * 0.5).backward()
+    ps, loss = make()
+    step = compile(loss, params=list(zip(names, ps)))
+    assert bits(_replayed(step, 0.7)) == bits(eager_loss(0.7).data)
+    for p in ps:
+        p.grad *= 0.5
+    assert bits([p.grad for p in ps]) == bits([p.grad for p in eager_ps])
+    # The same loss over a batch of two examples, as fit(compiled=True) runs it.
+    eager_ps, eager_loss = make()
+    (eager_loss(0.7) + eager_loss(-0.3)).backward()
+    ps, loss = make()
+    batch = Batched(lambda x: (loss(x), None), params=list(zip(names, ps)))
+    results = batch.run(batch.prepare([(0.7,), (-0.3,)]))
+    assert results is not None, batch.source
+    assert bits([p.grad for p in ps]) == bits([p.grad for p in eager_ps])
+
+
+def test_names_that_clash_are_renamed_and_free_ones_kept() -> None:
+    # The reviewer's cases: inputs named like nodes and like another input's adjoint.
+    def g(v1: Any, v2: Any) -> Any:
+        return tanh(v1 * v2) * v1
+
+    assert bits(_replayed(compile(g, argnums=(0, 1)), 3.0, 0.5)) == bits(
+        value_and_grad(g, argnums=(0, 1))(3.0, 0.5))
+    assert _replayed(compile(lambda x_bar, x: x_bar * x, argnums=(0, 1)), 3.0, 5.0) == (15.0, (5.0, 3.0))
+
+    def h(x: Any) -> Any:
+        y = x * x
+        y.label = "x_bar"  # an intermediate named like the input's adjoint
+        return y * x
+
+    compiled = compile(h)
+    assert _replayed(compiled, 3.0) == value_and_grad(h)(3.0) == (27.0, 27.0)
+    # A label is the name where it is free, and renamed where it is not.
+    source = compiled.source
+    assert "x_bar = 0.0" in source and "x_bar_2 = x * x" in source
+    def odd(x: Any) -> Any:
+        return x * x
+
+    odd.__name__ = 'odd """\n name'  # it goes into the docstring: no code gets out
+    assert _replayed(compile(odd), 2.0) == (4.0, 4.0)
+    hidden = compile(lambda x: (lambda t: (setattr(t, "label", "hidden"), t * t)[1])(tanh(x)))
+    hidden(0.5)
+    assert "hidden = tanh(x)" in hidden.source
+
+
+def test_a_batch_keeps_every_variable_its_backward_reads_whatever_its_name() -> None:
+    from autograd_mini.compiled import Batched
+
+    def make() -> tuple[Value, Any]:
+        theta = Value(0.8, label="θ")
+
+        def f(x: Any) -> tuple[Value, None]:
+            h = theta * x
+            h.label = "θ"  # a name that is not ASCII, read by the backward pass
+            return tanh(h) * h, None
+
+        return theta, f
+
+    theta, f = make()
+    (f(0.5)[0] + f(-1.5)[0]).backward()
+    replayed, g = make()
+    batch = Batched(g, params=[replayed])
+    assert batch.run(batch.prepare([(0.5,), (-1.5,)])) is not None
+    assert bits(replayed.grad) == bits(theta.grad)
+    assert "θ_2 = θ * x" in batch.source
+
+
+def test_formula_constants_and_functions_are_the_op_tables() -> None:
+    # erf's rule reads pi, sqrt and exp: an input named pi is not the constant, and the
+    # functions a rule calls (cos in sin's) are in the replay's namespace.
+    def f(pi: Any) -> Any:
+        return exp(pi) + sqrt(pi) + erf(pi)
+
+    assert bits(_replayed(compile(f), 0.3)) == bits(value_and_grad(f)(0.3))
+    g = compile(lambda x: sin(x))
+    assert bits(_replayed(g, 0.3)) == bits(value_and_grad(lambda x: sin(x))(0.3))
+    assert "cos(x)" in g.source
+
+
+def test_op_functions_named_like_the_templates_words() -> None:
+    # User ops may be called MISS, zip or keep: the generated code's own words move aside.
+    miss = primitive("MISS", lambda x: 2.0 * x, "2")
+    zipped = primitive("zip", lambda x: 3.0 * x, "3")
+    keep = primitive("keep", lambda x: 5.0 * x, "5")
+    try:
+        f = compile(lambda x: miss(x) if x > 0 else zipped(-x))
+        assert (f(2.0), f(-1.0), f(3.0), len(f.traces)) == ((4.0, 2.0), (3.0, -3.0), (6.0, 2.0), 2)
+        w = Value(1.5)
+        step = compile(lambda x: zipped(w * x) + miss(w), params=[w])
+        assert _replayed(step, 2.0) == 12.0 and w.grad == 8.0
+        from autograd_mini.compiled import Batched
+
+        w.grad = 0.0
+        batch = Batched(lambda x: (keep(w * x), miss(w)), params=[w])
+        assert batch.run(batch.prepare([(1.0,), (2.0,)])) == [(7.5, 3.0), (15.0, 3.0)]
+        assert w.grad == 15.0
+    finally:
+        for name in ("MISS", "zip", "keep"):
+            op_table.unregister(name)
+
+
+def test_a_rolled_loop_takes_names_its_inputs_left_free() -> None:
+    rng = random.Random(2)
+    data = [(rng.uniform(-1, 1), rng.uniform(-1, 1)) for _ in range(300)]
+
+    def f(_sum: Any, _t_bar: Any, _records: Any) -> Any:
+        return sum(((_sum * x + _t_bar - t) ** 2 * _records for x, t in data), Value(0.0))
+
+    compiled = compile(f, argnums=(0, 1, 2))
+    assert bits(_replayed(compiled, 0.3, -0.1, 0.5)) == bits(
+        value_and_grad(f, argnums=(0, 1, 2))(0.3, -0.1, 0.5))
+    assert "_rows[0]" in compiled.source and "_sum_2 = " in compiled.source
+
+
+# ------------------------------------------------------------ aux, as JAX returns it
+
+
+def test_an_aux_of_none_is_returned() -> None:
+    assert compile(lambda x: (x * x, None), has_aux=True)(2.0) == ((4.0, None), 4.0)
+    assert compile(lambda x: (x * x, None), argnums=(0,), has_aux=True)(2.0) == ((4.0, None), (4.0,))
+    w = Value(2.0)
+    assert compile(lambda x: (w * x, None), params=[w], has_aux=True)(2.0) == (4.0, None)
+    assert compile(lambda x: (w * x, [None, (None,)]), params=[w], has_aux=True)(2.0) == (
+        4.0, [None, (None,)])
+
+
+def test_aux_objects_come_back_as_themselves_never_as_their_repr_run() -> None:
+    class Sneaky:
+        def __repr__(self) -> str:
+            return "(1+1)"
+
+    from fractions import Fraction
+
+    sneaky, marker = Sneaky(), object()
+    aux = [sneaky, marker, Fraction(1, 3), "text", 2**70, True, -0.0, math.inf, {"k": sneaky}]
+    f = compile(lambda x: (x * x, aux), has_aux=True)
+    for _ in range(2):  # the trace's own call, then a replay
+        (value, got), grad = f(2.0)
+        assert (value, grad) == (4.0, 4.0)
+        assert got[0] is sneaky and got[1] is marker and got[-1]["k"] is sneaky
+        assert type(got[2]) is Fraction and got[2] == Fraction(1, 3)
+        assert got[3:8] == ["text", 2**70, True, -0.0, math.inf] and type(got[5]) is bool
+        assert math.copysign(1.0, got[6]) == -1.0
+    assert got == aux  # what the eager engine returns: the objects themselves
+
+
+def test_aux_subclasses_are_rebuilt_as_eager_rebuilds_them() -> None:
+    class Scores(list):  # type: ignore[type-arg]
+        pass
+
+    f = compile(lambda x: (x * x, Scores([x, x + 1])), has_aux=True)
+    for _ in range(2):
+        (_, scores), _ = f(2.0)
+        assert type(scores) is Scores and scores == [2.0, 3.0]
+    with pytest.raises(CompileError, match="a set of Values"):
+        compile(lambda x: (x * x, {x}), has_aux=True)(2.0)
+
+
+def test_a_constant_whose_repr_loses_bits_is_passed_as_itself() -> None:
+    import struct
+
+    negative_nan = -math.nan
+
+    def f(x: Any) -> Any:
+        return x * Value(negative_nan)  # a constant made while tracing
+
+    eager = value_and_grad(f)(2.0)
+    compiled = _replayed(compile(f), 2.0)
+    assert [struct.pack("<d", v) for v in (compiled[0], compiled[1])] == [
+        struct.pack("<d", v) for v in (eager[0], eager[1])]
+
+
+# ------------------------------------------------------- empty batches, argnums
+
+
+def test_an_empty_batch_replays_to_nothing() -> None:
+    from autograd_mini.compiled import Batched
+    from autograd_mini.training import Outputs
+
+    model = nn.MLP(2, [3, 1], seed=0)
+    assert Outputs(model, [])() == [] == Outputs(model, [], compiled=False)()
+    w = Value(1.0)
+    batch = Batched(lambda x: (w * x, None), params=[w])
+    assert batch.run(batch.prepare([])) == [] and w.grad == 0.0
+    outputs = Batched(lambda x: w * x, gradients=False)
+    assert outputs.run(outputs.prepare([])) == []
+
+
+def test_repeated_argnums_are_refused_in_grads_words() -> None:
+    from autograd_mini import grad
+
+    for argnums in [(0, 0), (1, -1)]:
+        with pytest.raises(ValueError) as in_grad:
+            grad(lambda x, y: x * y, argnums=argnums)(1.0, 2.0)
+        with pytest.raises(ValueError) as in_compile:
+            compile(lambda x, y: x * y, argnums=argnums)(1.0, 2.0)
+        assert str(in_compile.value) == str(in_grad.value).replace("grad:", "compile:", 1)
+        assert "names the same argument twice" in str(in_compile.value)
