@@ -10,7 +10,11 @@ How a module is put together (read :class:`Module` first):
   lists of Values, and the parameters of its sub-module attributes (and lists of them), in
   the order the attributes were set: ``named_parameters()`` names them by that path
   (``"layers.0.neurons.3.w.1"``). A micrograd-style subclass that defines only
-  ``parameters()`` keeps working, its parameters numbered ``"0"``, ``"1"``, ...
+  ``parameters()`` keeps working, its parameters numbered ``"0"``, ``"1"``, ... The
+  built-in types name the attributes that hold their parameters (``Neuron``: ``w`` and
+  ``b``), as micrograd's ``parameters()`` lists them, so what a subclass keeps for itself
+  (``self.out = ...``) is never trained; and an object in a list of layers that is not a
+  Module but has ``parameters()`` (a layer written for micrograd) gives those.
 * **The architecture is recorded once.** Each built-in type declares its architecture
   arguments (:class:`Argument`: name, check, default) and records them when constructed.
   That one record is read by every consumer: :meth:`Module.architecture` and
@@ -181,6 +185,8 @@ class Module:
     """
 
     ARGUMENTS: ClassVar[tuple[Argument, ...]] = ()
+    PARAMETER_ATTRIBUTES: ClassVar[tuple[str, ...] | None] = None
+    """The attributes that hold parameters and sub-modules (``None``: every attribute)."""
     training: bool = True  # a class default, so subclasses need not call Module.__init__
     _architecture: tuple[type[Module], dict[str, Any]] | None = None
 
@@ -201,7 +207,11 @@ class Module:
         name or a tuple per weight was most of its cost.
         """
         members: list[tuple[Any, Any]] = []
-        for name, value in vars(self).items():
+        attributes = vars(self)
+        declared = type(self).PARAMETER_ATTRIBUTES
+        pairs = attributes.items() if declared is None else [
+            (name, attributes[name]) for name in declared if name in attributes]
+        for name, value in pairs:
             if name[0] == "_":
                 continue
             if isinstance(value, (Value, Module)):
@@ -211,10 +221,9 @@ class Module:
                     members.append((None, value))
                 elif named:
                     members.extend((f"{name}.{i}", item) for i, item in enumerate(value)
-                                   if isinstance(item, (Value, Module)))
+                                   if _is_member(item))
                 else:
-                    members.extend((None, item) for item in value
-                                   if isinstance(item, (Value, Module)))
+                    members.extend((None, item) for item in value if _is_member(item))
         return members
 
     def _defines_own_parameters(self) -> bool:
@@ -422,8 +431,17 @@ def _gather(module: Module, prefix: str, named: bool, found: list[Any]) -> None:
             found.append((f"{prefix}{name}", member) if named else member)
         elif isinstance(member, Module):
             _gather(member, f"{prefix}{name}." if named else "", named, found)
-        else:  # a list of Values, taken whole (unnamed only)
+        elif isinstance(member, list):  # a list of Values, taken whole (unnamed only)
             found.extend(member)
+        else:  # not a Module, but with parameters(): a layer written for micrograd
+            given = [p for p in member.parameters() if isinstance(p, Value)]
+            found.extend([(f"{prefix}{name}.{i}", p) for i, p in enumerate(given)] if named else given)
+
+
+def _is_member(item: Any) -> bool:
+    """Whether an entry of a list attribute holds parameters: a Value, a Module, or an
+    object of another kind with a ``parameters()`` method (a layer written for micrograd)."""
+    return isinstance(item, (Value, Module)) or callable(getattr(item, "parameters", None))
 
 
 def _once(found: list[Any], key: Callable[[Any], Value]) -> list[Any]:
@@ -561,6 +579,7 @@ class Neuron(Module):
     """
 
     ARGUMENTS = (Argument("nin", _size), _ACTIVATION)
+    PARAMETER_ATTRIBUTES = ("w", "b")  # micrograd's parameters(): self.w + [self.b]
 
     def __init__(
         self,
@@ -626,6 +645,7 @@ class Layer(Module):
     """
 
     ARGUMENTS = (Argument("nin", _size), Argument("nout", _size), _ACTIVATION)
+    PARAMETER_ATTRIBUTES = ("neurons",)
 
     def __init__(self, nin: int, nout: int, **kwargs: Any) -> None:
         _size("Layer", "nin", nin)
@@ -675,6 +695,7 @@ class MLP(Module):
         Argument("nin", _size), Argument("nouts", _sizes), _ACTIVATION,
         Argument("dropout", _probability, 0.0),  # added after version 1: optional
     )
+    PARAMETER_ATTRIBUTES = ("layers", "dropout")
 
     def __init__(
         self,
@@ -884,6 +905,7 @@ class _GatedCell(RecurrentCell):
     """
 
     GATES: ClassVar[int]
+    PARAMETER_ATTRIBUTES = ("ih", "hh")
 
     def __init__(
         self, kind: type[_GatedCell], nin: int, nhidden: int, init: str, seed: int | None

@@ -114,6 +114,41 @@ def test_an_mlp_calls_its_layers_so_layers_of_ones_own_take_part() -> None:
     assert deep([0.5, -1.0]).data == 2.0 * plain
 
 
+def test_what_a_subclass_keeps_for_itself_is_not_a_parameter_as_in_micrograd() -> None:
+    # micrograd's Neuron.parameters() is self.w + [self.b]: a subclass that keeps its input
+    # and output (makemore's self.out) must not have them trained.
+    class Inspect(Neuron):
+        def __call__(self, x):
+            self.x = x
+            self.out = super().__call__(x)
+            return self.out
+
+    neuron = Inspect(2, nonlin=False, seed=0)
+    xs = [Value(1.0), Value(-2.0)]
+    neuron(xs).backward()
+    assert [name for name, _ in neuron.named_parameters()] == ["w.0", "w.1", "b"]
+    assert len(neuron.parameters()) == 3 and xs[0] not in neuron.parameters()
+
+
+def test_a_layer_written_for_micrograd_in_model_layers_has_its_parameters_trained() -> None:
+    # micrograd's MLP.parameters() asks each layer for its parameters(), Module or not.
+    class Gain:
+        def __init__(self) -> None:
+            self.g = Value(2.0)
+
+        def __call__(self, x):
+            return [self.g * v for v in x]
+
+        def parameters(self):
+            return [self.g]
+
+    model = MLP(2, [3, 1], seed=0)
+    gain = Gain()
+    model.layers.insert(1, gain)
+    assert gain.g in model.parameters() and len(model.parameters()) == 14
+    assert "layers.1.0" in dict(model.named_parameters())
+
+
 def test_a_neuron_applies_its_activation_as_a_value_method_as_micrograd_does(monkeypatch) -> None:
     # micrograd's Neuron calls act.relu(): code that replaces Value.relu changes it.
     def leaky(self):
