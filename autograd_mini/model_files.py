@@ -48,6 +48,7 @@ __all__ = [
     "MAX_FILE_BYTES",
     "ModelDocument",
     "ModelFileError",
+    "as_weight",
     "brief",
     "read_model_file",
     "write_model_file",
@@ -87,6 +88,25 @@ def brief(value: Any) -> str:
     "'gelu'"
     """
     return _brief.repr(value)
+
+
+def as_weight(value: Any) -> float:
+    """``value`` as a weight, a finite float; else ``TypeError`` or ``ValueError`` saying
+    what it is instead (``"is nan; weights must be finite"``), for the caller to prefix.
+
+    The one test of a weight, for files written (``save``) and read (``load_state_dict``).
+    """
+    # bool is an int to Python, but True as a weight is surely a mistake.
+    if isinstance(value, bool) or not isinstance(value, numbers.Real):
+        raise TypeError(f"is {type(value).__name__} {brief(value)}; every weight must be a number")
+    try:
+        number = float(value)
+    except OverflowError:  # an int beyond 1.8e308 (JSON allows any number of digits)
+        raise ValueError("is a number too large for a float (over 1.8e308); weights must be"
+                         " finite") from None
+    if not math.isfinite(number):
+        raise ValueError(f"is {number!r}; weights must be finite")
+    return number
 
 
 @dataclass(frozen=True)
@@ -146,22 +166,13 @@ def write_model_file(
     """
     weights: dict[str, float] = {}
     for name, value in parameters.items():
-        # bool is an int to Python, but True as a weight is surely a mistake; load refuses it.
-        if isinstance(value, bool) or not isinstance(value, numbers.Real):
-            raise TypeError(
-                f"save: parameter {name!r} is {type(value).__name__} {value!r:.60}; a weight"
-                " must be a number: set its .data to a float"
-            )
         try:
-            number = float(value)
-        except OverflowError:  # an int beyond 1.8e308
-            number = math.inf
-        if not math.isfinite(number):
-            raise ValueError(
-                f"save: parameter {name!r} is {value!r:.60}; JSON cannot hold NaN or infinity."
-                " Fix the training that produced it (or reload a good checkpoint) first"
-            )
-        weights[name] = number
+            weights[name] = as_weight(value)
+        except (TypeError, ValueError) as error:
+            fix = ("set its .data to a float" if isinstance(error, TypeError) else
+                   "JSON cannot hold NaN or infinity. Fix the training that produced it (or"
+                   " reload a good checkpoint) first")
+            raise type(error)(f"save: parameter {name!r} {error}; {fix}") from None
     document = {
         "format": FORMAT_NAME,
         "version": FORMAT_VERSION,

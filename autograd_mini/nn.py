@@ -52,6 +52,7 @@ from autograd_mini.model_files import (
     FORMAT_NAME,
     FORMAT_VERSION,
     ModelFileError,
+    as_weight,
     brief,
     read_model_file,
     write_model_file,
@@ -486,22 +487,10 @@ def _validated_state(state: Any, names: list[str], owner: str) -> list[float]:
 
 def _weight(name: Any, value: Any) -> float:
     """One state-dict entry as a finite float, or StateDictError saying what it is instead."""
-    # bool is an int to Python, but True as a weight is surely a mistake.
-    if isinstance(value, bool) or not isinstance(value, numbers.Real):
-        raise StateDictError(
-            f"entry {brief(name)} is {type(value).__name__} {brief(value)}; every entry must"
-            " be a number"
-        )
     try:
-        number = float(value)
-    except OverflowError:  # an int beyond 1.8e308 (JSON allows any number of digits)
-        raise StateDictError(
-            f"entry {brief(name)} is a number too large for a float (over 1.8e308); weights"
-            " must be finite"
-        ) from None
-    if not math.isfinite(number):
-        raise StateDictError(f"entry {brief(name)} is {number!r}; weights must be finite")
-    return number
+        return as_weight(value)
+    except (TypeError, ValueError) as error:
+        raise StateDictError(f"entry {brief(name)} {error}") from None
 
 
 def _few(names: list[str]) -> str:

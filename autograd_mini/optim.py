@@ -113,6 +113,9 @@ class Optimizer:
     ``step()``; it extends that method for the hyperparameters it adds.
     """
 
+    HYPERPARAMETERS: tuple[str, ...] = ()
+    """The attributes besides ``lr`` that must be finite numbers >= 0 (``momentum``, ...)."""
+
     def __init__(self, params: Iterable[Value], lr: float) -> None:
         self.params = _checked_params(params, type(self).__name__)
         self.lr = self.checked_lr(lr, type(self).__name__)
@@ -135,7 +138,10 @@ class Optimizer:
         between steps (``optimizer.lr = float("nan")``) is refused with nothing changed. A
         valid value is stored back as a float.
         """
-        self.lr = self.checked_lr(self.lr, type(self).__name__ if where is None else where)
+        where = type(self).__name__ if where is None else where
+        self.lr = self.checked_lr(self.lr, where)
+        for name in self.HYPERPARAMETERS:
+            setattr(self, name, _hyper(where, name, getattr(self, name)))
 
     def zero_grad(self) -> None:
         """Set every parameter's ``.grad`` to 0.0."""
@@ -164,6 +170,8 @@ class SGD(Optimizer):
     0.42
     """
 
+    HYPERPARAMETERS = ("momentum", "weight_decay")
+
     def __init__(
         self,
         params: Iterable[Value],
@@ -182,8 +190,6 @@ class SGD(Optimizer):
     def check_hyperparameters(self, where: str | None = None) -> None:
         where = "SGD" if where is None else where
         super().check_hyperparameters(where)
-        self.momentum = _hyper(where, "momentum", self.momentum)
-        self.weight_decay = _hyper(where, "weight_decay", self.weight_decay)
         if self.nesterov and self.momentum == 0.0:
             raise ValueError(f"{where}: nesterov=True needs a momentum > 0")
 
@@ -224,6 +230,8 @@ class Adam(Optimizer):
     # AdamW's difference: weight decay shrinks p directly instead of entering g.
     _decoupled_weight_decay: bool = False
 
+    HYPERPARAMETERS = ("eps", "weight_decay")
+
     def __init__(
         self,
         params: Iterable[Value],
@@ -251,8 +259,6 @@ class Adam(Optimizer):
             _hyper(where, "beta1", betas[0], below=1.0),
             _hyper(where, "beta2", betas[1], below=1.0),
         )
-        self.eps = _hyper(where, "eps", self.eps)
-        self.weight_decay = _hyper(where, "weight_decay", self.weight_decay)
 
     def step(self) -> None:
         """Move every parameter one Adam step."""
@@ -328,6 +334,8 @@ class RMSprop(Optimizer):
     0.98
     """
 
+    HYPERPARAMETERS = ("alpha", "eps", "weight_decay", "momentum")
+
     def __init__(
         self,
         params: Iterable[Value],
@@ -348,14 +356,6 @@ class RMSprop(Optimizer):
         self.square_avg = [0.0] * len(self.params)
         self.grad_avg = [0.0] * len(self.params)
         self.buffers = [0.0] * len(self.params)
-
-    def check_hyperparameters(self, where: str | None = None) -> None:
-        where = "RMSprop" if where is None else where
-        super().check_hyperparameters(where)
-        self.alpha = _hyper(where, "alpha", self.alpha)
-        self.eps = _hyper(where, "eps", self.eps)
-        self.weight_decay = _hyper(where, "weight_decay", self.weight_decay)
-        self.momentum = _hyper(where, "momentum", self.momentum)
 
     def step(self) -> None:
         """Move every parameter one RMSprop step."""
@@ -395,6 +395,8 @@ class Adagrad(Optimizer):
     0.5
     """
 
+    HYPERPARAMETERS = ("lr_decay", "weight_decay", "eps")
+
     def __init__(
         self,
         params: Iterable[Value],
@@ -413,13 +415,6 @@ class Adagrad(Optimizer):
         start = _hyper("Adagrad", "initial_accumulator_value", initial_accumulator_value)
         self.t = 0
         self.sums = [start] * len(self.params)
-
-    def check_hyperparameters(self, where: str | None = None) -> None:
-        where = "Adagrad" if where is None else where
-        super().check_hyperparameters(where)
-        self.lr_decay = _hyper(where, "lr_decay", self.lr_decay)
-        self.weight_decay = _hyper(where, "weight_decay", self.weight_decay)
-        self.eps = _hyper(where, "eps", self.eps)
 
     def step(self) -> None:
         """Move every parameter one Adagrad step."""

@@ -546,9 +546,9 @@ def test_a_weight_that_is_not_a_finite_number_is_refused_by_save_and_the_old_fil
     model = Neuron(2, seed=0)
     model.save(path)
     before = path.read_bytes()
-    for bad, error, words in [(True, TypeError, "is bool True; a weight must be a number"),
+    for bad, error, words in [(True, TypeError, "is bool True; every weight must be a number; set its .data"),
                               ("0.5", TypeError, "is str '0.5'"),
-                              (math.inf, ValueError, "is inf; JSON cannot hold"),
+                              (math.inf, ValueError, "is inf; weights must be finite; JSON cannot hold"),
                               (10**400, ValueError, "JSON cannot hold")]:
         model.w[1].data = bad
         with pytest.raises(error, match=re.escape(words)):
