@@ -22,7 +22,7 @@ from typing import Any
 
 from autograd_mini import ops
 
-__all__ = ["contributions", "make_node"]
+__all__ = ["contributions", "contributions_on_values", "make_node"]
 
 
 def make_node(node: Any, children: Iterable[Any], name: str, recording: bool) -> None:
@@ -65,3 +65,32 @@ def contributions(node: Any, upstream: Any) -> list[tuple[Any, Any, Any]]:
         for p, g in zip(unique, saved[0]):
             p.grad = g
         node.grad = saved[1]
+
+
+def contributions_on_values(node: Any, upstream: Any, value: Any) -> list[tuple[Any, Any, Any]]:
+    """:func:`contributions` for a pass that builds graph (``create_graph``, nested ``grad``).
+
+    The closure works on floats, so what it adds carries no derivative of its own. Each
+    share is a node (made by ``value``, the Value class) over what it truly depends on,
+    the upstream gradient and the node's inputs, whose own step refuses, as PyTorch's
+    does for a backward that is not differentiable: a derivative that reaches it raises,
+    one that does not is unaffected. Only a silent 0.0 is ruled out.
+    """
+    name = node.opdef.name
+    floats = contributions(node, upstream.data if isinstance(upstream, value) else upstream)
+    depends_on = tuple(dict.fromkeys(
+        [*node.parents, *([upstream] if isinstance(upstream, value) else [])]))
+    message = (f"a derivative of a derivative reached the hand-written node {name!r}: its"
+               " _backward closure works on floats, so no derivative flows through what it"
+               " adds; define the op with autograd_mini.primitive (its partials are"
+               " differentiated again), or stop at first order")
+
+    def refuse() -> None:
+        raise RuntimeError(message)
+
+    result = []
+    for parent, local, share in floats:
+        barrier = value(share, depends_on, f"{name}'s _backward")
+        barrier._backward = refuse
+        result.append((parent, local, barrier))
+    return result

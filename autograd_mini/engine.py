@@ -341,6 +341,8 @@ def contributions(node: Value, upstream: Any, on_values: bool = False) -> list[t
     args: tuple[Any, ...]
     try:
         if op.custom:
+            if on_values:
+                return custom_ops.contributions_on_values(node, upstream, Value)
             return custom_ops.contributions(node, upstream)
         if on_values:
             rules, out, args = value_rules(op), node, parents

@@ -362,3 +362,29 @@ def test_a_leaf_made_with_an_op_name_keeps_it_in_op() -> None:
     const = Value(3.0, (), "const")
     assert const._op == "const" and const.op == "" and const.is_leaf
     assert Value(3.0)._op == "" and not Value(3.0).__dict__
+
+
+def test_a_second_derivative_through_a_hand_written_node_raises_instead_of_giving_zero() -> None:
+    # Its closure works on floats: the first derivative is right, a second one used to
+    # come back as a silent 0.0 (PyTorch raises for a backward that is not differentiable).
+    from autograd_mini import grad, hessian
+
+    def handwritten_tanh(x: Value) -> Value:
+        t = math.tanh(x.data)
+        out = Value(t, (x,), "tanh")
+
+        def _backward() -> None:
+            x.grad += (1 - t**2) * out.grad
+
+        out._backward = _backward
+        return out
+
+    assert grad(handwritten_tanh)(0.5) == 1 - math.tanh(0.5) ** 2
+    for second in (grad(grad(handwritten_tanh)), hessian(handwritten_tanh)):
+        with pytest.raises(RuntimeError, match=r"hand-written node 'tanh'.*autograd_mini\.primitive"):
+            second(0.5)
+    x = Value(0.5)
+    (handwritten_tanh(x) * 2.0).backward(create_graph=True)
+    assert x.grad.data == 2 * (1 - math.tanh(0.5) ** 2)  # first order is still there
+    with pytest.raises(RuntimeError, match="hand-written node 'tanh'"):
+        x.grad.backward()
