@@ -81,11 +81,11 @@ SUFFIXES = (".dot", ".gv", ".svg", ".png")
 """The file suffixes :meth:`GraphDrawing.save` writes (DOT text, SVG, PNG)."""
 
 FORMATS = ("svg", "png")
-"""The ``format`` values of :func:`draw_dot` and :meth:`GraphDrawing.render` / ``.pipe``:
+"""The ``format`` values of :func:`draw_dot` and ``GraphDrawing.render()`` / ``.pipe()``:
 the pictures both renderers (the system ``dot`` and the in-process one) can make."""
 
 DEFAULT_FILENAME = "Digraph.gv"
-"""Where :meth:`GraphDrawing.render` writes the DOT text when no filename is given (the
+"""Where ``GraphDrawing.render()`` writes the DOT text when no filename is given (the
 default of ``graphviz.Digraph``, whose ``render`` micrograd's code calls)."""
 
 FIELDS = ("row", "column")
@@ -131,7 +131,7 @@ def draw_dot(
 
     The positional parameters are micrograd's (``draw_dot(root, format='svg',
     rankdir='LR')``), the rest are keyword-only. ``format`` (one of :data:`FORMATS`) is the
-    format :meth:`GraphDrawing.render` and :meth:`GraphDrawing.pipe` make when not told
+    format ``GraphDrawing.render()`` and ``.pipe()`` make when not told
     otherwise; Jupyter shows the drawing as SVG whatever it is, as graphviz does.
     ``rankdir`` is Graphviz's direction (``"LR"``, ``"RL"``, ``"TB"``, ``"BT"``);
     ``show_grad=False`` leaves the grad field out; ``grads`` (a mapping from Value to
@@ -294,7 +294,7 @@ class GraphDrawing:
 
     @property
     def format(self) -> str:
-        """The format :meth:`render` and :meth:`pipe` make by default (one of :data:`FORMATS`).
+        """The format ``render()`` and ``pipe()`` make by default (one of :data:`FORMATS`).
 
         Settable, as on a ``graphviz.Digraph`` (``dot.format = "png"``); checked when set.
         """
@@ -306,7 +306,7 @@ class GraphDrawing:
         self.digraph.format = self._format  # the Digraph, used directly, agrees
 
     def pipe(self, format: str | None = None) -> bytes:  # noqa: A002
-        """The drawing as bytes in ``format`` (default :attr:`format`), like graphviz's ``pipe``.
+        """The drawing as bytes in ``format`` (default ``.format``), like graphviz's ``pipe``.
 
         ``pipe("svg")`` is ``svg().encode()`` and ``pipe("png")`` is ``png()``.
         """
@@ -325,7 +325,7 @@ class GraphDrawing:
 
         The DOT text goes to ``directory/filename`` (default ``Digraph.gv`` in the current
         folder, as graphviz's; the folder is made if missing) and the picture, in
-        ``format`` (default :attr:`format`), to that path plus ``.<format>``:
+        ``format`` (default ``.format``), to that path plus ``.<format>``:
         ``render("gout")`` writes ``gout`` and ``gout.svg`` and returns ``"gout.svg"``.
         ``cleanup=True`` leaves the DOT file out. ``view=True`` then opens the picture
         with graphviz's ``graphviz.view`` (the platform's default viewer).
