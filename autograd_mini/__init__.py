@@ -8,6 +8,7 @@
 (10.0, 7.0)
 """
 
+import builtins
 from typing import TYPE_CHECKING, Any
 
 from autograd_mini import copying as _copying  # noqa: F401 - registers pickling of Values
@@ -75,6 +76,9 @@ __all__ = [
     "value_and_grad",
 ]
 __all__ += _FUNCTIONS  # exp, log, tanh, ...: one per row (and family) of the op table
+# `from autograd_mini import *` (as in `from micrograd.engine import *`) must not replace
+# Python's own abs, round and compile: those are imported by name.
+__all__ = [name for name in __all__ if not hasattr(builtins, name)]
 
 if TYPE_CHECKING:
     def __getattr__(name: str) -> Any: ...

@@ -137,7 +137,15 @@ class NumberProtocol:
 
     def __repr__(self) -> str:
         label = f", label={self.label!r}" if self.label else ""
-        return f"Value(data={self.data!r}, grad={self.grad!r}{label})"
+        return f"Value(data={_shown(self.data)}, grad={_shown(self.grad)}{label})"
+
+
+def _shown(x: Any) -> str:
+    # A numpy scalar assigned to .data by hand (p.data -= lr * np.float64(g)) shows as its
+    # number, as micrograd's f-string shows it, not as numpy 2's np.float64(...).
+    if type(x) not in (float, int, bool) and isinstance(x, numbers.Real):
+        return repr(float(x))
+    return repr(x)
 
 
 def _compare(a: NumberProtocol, other: Any, symbol: str, test: Callable[[float, float], bool]) -> bool:

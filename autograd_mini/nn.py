@@ -42,6 +42,7 @@ import math
 import numbers
 import os
 import random
+import warnings
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any, ClassVar
@@ -78,6 +79,7 @@ __all__ = [
     "RNNCell",
     "RecurrentCell",
     "StateDictError",
+    "Value",  # as micrograd.nn's star import gives it
     "gradient_norms_through_time",
     "layer_gradient_norms",
     "load",
@@ -551,6 +553,15 @@ def _generator(seed: int | None) -> random.Random | None:
     return None if seed is None else random.Random(seed)
 
 
+def _warn_width(neuron: Neuron, given: int) -> None:
+    # micrograd's neuron zips weights with inputs, dropping the extra ones, and code written
+    # for it (tests, notebook cells) relies on that: the same result, and a warning.
+    warnings.warn(
+        f"{neuron!r}: input has {given} entries, the neuron has {len(neuron.w)} weights; as in"
+        f" micrograd, only the first {min(given, len(neuron.w))} pairs are summed (give one"
+        " number per input, nin, to use them all)", stacklevel=3)
+
+
 class Neuron(Module):
     """``act(sum(w_i * x_i) + b)``; relu when ``nonlin`` (micrograd's default), else linear.
 
@@ -569,6 +580,7 @@ class Neuron(Module):
 
     ARGUMENTS = (Argument("nin", _size), _ACTIVATION)
     PARAMETER_ATTRIBUTES = ("w", "b")  # micrograd's parameters(): self.w + [self.b]
+    activation: str = "relu"  # class defaults, for a subclass that sets w and b itself
 
     def __init__(
         self,
@@ -610,9 +622,10 @@ class Neuron(Module):
             self._record(Neuron, nin=len(self.w), activation=self.activation)
 
     def __call__(self, x: Sequence[Any]) -> Value:
-        if len(x) != len(self.w):  # zip would drop the extra inputs or weights silently
-            raise ValueError(f"{self!r}: input has {len(x)} entries, the neuron has"
-                             f" {len(self.w)} weights; give one number per input (nin)")
+        if not isinstance(x, (list, tuple)):
+            x = list(x)  # micrograd's zip takes any iterable: map(Value, xs), a generator
+        if len(x) != len(self.w):
+            _warn_width(self, len(x))
         # Summation starts from the bias, as in micrograd, so the digits agree:
         # sum(map(operator.mul, self.w, x), self.b), each node made without an operator call.
         act = weighted_sum(self.w, x, self.b)
@@ -685,6 +698,7 @@ class MLP(Module):
         Argument("dropout", _probability, 0.0),  # added after version 1: optional
     )
     PARAMETER_ATTRIBUTES = ("layers", "dropout")
+    dropout: Dropout | None = None  # a class default, for a subclass that sets layers itself
 
     def __init__(
         self,

@@ -283,6 +283,7 @@ def fit(
         raise ValueError(f"fit: X has {len(X)} examples but y has {len(y)} targets")
     if not X:
         raise ValueError("fit: no training examples")
+    _check_widths(model, X, "fit")
     if batch_size is not None and (
         isinstance(batch_size, bool) or not isinstance(batch_size, int) or batch_size < 1
     ):
@@ -296,6 +297,7 @@ def fit(
     optimizer.check_hyperparameters(f"fit: the optimizer {type(optimizer).__name__}")
     correct = accuracy if accuracy is not None else _accuracy_rule(y)
     X_val, y_val = _validation_set(validation, y)  # noqa: N806
+    _check_widths(model, X_val, "fit: the validation set")
     if early_stopping is not None and (
         isinstance(early_stopping, bool) or not isinstance(early_stopping, int) or early_stopping < 1
     ):
@@ -380,6 +382,25 @@ def fit(
         for p, data in zip(optimizer.params, best_weights):
             p.data = data
     return history
+
+
+def _check_widths(model: Any, X: Sequence[Any], where: str) -> None:  # noqa: N803
+    """Every example as wide as the model's ``nin``, when the model records one.
+
+    A neuron, as micrograd's, sums only as many pairs as it has weights and inputs (and
+    warns); training on examples of another width is surely a mistake, so ``fit`` refuses.
+    A model of the user's own records nothing, and takes whatever it takes.
+    """
+    try:
+        nin = model.architecture().get("nin")
+    except (AttributeError, TypeError):  # no architecture record to compare with
+        return
+    if not isinstance(nin, int):
+        return
+    for i, x in enumerate(X):
+        if isinstance(x, (list, tuple)) and len(x) != nin:
+            raise ValueError(f"{where}: example {i} has {len(x)} features but the model takes"
+                             f" {nin} (nin={nin}); give it {nin} numbers per example")
 
 
 def _validation_set(validation: Any, y: Sequence[Any]) -> tuple[Sequence[Any], Sequence[Any]]:

@@ -162,15 +162,19 @@ def test_a_neuron_applies_its_activation_as_a_value_method_as_micrograd_does(mon
     assert out.op == "*" and out.data == pytest.approx(0.1 * (sum(w.data for w in neuron.w) - 5.0))
 
 
-def test_inputs_of_the_wrong_width_are_refused_by_every_neuron() -> None:
-    # zip() used to drop the extra inputs, or the extra weights, without a word.
-    model = MLP(3, [4, 1], seed=0)
+def test_inputs_of_the_wrong_width_sum_as_micrograds_zip_does_with_a_warning() -> None:
+    # Code written for micrograd (tests, notebook cells) relies on its zip dropping the
+    # extra inputs or weights: the same numbers come back, and a warning says so.
+    neuron = Neuron(3, seed=0)
     for x in ([1.0, 2.0], [1.0, 2.0, 3.0, 4.0]):
-        with pytest.raises(ValueError, match=rf"ReLUNeuron\(3\): input has {len(x)} entries, the"
-                                             r" neuron has 3 weights"):
-            model(x)
-    with pytest.raises(ValueError, match=r"LinearNeuron\(2\): input has 1 entries"):
-        Neuron(2, nonlin=False, seed=0)([Value(1.0)])
+        with pytest.warns(UserWarning, match=rf"ReLUNeuron\(3\): input has {len(x)} entries, the"
+                                             r" neuron has 3 weights; as in micrograd"):
+            out = neuron(x)
+        assert out.data == max(sum((w.data * v for w, v in zip(neuron.w, x)), neuron.b.data), 0.0)
+    with pytest.warns(UserWarning, match=r"ReLUNeuron\(3\): input has 2 entries"):
+        MLP(3, [4, 1], seed=0)([2.0, 3.0])
+    two = Neuron(2, seed=0)
+    assert two(map(Value, [1.0, 2.0])).data == two([1.0, 2.0]).data  # any iterable, as zip
 
 
 def test_subclasses_of_neuron_layer_and_mlp_print_as_micrograds_do() -> None:

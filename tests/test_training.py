@@ -637,3 +637,16 @@ def test_softmax_regression_and_an_mlp_classify_fresh_digits_at_90_percent(hidde
         epochs=epochs, batch_size=32, progress=False, compiled=True)
     _, accuracy = evaluate(model, test_images, test_labels, compiled=True)
     assert accuracy is not None and accuracy >= 0.9
+
+
+def test_examples_of_another_width_than_the_model_takes_are_refused() -> None:
+    # A neuron sums as many pairs as it has (micrograd's zip, with a warning): fit refuses.
+    model = nn.MLP(3, [4, 1], seed=0)
+    before = model.state_dict()
+    sgd = optim.SGD(model.parameters(), lr=0.1)
+    with pytest.raises(ValueError, match=r"fit: example 1 has 2 features but the model takes 3"):
+        fit(model, [[1.0, 2.0, 3.0], [2.0, 1.0]], [0.0, 1.0], losses.mse, sgd, epochs=1, progress=False)
+    with pytest.raises(ValueError, match=r"fit: the validation set: example 0 has 4 features"):
+        fit(model, [[1.0, 2.0, 3.0]], [0.0], losses.mse, sgd, epochs=1, progress=False,
+            validation=([[1.0, 2.0, 3.0, 4.0]], [1.0]))
+    assert model.state_dict() == before
