@@ -503,16 +503,22 @@ COS = register(Op("cos", "cos(x)", {"x": "-sin(x)"}, forward=math.cos, doc="cosi
 # that does not overflow, or keeps its digits where PyTorch's cancels.
 _UNIT = (-0.9, 0.9)
 
+# 1 - x**2, as 1 - x * x near 0 and (1 - x) * (1 + x) near ±1: each keeps its digits where
+# the other loses them, and so does its derivative (-2x, where the product's, -(1 + x) +
+# (1 - x), cancels near 0 and costs second derivatives their digits).
+_ONE_MINUS_X2 = "(1 - x * x if abs(x) < 0.5 else (1 - x) * (1 + x))"
+
 TAN = register(Op("tan", "tan(x)", {"x": "1 + out ** 2"}, forward=math.tan,
                   sample={"x": (-1.2, 1.2)}, doc="tangent"))
 ASIN = register(Op(
-    "asin", "asin(x)", {"x": "1 / sqrt((1 - x) * (1 + x))"}, forward=math.asin,
+    "asin", "asin(x)", {"x": f"1 / sqrt{_ONE_MINUS_X2}"}, forward=math.asin,
     domain=[Domain("-1 <= x <= 1")], sample={"x": _UNIT},
     doc="arcsine; (1 - x) * (1 + x) keeps the digits 1 - x**2 loses near ±1, where the"
-    " derivative is infinite (backward raises; PyTorch gives inf, and nan outside [-1, 1])",
+    " derivative is infinite (backward raises; PyTorch gives inf, and nan outside [-1, 1]),"
+    " and 1 - x * x the digits of the second derivative near 0",
 ))
 ACOS = register(Op(
-    "acos", "acos(x)", {"x": "-1 / sqrt((1 - x) * (1 + x))"}, forward=math.acos,
+    "acos", "acos(x)", {"x": f"-1 / sqrt{_ONE_MINUS_X2}"}, forward=math.acos,
     domain=[Domain("-1 <= x <= 1")], sample={"x": _UNIT},
     doc="arccosine; the derivative is infinite at ±1 (backward raises there)",
 ))
@@ -542,7 +548,7 @@ ACOSH = register(Op(
     " derivative is infinite (backward raises)",
 ))
 ATANH = register(Op(
-    "atanh", "atanh(x)", {"x": "1 / ((1 - x) * (1 + x))"}, forward=math.atanh,
+    "atanh", "atanh(x)", {"x": f"1 / {_ONE_MINUS_X2}"}, forward=math.atanh,
     domain=[Domain("-1 < x < 1")], sample={"x": _UNIT},
     doc="inverse hyperbolic tangent (infinite at ±1, which math refuses and PyTorch gives as inf)",
 ))

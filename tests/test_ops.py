@@ -443,6 +443,18 @@ def test_a_nan_input_passes_through_a_domain_check_as_in_math_and_pytorch(name: 
         assert math.isnan(apply(op, *args))
 
 
+@pytest.mark.parametrize("x", [1e-16, 1e-12, 1e-8, -1e-5, 0.3, 0.7, -0.99])
+def test_second_derivatives_of_asin_acos_atanh_keep_their_digits_near_zero(x: float) -> None:
+    # The derivative of (1 - x) * (1 + x), -(1 + x) + (1 - x), cancels near 0: asin'' at
+    # 1e-12 had lost 5 digits. Exact forms: asin'' = x / (1 - x^2)^1.5, atanh'' = 2x / (1 - x^2)^2.
+    one_minus = 1 - x * x if abs(x) < 0.5 else (1 - x) * (1 + x)
+    expected = {"asin": x / one_minus ** 1.5, "acos": -x / one_minus ** 1.5,
+                "atanh": 2 * x / one_minus ** 2}
+    for name, value in expected.items():
+        f = getattr(fn, name)
+        assert grad(grad(f))(x) == pytest.approx(value, rel=1e-15, abs=0.0), name
+
+
 def test_relu_keeps_nan_and_negative_zero_as_pytorch_and_micrograd_do() -> None:
     # "x if x > 0 else 0.0" would turn a nan into 0.0 and hide it from every later check.
     from autograd_mini import compile as compile_step
