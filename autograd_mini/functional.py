@@ -330,7 +330,12 @@ def _record(f: Callable[..., Any], args: Sequence[Any], positions: tuple[int, ..
         x = _input(args[i], i, where, what)
         wrt.append(x)
         inputs[i] = x
-    return wrt, f(*inputs)
+    out = f(*inputs)
+    for leaf in out if isinstance(out, (list, tuple)) else [out]:
+        if isinstance(leaf, bool):  # a real number to Python, but surely not meant as one
+            raise TypeError(f"{where}: {_name(f)} returned the bool {leaf!r}: a comparison has no"
+                            " derivative; return the number it compares")
+    return wrt, out
 
 
 def _input(x: Any, position: int, where: str, what: str) -> Value:

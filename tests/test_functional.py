@@ -410,3 +410,12 @@ def test_bad_mode_and_bad_hvp_input() -> None:
         hvp(lambda x: x, (1.0,), (1.0, 2.0))
     with pytest.raises(TypeError, match=r"hvp: primals must be a tuple"):
         hvp(lambda x: x, 1.0, (1.0,))
+
+
+def test_a_comparison_returned_as_the_output_is_refused_not_differentiated_to_zero() -> None:
+    # bool is a real number to Python; grad(lambda x: x > 1) used to return 0.0.
+    from autograd_mini import hessian, jacobian
+
+    for transform in (grad, jacobian, hessian):
+        with pytest.raises(TypeError, match=r"returned the bool True: a comparison has no derivative"):
+            transform(lambda x: x > 1)(2.0)
