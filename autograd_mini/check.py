@@ -2,12 +2,14 @@
 
 Both compare what the engine computes with a central difference::
 
-    numeric = (f(x + eps) - f(x - eps)) / (2 * eps)
+    numeric = (f(x + eps) - f(x - eps)) / ((x + eps) - (x - eps))
     passes when |analytic - numeric| <= atol + rtol * |numeric|
 
-and either return ``True`` or raise :class:`GradcheckError`, whose message is a table with
-one row per derivative (input, point, analytic, numeric, absolute and relative error) and
-the names of the inputs that failed. Derivatives of order k are checked against central
+(divided by the step actually taken: ``x + eps`` and ``x - eps`` as floats hold them, which
+at large ``|x|`` are not ``2 * eps`` apart) and either return ``True`` or raise
+:class:`GradcheckError`, whose message is a table with one row per derivative (input,
+point, analytic, numeric, absolute and relative error) and the names of the inputs that
+failed. Derivatives of order k are checked against central
 differences of the engine's derivatives of order k - 1, in reverse mode
 (:func:`~autograd_mini.grad`), forward mode (:func:`~autograd_mini.functional.jvp`) or both
 (``modes``); ``fast=True`` compares one random projection ``v^T J u`` per order and mode
@@ -21,6 +23,13 @@ of numbers: every output is checked. A failure is explained where it can be:
   differences of the rules), so a wrong rule in the op table or in a user
   :func:`~autograd_mini.primitive` is named.
 
+A point where rounding alone could make a right derivative fail is refused instead, with a
+``ValueError`` that names the input and an ``eps`` that fits ("beyond finite differences"):
+before comparing, where floats near an input are further apart than ``rtol * eps / 2``
+(rtol counted as at least 1e-8 and at most 0.01 here);
+after a failure, where the rounding of f's own intermediate values (each off by up to an
+ulp, carried to the result by its derivative) can explain every disagreement.
+
 The analytic derivatives never read or write ``.grad`` of any Value, so checking a model
 leaves its gradients as they were.
 """
@@ -31,7 +40,7 @@ import math
 import numbers
 import random
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 from autograd_mini.engine import Value, apply, gradients, no_grad
@@ -147,7 +156,9 @@ def gradcheck(
     ``v^T J u`` for random unit vectors u, v drawn from ``seed`` (PyTorch's fast mode); if
     that fails, the full comparison is made to name the input. Returns ``True`` or raises
     :class:`GradcheckError` with a table of the derivatives and the failing inputs, orders
-    and modes.
+    and modes. A point where rounding could make a right derivative fail (``3 * x`` at
+    x = 5e7 with eps=1e-6) raises ``ValueError``: it is beyond finite differences, and the
+    message names an eps that fits.
 
     >>> from autograd_mini import tanh, relu, primitive
     >>> gradcheck(lambda x, y: tanh(x * y) + x / y, 0.3, 2.0)
@@ -189,9 +200,9 @@ def gradient_rows(
     >>> from autograd_mini import sin
     >>> [(row.name, row.ok) for row in gradient_rows(lambda x, y: sin(x) * y, 0.5, 2.0)]
     [('d/dx0', True), ('d/dx1', True)]
-    >>> print(table(gradient_rows(lambda x: x * x, 3.0), names=["x"]))  # doctest: +ELLIPSIS
-        input  point  analytic  numeric...
-    ok  d/dx   3      6         6.0...
+    >>> print(table(gradient_rows(lambda x: x * x, 3.0), names=["x"]))
+        input  point  analytic  numeric  abs error  rel error
+    ok  d/dx   3      6         6        0          0
     >>> [row.name for row in gradient_rows(lambda x: [x, x * x], 3.0, order=2, modes=("fwd",))]
     ['dy0/dx0', 'dy1/dx0', 'd2y0/dx0dx0', 'd2y1/dx0dx0']
     """
@@ -288,26 +299,94 @@ def _validate(args: tuple[Any, ...], options: _Options) -> list[float]:
         if not math.isfinite(x):
             raise ValueError(f"{where}: input {i} is {x!r}; check at a finite point")
         point.append(float(x))
-    for i, x in enumerate(point):
-        _check_step(where, i, x, options.eps)
+    _check_step(where, point, options.eps, options.rtol)
     return point
 
 
-def _check_step(where: str, i: int, x: float, eps: float) -> None:
-    """Refuse a point where a step of eps is lost to rounding: no difference means anything."""
-    up, down = x + eps, x - eps
-    if math.isfinite(up) and math.isfinite(down) and abs((up - x) - eps) <= 0.01 * eps \
-            and abs((x - down) - eps) <= 0.01 * eps:
-        return
-    what = "overflows" if not (math.isfinite(up) and math.isfinite(down)) else (
-        f"rounds to a step of {up - x!r}")
-    step = max(1e-6, abs(x) * 1e-6)  # relative: a step rounding cannot swallow
-    fix = (f"pass eps={float(f'{step:.0e}')!r} or larger" if math.isfinite(abs(x) + 2 * step)
-           else "no step fits this close to the largest float: check at a smaller point")
-    raise ValueError(
-        f"{where}: input {i} = {x!r} is beyond finite differences with eps={eps!r} (x {chr(177)}"
-        f" eps {what}), so no derivative can be checked there; {fix}"
+# The resolution a step must have, relative to the difference it makes: rtol, but never
+# finer than _FINEST (rtol=0 asks for exact agreement, which the table then judges) nor
+# coarser than _COARSEST (a step of a few floats says nothing, whatever rtol allows).
+_FINEST = 1e-8
+_COARSEST = 0.01
+
+
+def _resolution(x: float, eps: float) -> float:
+    """How much rounding can move a central difference over x ± eps, relative to its size.
+
+    f's values near x are rounded to about ``|f| * 2**-52``; for f of the size of
+    ``x * f'(x)`` (a product, a power, a sum of such), each of the two values can then be off
+    by up to ``ulp(x) * |f'(x)|``, so the difference over ``2 * eps`` by ``2 * ulp(x) / eps``
+    of the derivative. (The rounding of the step itself costs nothing: the difference is
+    divided by the step actually taken.)
+    """
+    return 2.0 * math.ulp(abs(x) + eps) / eps
+
+
+def _limit(rtol: float) -> float:
+    return min(max(rtol, _FINEST), _COARSEST)
+
+
+def _fitting_eps(point: Sequence[float], eps: float, rtol: float) -> float:
+    """The smallest round eps >= ``eps`` (1e-5, 2e-5, ...) at which every input of ``point``
+    is within finite differences; inf if none is (next to the largest float)."""
+    limit = _limit(rtol)
+    needed = max([eps, *(2.0 * math.ulp(abs(x)) / limit for x in point)])
+    candidate = eps if needed == eps else _round_up(needed)
+    while math.isfinite(candidate):
+        if all(math.isfinite(abs(x) + candidate) and _resolution(x, candidate) <= limit
+               for x in point):
+            return candidate
+        candidate = float(f"{2 * candidate:.1g}")
+    return math.inf
+
+
+def _round_up(x: float) -> float:
+    """The first number of one significant digit >= x: 1.3e-05 -> 2e-05 (inf stays inf)."""
+    if not math.isfinite(x):
+        return math.inf
+    power = 10.0 ** math.floor(math.log10(x))
+    return float(f"{math.ceil(x / power * (1 - 1e-12)) * power:.1g}")  # 2e-05, not 2.0...02e-05
+
+
+def _refusal(where: str, subject: str, eps: float, why: str, step: float,
+             fix: str | None = None) -> ValueError:
+    """The one error for a point beyond finite differences, with the eps that fits;
+    ``subject`` is ``input 0 = 5e7`` or ``the point (...)``."""
+    if fix is None:
+        fix = (f"pass eps={step!r} or larger" if math.isfinite(step)
+               else "no step fits this close to the largest float: check at a smaller point")
+    return ValueError(
+        f"{where}: {subject} is beyond finite differences with eps={eps!r} ({why}),"
+        f" so no derivative can be checked there; {fix}"
     )
+
+
+def _step_refusal(point: Sequence[float], eps: float, rtol: float) -> tuple[int, str] | None:
+    """The first input at which x ± eps cannot be differenced, and why; None if none."""
+    limit = _limit(rtol)
+    for i, x in enumerate(point):
+        if not (math.isfinite(x + eps) and math.isfinite(x - eps)):
+            return i, f"x {chr(177)} eps overflows"
+        resolution = _resolution(x, eps)
+        if resolution > limit:
+            allowed = (f"rtol={rtol!r}" if limit == rtol else
+                       f"this check (rtol={rtol!r} counts as {limit:g} here)")
+            apart = f"floats there are {math.ulp(abs(x) + eps):.3g} apart"
+            if resolution >= 1.0:
+                return i, f"x {chr(177)} eps is lost to rounding: {apart}"
+            return i, (f"{apart}, so rounding can move a difference over x {chr(177)} eps by"
+                       f" {resolution:.2%} of its size, more than {allowed} allows")
+    return None
+
+
+def _check_step(where: str, point: Sequence[float], eps: float, rtol: float) -> None:
+    """Refuse a point where rounding could make the central difference disagree with a right
+    derivative by more than rtol: no verdict there would mean anything."""
+    refusal = _step_refusal(point, eps, rtol)
+    if refusal is None:
+        return
+    i, why = refusal
+    raise _refusal(where, f"input {i} = {point[i]!r}", eps, why, _fitting_eps(point, eps, rtol))
 
 
 # ---------------------------------------------------------------------- comparison
@@ -320,7 +399,9 @@ def _check_step(where: str, i: int, x: float, eps: float) -> None:
 def _compare(f: Callable[..., Any], point: list[float], orders: Sequence[int],
              options: _Options) -> list[GradcheckRow]:
     outputs, several = _outputs_at(f, point, options.where)  # f's own errors at the point propagate
-    directions = _directions(options.seed, len(point), len(outputs), max(orders), several)
+    us, v = _directions(options.seed, len(point), len(outputs), max(orders), several)
+    # The probes step along u as rounded; the engine differentiates along that same line.
+    directions = (us, [_taken(point, u, options.eps) for u in us], v)
     rows = []
     for k in orders:
         for mode in options.modes:
@@ -424,11 +505,12 @@ def _dot(weights: Sequence[float], items: Sequence[Any]) -> Any:
 
 
 def _fast_row(f: Callable[..., Any], point: list[float], k: int, mode: str,
-              directions: tuple[list[list[float]], list[float]], several: bool,
-              options: _Options) -> GradcheckRow:
-    us, v = directions
-    analytic = _as_float(_projected(f, k, mode, us, v, several, options.where)(*point))
-    lower = _projected(f, k - 1, mode, us, v, several, options.where)
+              directions: tuple[list[list[float]], list[list[float]], list[float]],
+              several: bool, options: _Options) -> GradcheckRow:
+    """v^T J u_k of L_{k-1}: the probes step along u_k, the engine along the line they take."""
+    us, taken, v = directions
+    analytic = _as_float(_projected(f, k, mode, taken, v, several, options.where)(*point))
+    lower = _projected(f, k - 1, mode, taken, v, several, options.where)
 
     def lower_at(x: list[float]) -> list[float]:
         if k == 1:  # on Values without a graph, as f's own values are taken
@@ -440,7 +522,7 @@ def _fast_row(f: Callable[..., Any], point: list[float], k: int, mode: str,
     [(numeric, note)] = _central_difference(lower_at, point, us[k - 1], options.eps,
                                             f"x along u{k}", subject, 1)
     return _row((), math.nan, analytic, numeric, options, note, mode=mode,
-                directions=tuple(tuple(u) for u in us[:k]),
+                directions=tuple(tuple(u) for u in taken[:k]),
                 weights=tuple(v) if several else ())
 
 
@@ -459,17 +541,21 @@ def _central_difference(
     value_at: Callable[[list[float]], list[float]], point: list[float],
     direction: int | list[float], eps: float, along: str, subject: str, count: int,
 ) -> list[tuple[float, str]]:
-    """(L(x + eps d) - L(x - eps d)) / 2 eps for each of L's ``count`` values, each with a
-    note; nan and why, where a difference could not be taken. ``direction`` is a vector d,
-    or the index j of an input (d is then the unit vector e_j)."""
+    """The central difference of each of L's ``count`` values, each with a note; nan and why,
+    where a difference could not be taken.
+
+    ``direction`` is the index j of an input: the partial derivative along x_j,
+    ``(L(x + eps e_j) - L(x - eps e_j)) / ((x_j + eps) - (x_j - eps))``, divided by the step
+    the probes actually take. Or it is a vector d: ``(L(x + eps d) - L(x - eps d)) / 2 eps``
+    is then the derivative along the direction the probes take, :func:`_taken` (d up to
+    rounding), which the analytic side must use too.
+    """
+    probes = _probes(point, direction, eps)
     results = []
-    for sign, label in ((1.0, "+"), (-1.0, "-")):
-        if isinstance(direction, int):  # exactly x_j +- eps, every other input unmoved
-            probe = list(point)
-            probe[direction] += sign * eps
+    for probe, label in zip(probes, "+-"):
+        if isinstance(direction, int):
             at = f"{along} {label} eps = {probe[direction]!r}"
         else:
-            probe = [x + sign * eps * d for x, d in zip(point, direction)]
             at = f"{along} {label} eps"
         try:
             values = value_at(probe)
@@ -483,15 +569,41 @@ def _central_difference(
                 " the number of outputs must not change near the point"
             )
         results.append(values)
+    # For e_j, the step x_j took (exact: the probes are near); along d, that of _taken.
+    step = probes[0][direction] - probes[1][direction] if isinstance(direction, int) else 2 * eps
     differences = []
     for up, down in zip(*results):
         if math.isfinite(up) and math.isfinite(down):
-            differences.append(((up - down) / (2.0 * eps), ""))
+            differences.append(((up - down) / step, ""))
         else:
             differences.append((math.nan, (
                 f"{subject} is not finite at {along} {chr(177)} eps ({up!r}, {down!r}): the"
                 " point is beyond finite differences; check where f is finite")))
     return differences
+
+
+def _probes(point: list[float], direction: int | list[float],
+            eps: float) -> tuple[list[float], list[float]]:
+    """x + eps d and x - eps d as floats hold them; for an int j, only x_j moves (d = e_j).
+
+    Every central difference of this module probes here, so the step it divides by is the
+    one these probes take."""
+    if isinstance(direction, int):
+        up, down = list(point), list(point)
+        up[direction] += eps
+        down[direction] -= eps
+        return up, down
+    return ([x + eps * d for x, d in zip(point, direction)],
+            [x - eps * d for x, d in zip(point, direction)])
+
+
+def _taken(point: list[float], direction: list[float], eps: float) -> list[float]:
+    """The direction the probes along ``direction`` actually step along, (up - down) / 2 eps.
+
+    At large inputs it differs from ``direction`` by rounding: fast mode's analytic side uses
+    it, so both sides differentiate along the same line."""
+    up, down = _probes(point, direction, eps)
+    return [(u - w) / (2.0 * eps) for u, w in zip(up, down)]
 
 
 def _row(
@@ -540,6 +652,14 @@ def _verdict(f: Callable[..., Any], point: list[float], rows: list[GradcheckRow]
     # Failures that neither a kink nor a note (a probe outside f's domain) explains.
     unexplained = [row for row in failed_entries
                    if not row.note and row.wrt[-1] not in kinked_inputs]
+    # Failures that the rounding of f's own arithmetic can explain are no evidence either
+    # way: if that is every failure, the point is beyond finite differences.
+    # (In fast mode, v^T J u can cancel far more than any entry: its rows count too.)
+    fast_failed = [row for row in failed if row.directions]
+    noisy = _within_rounding(f, point, unexplained + fast_failed, options)
+    if all(id(row) in noisy for row in failed_entries or fast_failed):
+        raise _rounding_refusal(point, noisy, options)
+    unexplained = [row for row in unexplained if id(row) not in noisy]
     suspects: list[str] = []
     for k in sorted({row.order for row in unexplained}):
         suspects += _suspect_rules(f, point, k, options)
@@ -573,6 +693,9 @@ def _verdict(f: Callable[..., Any], point: list[float], rows: list[GradcheckRow]
                       *table(located).splitlines()]
     notes = [f"  {row.name}: {row.note}" for row in failed + [r for r in located if not r.ok]
              if row.note]
+    notes += [f"  {row.name}: within what rounding in f's own arithmetic can move the"
+              f" difference (up to {_num(bound)}): no evidence against a rule"
+              for row, bound, _ in noisy.values()]
     if notes:
         lines += ["", "notes:", *dict.fromkeys(notes)]
     if kinks:
@@ -587,6 +710,90 @@ def _verdict(f: Callable[..., Any], point: list[float], rows: list[GradcheckRow]
                   " at f itself (is it smooth here? does it use .data or float() inside?)"]
     raise GradcheckError("\n".join(lines), rows + located, failed_inputs,
                          [t for _, t in kinks], suspects)
+
+
+# What one op's result may be off by, relative to it: an ulp (a correctly rounded op is
+# within half of one; math library functions within about one).
+_ROUNDING = 2.0**-52
+
+
+def _rounding_noise(values: Callable[..., list[Any]], point: list[float]) -> list[float]:
+    """How far rounding in the arithmetic of ``values`` (L_{k-1}, or fast mode's projection of
+    it) can move each of its values at ``point``.
+
+    The first-order bound: every intermediate value v of the graph is off by up to
+    ``_ROUNDING * |v|``, which reaches the value L by ``dL/dv``. This counts what the
+    inputs alone do not show: ``x * y + 3 * x`` at y = -2.99 adds two values 300 times
+    larger than the sum.
+    """
+    leaves = [Value(x) for x in point]
+    noise = []
+    for value in values(*leaves):
+        total = 0.0
+        if isinstance(value, Value):
+            for node, adjoint in gradients(value).items():
+                if node.opdef is not None:
+                    total += abs(_as_float(adjoint)) * abs(node.data)
+        noise.append(_ROUNDING * total)
+    return noise
+
+
+def _within_rounding(f: Callable[..., Any], point: list[float], failed: Sequence[GradcheckRow],
+                     options: _Options) -> dict[int, tuple[GradcheckRow, float, float]]:
+    """The failed rows whose error the rounding of f's arithmetic can explain, by id:
+    (row, how far rounding can move its difference, what the comparison allows)."""
+    found = {}
+    noise: dict[tuple[int, str, bool], list[float] | None] = {}
+    n, where = len(point), options.where
+    for row in failed:
+        k, fast = row.order, bool(row.directions)
+        if (k, row.mode, fast) not in noise:
+            if fast:  # the projection differenced: g_{k-1} along the row's own directions
+                lower = _projected(f, k - 1, row.mode, [list(u) for u in row.directions],
+                                   list(row.weights) or [1.0], bool(row.weights), where)
+                values: Callable[..., list[Any]] = lambda *xs, g=lower: [g(*xs)]
+            else:
+                values = _layer(f, k - 1, row.mode, n, where)
+            try:
+                noise[k, row.mode, fast] = _rounding_noise(values, point)
+            except Exception:  # f or a rule misbehaves on Values: no estimate, the failure stands
+                noise[k, row.mode, fast] = None
+        estimate = noise[k, row.mode, fast]
+        if estimate is None or not (math.isfinite(row.numeric) and math.isfinite(row.analytic)):
+            continue
+        if fast:
+            bound = estimate[0] / options.eps  # both probes' values may be off, over 2 eps
+        else:
+            c = row.output or 0
+            for i in row.wrt[:-1]:  # the entry of L_{k-1} that was differenced (see _decode)
+                c = c * n + i
+            j = row.wrt[-1]
+            up, down = _probes(point, j, options.eps)
+            bound = 2.0 * estimate[c] / (up[j] - down[j])  # both probes' values may be off
+        # As in _check_step, a tolerance finer than _FINEST is the caller's to judge.
+        allowed = options.atol + _limit(options.rtol) * abs(row.numeric)
+        if bound > allowed and row.abs_error <= allowed + bound:
+            found[id(row)] = (row, bound, allowed)
+    return found
+
+
+def _rounding_refusal(point: list[float], noisy: dict[int, tuple[GradcheckRow, float, float]],
+                      options: _Options) -> ValueError:
+    """Every failure is within rounding: refuse the point as _check_step does, with an eps
+    at which the rounding shrinks (as 1 / eps) to half of what the comparisons allow."""
+    row, bound, allowed = max(noisy.values(), key=lambda item: item[1] / max(item[2], 1e-300))
+    needed = max(2.0 * options.eps * b / a if a > 0.0 else math.inf for _, b, a in noisy.values())
+    step = max(_round_up(needed), _fitting_eps(point, options.eps, options.rtol))
+    if row.directions:
+        subject = f"the point ({', '.join(map(repr, point))})"
+        what = f"{row.name} (fast mode, along random directions)"
+    else:
+        subject, what = f"input {row.wrt[-1]} = {point[row.wrt[-1]]!r}", row.name
+    why = (f"rounding in f's own arithmetic can move the difference for {what} by up to"
+           f" {bound:.2g}, more than the {allowed:.2g} its comparison allows")
+    fix = None if math.isfinite(step) else (
+        "the derivative is 0 and atol=0: allow some atol" if allowed == 0.0 else None)
+    return _refusal(options.where, subject, options.eps, why, step, fix)
 
 
 def _orders_and_modes(failed: Sequence[GradcheckRow], modes: Sequence[str]) -> str:
@@ -714,10 +921,20 @@ def _suspect_rules(f: Callable[..., Any], point: list[float], order: int,
 
 
 def _rule_rows(op: Op, at: list[float], order: int, options: _Options) -> list[GradcheckRow]:
-    """The failing comparisons of order ``order`` of ``op`` alone at ``at``."""
+    """The failing comparisons of order ``order`` of ``op`` alone at ``at``.
+
+    An op's inputs inside f can be far larger than f's own (``exp(x) * y`` at x = 20
+    multiplies 4.9e8), where a step of eps is beyond finite differences: the op is then
+    checked with the smallest step that fits its inputs, so rounding does not make a right
+    rule look wrong.
+    """
     def forward(*xs: Any) -> Any:
         return apply(op, *xs)
 
+    eps = _fitting_eps(at, options.eps, options.rtol)
+    if not math.isfinite(eps):  # next to the largest float: nothing to tell by differences
+        return []
+    options = replace(options, eps=eps)
     try:
         rows = _full_rows(forward, at, order, "rev", False, options)
     except (ArithmeticError, ValueError, TypeError):

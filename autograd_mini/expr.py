@@ -6,14 +6,19 @@ table's functions (``tanh(x)``, ``log(x)``, ... and any op a user registered wit
 :func:`autograd_mini.primitive`), including the families of ops with a parameter, which
 is written as a number (or text) in the call, positionally or by name, as in PyTorch:
 ``leaky_relu(x, 0.2)``, ``clamp(x, max=1)``, ``gelu(x, approximate='tanh')``. Each such
-call is the op of that parameter. Nothing is ever passed to ``eval``: the tree is compiled
+call is the op of that parameter. An exponent without variables is a number, however it is
+written: ``x ** 2``, ``x ** (1 + 1)`` and ``x ** (1/3)`` are the op of that fixed exponent
+(``**2``, ``**0.3333333333333333``), which takes any real base, as Python's ``**`` does;
+an exponent with a variable (``2 ** x``) is the two-input power op, whose base must be
+positive. Nothing is ever passed to ``eval``: the tree is compiled
 into a flat list of op-table entries and evaluated with :func:`autograd_mini.engine.apply`,
 so a parsed expression gives a float for float inputs and a recorded ``Value`` for Values.
 
 Everything else is refused with :class:`ExpressionError` (a ``ValueError``) and a one-line
 message: attribute access, subscripts, lambdas, comprehensions, strings and keyword
 arguments (except as a family's parameters), unknown names, constant exponents beyond
-``MAX_EXPONENT``, power towers (``a ** b ** c``), input longer than ``MAX_LENGTH``
+``MAX_EXPONENT``, unbracketed power towers (``a ** b ** c``; ``a ** (b ** c)`` is fine),
+input longer than ``MAX_LENGTH``
 characters and nesting deeper than ``MAX_NESTING``. The length and nesting limits are checked on the raw text *before*
 ``ast.parse`` runs, because the parser itself recurses and could otherwise be made to
 fail with ``RecursionError`` or ``MemoryError``; everything after parsing is iterative.
@@ -35,6 +40,7 @@ from __future__ import annotations
 
 import ast
 import math
+import re
 import warnings
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
@@ -392,7 +398,7 @@ def parse(text: str) -> Expression:
         raise ExpressionError(f"syntax error{where}: {error.msg}") from None
     except ValueError as error:  # e.g. a NUL byte in the text
         raise ExpressionError(f"cannot parse the expression: {error}") from None
-    return _compile(text, tree.body)
+    return _compile(text, tree.body, text.strip())
 
 
 def _check_text(text: str) -> None:
@@ -431,12 +437,14 @@ def _refuse(node: ast.AST, what: str, fix: str = _ALLOWED_TEXT) -> ExpressionErr
     return ExpressionError(f"{what}{where}; {fix}" if fix else f"{what}{where}")
 
 
-def _compile(source: str, root: ast.expr) -> Expression:
+def _compile(source: str, root: ast.expr, parsed: str) -> Expression:
     """Check every node against the whitelist and emit postfix instructions.
 
     An explicit work stack replaces recursion: ``(node, False)`` means "check this node
-    and schedule its operands", ``(node, True)`` means "operands done, emit its op". An
-    :class:`Op` on the stack is emitted as it is (``x ** 3``: the op made for exponent 3).
+    and schedule its operands", ``(node, True)`` means "operands done, emit its op". A
+    ``**`` whose exponent turns out to have no variables is emitted as the op of that
+    fixed exponent (``x ** 3``, ``x ** (1 + 2)``: the op made for exponent 3). ``parsed``
+    is the text ``ast`` read, for the brackets it does not record.
     """
     table = functions()
     family_table = {name: f for name, f in families().items() if name not in table}
@@ -453,6 +461,10 @@ def _compile(source: str, root: ast.expr) -> Expression:
         node, operands_done = stack.pop()
         if isinstance(node, Op):
             call(node)
+        elif operands_done and isinstance(node, ast.BinOp) and isinstance(node.op, ast.Pow) \
+                and (exponent := _constant_exponent(node, operands[-1])) is not None:
+            operands.pop()  # x ** number: the op for that fixed exponent, on the base alone
+            call(ops.power(int(exponent) if exponent.is_integer() else exponent))
         elif operands_done:
             call(_op_of(node, table))
         elif (constant := _constant_value(node)) is not None:
@@ -466,13 +478,9 @@ def _compile(source: str, root: ast.expr) -> Expression:
             if type(node.op) not in _BINARY_OPS:
                 raise _refuse(node, f"operator {_operator_text(node.op)} is not supported",
                               "the operators are + - * / **")
-            exponent = _exponent(node) if isinstance(node.op, ast.Pow) else None
-            if exponent is not None:  # x ** number: the op for that fixed exponent
-                stack.append((ops.power(int(exponent) if exponent.is_integer() else exponent),
-                              True))
-                stack.append((node.left, False))
-            else:
-                stack.extend(((node, True), (node.right, False), (node.left, False)))
+            if isinstance(node.op, ast.Pow):
+                _check_tower(node, parsed)
+            stack.extend(((node, True), (node.right, False), (node.left, False)))
         elif isinstance(node, ast.UnaryOp):
             if isinstance(node.op, ast.UAdd):
                 stack.append((node.operand, False))
@@ -531,18 +539,70 @@ def _constant_value(node: ast.AST) -> float | None:
     return sign * number
 
 
-def _exponent(node: ast.BinOp) -> float | None:
-    """A constant exponent (checked against MAX_EXPONENT), or None for a variable one."""
+def _check_tower(node: ast.BinOp, parsed: str) -> None:
+    """Refuse ``a ** b ** c`` written without brackets (``a ** -b ** c`` too).
+
+    Python reads it as ``a ** (b ** c)``, which few readers expect; with the brackets
+    written out, as in ``2 ** (x ** 2)`` or ``a ** -(b ** c)``, it is accepted. ``ast``
+    keeps no brackets, so the text between the operands is read for them.
+    """
+    before: ast.expr = node.left  # what precedes the exponent: the base, then each sign
     exponent = node.right
-    while isinstance(exponent, ast.UnaryOp):  # a ** -b ** c is a tower too
-        exponent = exponent.operand
+    while True:
+        if _bracket_between(parsed, before, exponent):
+            return
+        if not isinstance(exponent, ast.UnaryOp):
+            break
+        before, exponent = exponent, exponent.operand
+    # Only a power directly in the exponent is a tower: 2 ** sin(x ** 2) is fine.
     if isinstance(exponent, ast.BinOp) and isinstance(exponent.op, ast.Pow):
-        # Only a power directly in the exponent is a tower: 2 ** sin(x ** 2) is fine.
-        raise _refuse(node, "power towers such as a ** b ** c are not allowed",
-                      "write the exponent as one number or variable, e.g. x ** 3 or x ** y")
-    value = _constant_value(node.right)
-    if value is not None and abs(value) > MAX_EXPONENT:
-        raise _refuse(node.right, f"exponent {value:g} is too large",
+        raise _refuse(node, "power towers such as a ** b ** c are not allowed without brackets",
+                      "write the grouping you mean, e.g. a ** (b ** c) or (a ** b) ** c")
+
+
+def _bracket_between(parsed: str, before: ast.expr, node: ast.expr) -> bool:
+    """Whether an opening bracket stands between the end of ``before`` (the base: after
+    its ``**``; a sign: after the sign itself) and the start of ``node``."""
+    if isinstance(before, ast.UnaryOp):  # from the sign's start: it is one character
+        start = (before.lineno, before.col_offset)
+    else:
+        start = (before.end_lineno or before.lineno, before.end_col_offset or 0)
+    span = ast.Constant(None, lineno=start[0], col_offset=start[1], end_lineno=node.lineno,
+                        end_col_offset=node.col_offset)
+    gap = ast.get_source_segment(parsed, span) or ""
+    gap = re.sub(r"#[^\r\n]*", "", gap)  # a comment may hold any character
+    if not isinstance(before, ast.UnaryOp):
+        gap = gap[gap.find("**") + 2:]  # the base's own closing brackets come before **
+    return "(" in gap
+
+
+def _constant_exponent(node: ast.BinOp, exponent: Node) -> float | None:
+    """The value of an exponent without variables (checked against MAX_EXPONENT), or None.
+
+    ``x ** 2`` and ``x ** (1 + 1)`` alike: the exponent's ops are evaluated on numbers.
+    One that raises (``x ** log(-1)``) is left as it is written, so the error comes from the
+    engine when the expression is evaluated, as for any other constant in it.
+    """
+    if isinstance(exponent, Constant):
+        value = exponent.value
+    else:
+        root: Node = exponent
+        values: dict[int, Any] = {}
+        try:
+            for item in topological_order(root, _args_of):
+                if isinstance(item, Input):
+                    return None  # a variable in the exponent: the two-input power op
+                values[id(item)] = (item.value if isinstance(item, Constant) else
+                                    apply(item.op, *(values[id(a)] for a in item.args)))
+        except (ArithmeticError, ValueError, TypeError):
+            return None
+        value = float(values[id(exponent)])
+    if math.isnan(value):
+        raise _refuse(node.right, "the exponent is not a number (nan)",
+                      "write an exponent that is a finite number")
+    if abs(value) > MAX_EXPONENT:
+        text = repr(int(value)) if value.is_integer() and abs(value) < 1e16 else repr(value)
+        raise _refuse(node.right, f"exponent {text} is too large",
                       f"the limit is |exponent| <= {MAX_EXPONENT:g}")
     return value
 

@@ -492,3 +492,129 @@ def test_bad_orders_modes_and_seeds(kwargs: dict[str, Any], error: type, pattern
     if "order" not in kwargs:
         with pytest.raises(error, match=f"gradgradcheck: {pattern}"):
             gradgradcheck(sin, 1.0, **kwargs)
+
+
+# ------------------------------------------------- the step taken, and points beyond it
+# The central difference divides by the step x ± eps actually takes in floats; a point
+# where rounding could still move the difference by more than rtol is refused with a
+# ValueError that names the input and an eps that fits, never checked with a false alarm.
+
+
+def _following_the_fix(f: Callable[..., Any], point: tuple[float, ...], **options: Any) -> bool:
+    """gradcheck at ``point``; where it refuses the point, again with the eps it names."""
+    import re
+
+    for _ in range(4):
+        try:
+            return gradcheck(f, *point, **options)
+        except ValueError as refused:
+            assert not isinstance(refused, GradcheckError)
+            message = str(refused)
+            assert "is beyond finite differences with eps=" in message, message
+            fix = re.search(r"pass eps=(\S+) or larger", message)
+            assert fix is not None, message
+            assert float(fix.group(1)) > options.get("eps", 1e-6)
+            options["eps"] = float(fix.group(1))
+    raise AssertionError(f"still refused after following the fix: {message}")
+
+
+def test_a_large_point_is_refused_not_a_false_alarm_and_the_fix_works() -> None:
+    # 3 * x at 5e7: x ± 1e-6 rounds to a step 0.66% short, which once failed as
+    # "analytic 3 vs numeric 2.98" and blamed the rule of *.
+    with pytest.raises(ValueError, match=r"input 0 = 50000000\.0 is beyond finite differences"
+                       r" with eps=1e-06 \(floats there are 7\.45e-09 apart, so rounding can"
+                       r" move a difference over x ± eps by 1\.49% of its size, more than"
+                       r" rtol=0\.001 allows\).*pass eps=2e-05 or larger$") as caught:
+        gradcheck(lambda x: 3 * x, 5e7)
+    assert not isinstance(caught.value, GradcheckError)
+    assert gradcheck(lambda x: 3 * x, 5e7, eps=2e-5)
+    assert gradcheck(lambda x: 3 * x, 4e6)  # within reach of eps=1e-6: checked
+    with pytest.raises(ValueError, match=r"gradgradcheck: input 1 = -200000000\.0 is beyond"):
+        gradgradcheck(lambda x, y: x * y, 1.0, -2e8)
+
+
+@pytest.mark.parametrize(
+    ("kwargs", "x", "pattern"),
+    [
+        ({"rtol": 0.0}, 100.0, r"rtol=0\.0 counts as 1e-08 here"),  # zero rtol: 1e-8 still
+        ({"rtol": 0.5}, 2.0**40, r"x ± eps is lost to rounding: floats there are 0\.000244 apart"),
+        ({}, 1.7976931348623157e308, r"no step fits this close to the largest float"),
+        ({}, -1e308, r"pass eps=4e\+295 or larger"),
+    ],
+)
+def test_the_refusal_says_why_and_what_fits(kwargs: dict[str, Any], x: float, pattern: str) -> None:
+    with pytest.raises(ValueError, match=pattern) as caught:
+        gradcheck(lambda v: v * 2, x, **kwargs)
+    assert "beyond finite differences" in str(caught.value)
+
+
+def test_the_difference_divides_by_the_step_taken_in_every_mode() -> None:
+    # At 0.1 and 0.3, x ± 1e-6 are not 2e-6 apart in floats. Dividing by what they are
+    # apart makes linear layers exact: every mode, order and fast mode share the one
+    # difference, so even zero tolerance passes (it failed by ~1e-12 when divided by 2 eps).
+    zero = {"atol": 0.0, "rtol": 0.0, "modes": ("fwd", "rev")}
+    assert gradcheck(lambda x, y: x + y, 0.1, 0.3, **zero)
+    assert gradgradcheck(lambda x, y: x * y * 0.5, 0.1, 0.3, **zero)
+    assert gradcheck(lambda x, y: x, 0.1, 0.3, order=2, fast=True, **zero)
+
+
+def test_an_op_with_large_inputs_is_checked_with_a_step_that_fits(
+    make_primitive: Callable[..., Any],
+) -> None:
+    # Only bad_square is wrong. The * after it multiplies 6e7, where a step of 1e-6 rounds
+    # by 0.66%: checked with that step, * itself looked wrong too.
+    bad_square = make_primitive("gc_bad_square_big", lambda x: x * x, lambda x: 3 * x)
+    with pytest.raises(GradcheckError) as caught:
+        gradcheck(lambda x: bad_square(x) * 6e7, 1.5)
+    assert [s.split(":")[0] for s in caught.value.suspects] == ["op gc_bad_square_big"]
+
+
+def test_rounding_inside_f_is_refused_as_beyond_finite_differences() -> None:
+    # x * y + 3 * x at y = -2.998: d/dx = y + 3 = 0.002 is the difference of two values
+    # near 3.8e5, whose rounding swamps a step of 1e-6 although x alone is fine.
+    f = lambda x, y: x * y + 3 * x
+    point = (128002.06645807873, -2.997892871070893)
+    with pytest.raises(ValueError, match=r"gradcheck: input 0 = 128002\.06645807873 is beyond"
+                       r" finite differences with eps=1e-06 \(rounding in f's own arithmetic can"
+                       r" move the difference for d/dx0 by up to 0\.00017, more than the 1\.2e-05"
+                       r" its comparison allows\).*pass eps=3e-05 or larger$") as caught:
+        gradcheck(f, *point)
+    assert not isinstance(caught.value, GradcheckError)
+    assert gradcheck(f, *point, eps=3e-5)
+
+
+def test_a_wrong_rule_is_still_caught_where_rounding_is_large(
+    make_primitive: Callable[..., Any],
+) -> None:
+    bad_square = make_primitive("gc_bad_square_noisy", lambda x: x * x, lambda x: 3 * x)
+    with pytest.raises(GradcheckError) as caught:
+        gradcheck(lambda x, y: bad_square(x) * y + 3 * x * y, 1e5, -2.99)
+    assert caught.value.failed_inputs == (0,)
+    assert [s.split(":")[0] for s in caught.value.suspects] == ["op gc_bad_square_noisy"]
+
+
+_LARGE = [
+    ("x*y + 3*x", lambda x, y: x * y + 3 * x),
+    ("tanh(x)*x", lambda x, y: tanh(x) * x),
+    ("x**3", lambda x, y: x**3),
+]
+
+
+@pytest.mark.parametrize(("name", "f"), _LARGE, ids=[name for name, _ in _LARGE])
+def test_points_of_any_magnitude_pass_or_are_refused_with_a_fix_that_works(
+    name: str, f: Callable[..., Any]
+) -> None:
+    # The README's property-test recipe at magnitudes up to 1e8 (it once failed 151 of 300
+    # examples of x*y + 3*x with false alarms beyond |x| ~ 1.7e7).
+    from hypothesis import given
+    from hypothesis import strategies as st
+
+    from autograd_mini.testing import points
+
+    @given(points(2, -1e8, 1e8), st.sampled_from([
+        {}, {"order": 2, "modes": ("fwd", "rev")}, {"fast": True, "modes": ("fwd", "rev")},
+    ]))
+    def check_at(point: tuple[float, ...], options: dict[str, Any]) -> None:
+        assert _following_the_fix(f, point, **options)
+
+    check_at()
