@@ -85,8 +85,23 @@ class UsageError(Exception):
 class _Parser(argparse.ArgumentParser):
     """argparse, but an error is one line (no usage dump) and help goes through :func:`_write`."""
 
+    _given: Sequence[str] = ()
+
+    def parse_known_args(self, args: Any = None, namespace: Any = None) -> Any:
+        self._given = list(sys.argv[1:] if args is None else args)  # for error()'s hint
+        return super().parse_known_args(args, namespace)
+
     def error(self, message: str) -> NoReturn:
-        raise UsageError(f"{message} (see {self.prog} --help)", prog=self.prog)
+        hint = ""
+        if "expression" in message and self.prog.split()[-1] in ("graph", "check"):
+            # "-x**2" reads as an option to argparse, so the expression seems missing
+            dashed = next((a for a in self._given
+                           if a[:1] == "-" and a[:2] != "--" and any(c in a[1:] for c in "*+-/() ")), None)
+            if dashed is not None:
+                hint = (f"; an expression that starts with '-' reads as an option: put it last,"
+                        f" after --, as in {self.prog} --at ... -- {dashed!r}, or write it"
+                        f" in brackets, '({dashed})'")
+        raise UsageError(f"{message}{hint} (see {self.prog} --help)", prog=self.prog)
 
     def _print_message(self, message: str, file: Any = None) -> None:
         if message:
@@ -262,7 +277,8 @@ def build_parser() -> argparse.ArgumentParser:
         help="check an expression's derivatives against finite differences",
         description=(
             "Compare every partial derivative of EXPRESSION at the point --at with a central\n"
-            "difference (f(x+eps) - f(x-eps)) / 2eps, using autograd_mini.gradcheck (with\n"
+            "difference (f(x+eps) - f(x-eps)) / ((x+eps) - (x-eps)), the step as the floats\n"
+            "take it, using autograd_mini.gradcheck (with\n"
             "--order K, each order's derivatives against differences of the order below;\n"
             "with --fast, derivatives along random directions); passes when\n"
             "|analytic - numeric| <= atol + rtol*|numeric|. Prints the table.\n"
@@ -604,7 +620,8 @@ def _check(args: argparse.Namespace) -> int:
     what += ["fast mode: along random directions"] if args.fast else []
     detail = f" ({'; '.join(what)})" if what else ""
     _out(f"gradcheck passed: {len(rows)} {'comparison' if args.fast else 'derivative'}"
-         f"{'s' if len(rows) != 1 else ''}{detail} agree with finite differences")
+         f"{'s' if len(rows) != 1 else ''}{detail} {'agree' if len(rows) != 1 else 'agrees'} with"
+         " finite differences")
     return 0
 
 

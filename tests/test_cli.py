@@ -1167,3 +1167,12 @@ def test_a_bad_csv_in_a_real_process_prints_one_line(tmp_path: Path) -> None:
                            " target '?' is not a number, and the target is to be a number"
                            " (regression)\n")
     assert [p.name for p in tmp_path.iterdir()] == ["data.csv"]
+
+
+def test_an_expression_starting_with_a_minus_gets_a_hint(capsys: pytest.CaptureFixture[str]) -> None:
+    # argparse takes "-x**2" for an option and reports the expression as missing.
+    status, _, err = run(capsys, "check", "-x**2", "--at", "x=3")
+    assert_one_line_error(status, err, "an expression that starts with '-' reads as an option",
+                          "--at ... -- '-x**2'", "'(-x**2)'")
+    status, out, _ = run(capsys, "check", "--at", "x=3", "--", "-x**2")
+    assert status == 0 and "1 derivative agrees with finite differences" in out
