@@ -47,8 +47,9 @@ from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any, ClassVar
 
+from autograd_mini import functions
 from autograd_mini.engine import Value, gradients, weighted_sum
-from autograd_mini.functions import elu, gelu, leaky_relu, relu, sigmoid, tanh
+from autograd_mini.functions import sigmoid, tanh
 from autograd_mini.model_files import (
     FORMAT_NAME,
     FORMAT_VERSION,
@@ -542,11 +543,7 @@ def _activate(x: Any, activation: str) -> Any:
         return x
     if isinstance(x, Value):
         return getattr(x, activation)()
-    return _ACTIVATION_FUNCTIONS[activation](x)
-
-
-_ACTIVATION_FUNCTIONS = {"relu": relu, "tanh": tanh, "sigmoid": sigmoid, "leaky_relu": leaky_relu,
-                         "elu": elu, "gelu": gelu}
+    return getattr(functions, activation)(x)  # each activation is named as its function
 
 
 def _generator(seed: int | None) -> random.Random | None:
