@@ -72,9 +72,9 @@ class Value(NumberProtocol):
     (-4.0, -2.0, 2.0)
     """
 
-    # Inputs sit in two slots (a tuple in ``_a`` for three or more) rather than a tuple
-    # of their own: one object per node instead of two halves the work of Python's cyclic
-    # garbage collector. ``__dict__`` (made only when used) takes attributes such as an
+    # Inputs sit in two slots (a tuple in ``_a`` for three or more; ``_b`` is set for a
+    # two-input op only) rather than a tuple of their own: one object per node instead of
+    # two halves the work of Python's cyclic garbage collector. ``__dict__`` (made only when used) takes attributes such as an
     # optimizer's ``p.m``, and the label: most nodes have none and read the class's "".
     __slots__ = ("data", "grad", "_opdef", "_a", "_b", "__dict__", "__weakref__")
     label: str = ""

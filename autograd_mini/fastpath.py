@@ -6,9 +6,10 @@ Each does what its general form does, faster, and a test holds it to that form b
   every neuron, making each node itself instead of through an operator call;
 * :func:`start_backward` orders the nodes as :func:`autograd_mini.graph.topological_order`
   does (the same list), but marks each visited node in its ``.grad`` instead of keeping a
-  set, and reads a node's input slots directly: about twice as fast. The gradients it
-  overwrites are the ones it must save anyway, to restore them on a failure, and its
-  final mark is a 0.0, where an interior node's gradient starts;
+  set, reads a node's input slots directly, and goes from a node straight on to its first
+  input without the stack: two to three times as fast. The gradients it overwrites are the
+  ones it must save anyway, to restore them on a failure, and its final mark is a 0.0,
+  where an interior node's gradient starts;
 * :func:`backpropagate` is :func:`autograd_mini.engine.contributions` applied to every
   node from the last to the first, ``input.grad += node.grad * local_derivative``, with
   ``*`` and ``+`` (nine nodes in ten of a neural network) written out.
@@ -96,6 +97,7 @@ def start_backward(root: Any) -> tuple[list[Any], Saved]:
     leaf_grads: list[Any] = []
     stack: list[Any] = [root]
     push, pop, emit = stack.append, stack.pop, order.append
+    save_node, save_grad = visited.append, grads_before.append
     try:
         while stack:
             node = pop()
@@ -106,29 +108,57 @@ def start_backward(root: Any) -> tuple[list[Any], Saved]:
                 node.grad = done
                 emit(node)
                 continue
-            visited.append(node)
-            grads_before.append(g)
-            op = node._opdef
-            if op is None:  # a leaf has no inputs to visit first
-                leaves.append(node)
-                leaf_grads.append(g)
-                node.grad = done
-                emit(node)
-                continue
-            node.grad = entered
-            push(node)
-            if op.arity == 2:  # inputs last to first, so the first is visited first
-                if node._b.grad is not done:
-                    push(node._b)
-                if node._a.grad is not done:
-                    push(node._a)
-            elif op.arity == 1:
-                if node._a.grad is not done:
-                    push(node._a)
-            else:
-                for parent in reversed(node._a):
-                    if parent.grad is not done:
-                        push(parent)
+            # A first visit. The stack would hold the node's inputs last to first above
+            # it, so the first input is popped next: the loop goes straight on to it (down
+            # a chain such as a neuron's sum, node after node), and a node whose inputs
+            # are all in order already goes next without waiting on the stack.
+            while True:
+                save_node(node)
+                save_grad(g)
+                b = node._b
+                if b is not None:  # two inputs (only a two-input op sets _b)
+                    a = node._a
+                    if b.grad is not done:
+                        node.grad = entered
+                        push(node)
+                        push(b)
+                    elif a.grad is not done:
+                        node.grad = entered
+                        push(node)
+                    else:
+                        node.grad = done
+                        emit(node)
+                        break
+                else:
+                    op = node._opdef
+                    if op is None:  # a leaf has no inputs to visit first
+                        leaves.append(node)
+                        leaf_grads.append(g)
+                        node.grad = done
+                        emit(node)
+                        break
+                    if op.arity != 1:  # three or more inputs, in a tuple: on the stack
+                        node.grad = entered
+                        push(node)
+                        for parent in reversed(node._a):
+                            if parent.grad is not done:
+                                push(parent)
+                        break
+                    a = node._a
+                    if a.grad is done:
+                        node.grad = done
+                        emit(node)
+                        break
+                    node.grad = entered
+                    push(node)
+                g = a.grad  # the first input, as the stack would give it
+                if g is done:
+                    break
+                if g is entered:
+                    a.grad = done
+                    emit(a)
+                    break
+                node = a
     except BaseException:
         restore_gradients((visited, grads_before))
         raise

@@ -1012,26 +1012,40 @@ def test_backwards_marked_sort_is_the_general_topological_order() -> None:
     import random as _random
 
     from autograd_mini import fastpath
+    from autograd_mini.primitives import primitive
 
-    rng = _random.Random(3)
-    for _ in range(30):
-        nodes = [Value(rng.uniform(-1, 1)) for _ in range(3)]
-        for leaf in nodes:
-            leaf.grad = rng.uniform(-1, 1)
-        for _ in range(25):
-            a, b = rng.choice(nodes), rng.choice(nodes)
-            nodes.append(rng.choice([a * b, a + b, a - b, a.tanh(), a.relu()]))
-        root = nodes[-1]
-        leaves_before = {v: v.grad for v in nodes if v.is_leaf}
-        expected = topological_order(root, operator.attrgetter("parents"))
-        order, saved = fastpath.start_backward(root)
-        assert order == expected
-        for v in order:
-            if v is root:
-                continue
-            assert v.grad == (leaves_before[v] if v.is_leaf else 0.0)
-        fastpath.restore_gradients(saved)
-        assert all(v.grad == g for v, g in leaves_before.items() if v in set(order))
+    # Every shape the walk tells apart: one, two and three inputs, a repeated input
+    # (a * a), hand-written nodes, and interior nodes given gradients by an earlier pass.
+    mad = primitive("mad_sort_test", "x0 * x1 + x2", "x1", "x0", "1")
+    try:
+        rng = _random.Random(3)
+        for _ in range(60):
+            nodes = [Value(rng.uniform(-1, 1)) for _ in range(3)]
+            for leaf in nodes:
+                leaf.grad = rng.uniform(-1, 1)
+            for _ in range(25):
+                a, b, c = rng.choice(nodes), rng.choice(nodes), rng.choice(nodes)
+                nodes.append(rng.choice([
+                    a * b, a + b, a - b, a.tanh(), a.relu(), a * a, mad(a, b, c),
+                    Value(a.data, (a,), "hand1"), Value(a.data + c.data, (a, c, b), "hand3"),
+                ]))
+            for node in rng.sample(nodes, 5):
+                node.grad = rng.uniform(-1, 1)
+            root = nodes[-1]
+            before = {v: v.grad for v in nodes}
+            leaves_before = {v: g for v, g in before.items() if v.is_leaf}
+            expected = topological_order(root, operator.attrgetter("parents"))
+            order, saved = fastpath.start_backward(root)
+            assert order == expected
+            assert saved[0] == list(dict.fromkeys(saved[0])) and set(saved[0]) == set(order)
+            assert all(g is before[v] for v, g in zip(*saved))
+            for v in order:
+                if v is not root:
+                    assert v.grad == (leaves_before[v] if v.is_leaf else 0.0)
+            fastpath.restore_gradients(saved)
+            assert all(v.grad is before[v] for v in order)
+    finally:
+        ops.unregister("mad_sort_test")
 
 
 def test_a_sort_that_fails_part_way_leaves_every_gradient_as_it_was() -> None:
