@@ -314,14 +314,19 @@ def weighted_sum(weights: Iterable[Any], inputs: Iterable[Any], bias: Any) -> An
     as ``sum(map(operator.mul, weights, inputs), bias)``.
 
     While recording, with Values, the nodes are made by ``fastpath.weighted_sum``, without
-    an operator call per node; otherwise (``no_grad``, a trace, floats) by the operators.
+    an operator call per node; otherwise (``no_grad``, a trace, floats, or ``Value.__mul__``
+    or ``__add__`` replaced, as a lecture exercise may do) by the operators.
 
     >>> weighted_sum([Value(2.0), Value(3.0)], [Value(1.0), 0.5], Value(0.25)).data
     3.75
     """
-    if created is None and not _disabled_modes and type(bias) is Value:
+    if (created is None and not _disabled_modes and type(bias) is Value
+            and Value.__mul__ is _WRITTEN_MUL and Value.__add__ is _WRITTEN_ADD):
         return fastpath.weighted_sum(weights, inputs, bias)
     return sum(map(operator.mul, weights, inputs), bias)
+
+
+_WRITTEN_MUL, _WRITTEN_ADD = Value.__mul__, Value.__add__  # what fastpath's nodes are
 
 
 # ------------------------------------------------------------------ the chain rule

@@ -1116,6 +1116,34 @@ def test_weighted_sum_makes_the_nodes_sum_of_products_makes() -> None:
         assert fast_grads == [v.grad.hex() for v in (bias, *weights) if isinstance(v, Value)]
 
 
+def test_a_neuron_uses_a_replaced_value_mul_or_add(monkeypatch: pytest.MonkeyPatch) -> None:
+    # Exercises replace Value's operators (Value.__mul__ = my_mul) and expect the neurons
+    # built on them to use the new ones, as micrograd's Neuron does through w * x.
+    from autograd_mini.nn import Neuron
+
+    calls: list[str] = []
+    original_mul, original_add = Value.__mul__, Value.__add__
+
+    def counted_mul(self: Value, other: object) -> Value:
+        calls.append("*")
+        return original_mul(self, other)
+
+    def counted_add(self: Value, other: object) -> Value:
+        calls.append("+")
+        return original_add(self, other)
+
+    neuron = Neuron(3, seed=0)
+    expected = neuron([1.0, 2.0, 3.0]).data
+    monkeypatch.setattr(Value, "__mul__", counted_mul)
+    assert neuron([Value(1.0), Value(2.0), Value(3.0)]).data == expected
+    assert calls.count("*") == 3
+    monkeypatch.setattr(Value, "__mul__", original_mul)
+    monkeypatch.setattr(Value, "__add__", counted_add)
+    calls.clear()
+    assert neuron([Value(1.0), Value(2.0), Value(3.0)]).data == expected
+    assert calls.count("+") == 3
+
+
 def test_weighted_sum_outside_recording_is_the_operators() -> None:
     w, x, b = [Value(2.0), Value(3.0)], [Value(0.5), Value(-1.0)], Value(0.25)
     with autograd_mini.no_grad():
