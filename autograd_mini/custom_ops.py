@@ -41,7 +41,10 @@ def make_node(node: Any, children: Iterable[Any], name: str, recording: bool) ->
         return  # inside no_grad: a leaf, as every result is
     op = ops.custom(str(name) or "custom", len(parents))
     node._opdef = op
-    node._a, node._b = (parents[0], parents[1] if op.arity == 2 else None) if op.arity <= 2 else (parents, None)
+    if op.arity in (1, 2):
+        node._a, node._b = parents[0], (parents[1] if op.arity == 2 else None)
+    else:  # none (micrograd's _prev = set(): backward stops here, the closure still runs)
+        node._a, node._b = parents, None  # or three and more
 
 
 def contributions(node: Any, upstream: Any) -> list[tuple[Any, Any, Any]]:

@@ -184,15 +184,30 @@ class Value(NumberProtocol):
 
     # micrograd's names: _prev (the inputs), _op (micrograd's spelling: "ReLU"), and
     # _backward, one node's step of the chain rule, as the lecture calls it by hand.
+    # Assigning _prev or _op, as code building a node by hand does, makes the node
+    # hand-written (custom_ops.py), its step kept: micrograd's closure keeps its operands.
     @property
     def _prev(self) -> tuple[Value, ...]:
         return self.parents
+
+    @_prev.setter
+    def _prev(self, children: Iterable[Value]) -> None:
+        _hand_written(self)
+        custom_ops.make_node(self, children, self._op or "custom", recording=True)
 
     _leaf_op = ""  # a class default, as label's: set on the few leaves given an _op
 
     @property
     def _op(self) -> str:
         return self._leaf_op if self._opdef is None else self._opdef.micrograd_name
+
+    @_op.setter
+    def _op(self, name: str) -> None:
+        if self._opdef is None:
+            self._leaf_op = str(name)
+        elif str(name) != self._op:
+            _hand_written(self)
+            self._opdef = ops.custom(str(name), self._opdef.arity)
 
     @property
     def _backward(self) -> Callable[[], None]:
@@ -226,6 +241,23 @@ def _table_step(node: Value) -> None:
 
 def _no_step() -> None:
     """A hand-written node given no closure: micrograd's default ``_backward``, a no-op."""
+
+
+def _hand_written(node: Value) -> None:
+    """Make a node of a table op hand-written, its closure the op's step on its inputs."""
+    op = node._opdef
+    if op is None or op.custom:
+        return
+    if "_backward" not in node.__dict__:
+        made = _new_value(Value)  # the node as the table made it, to take its step
+        made.data, made.grad, made._opdef, made._a, made._b = node.data, 0.0, op, node._a, node._b
+
+        def step() -> None:
+            made.grad = node.grad
+            _table_step(made)
+
+        node.__dict__["_backward"] = step
+    node._opdef = ops.custom(op.micrograd_name, op.arity)
 
 
 # ---------------------------------------------------------------- recording an op

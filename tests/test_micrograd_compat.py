@@ -29,7 +29,7 @@ from typing import Any
 
 import pytest
 
-from autograd_mini import Value
+from autograd_mini import Value, ops
 from autograd_mini.nn import MLP
 
 
@@ -355,6 +355,65 @@ def test_a_closure_assigned_to_a_built_in_nodes_backward_replaces_its_rule() -> 
     out.grad = 1.0
     out._backward()  # the lecture's cell: a table node's own step, called by hand
     assert (p.grad, q.grad) == (-3.0, 2.0)
+
+
+def test_assigning_op_and_prev_builds_a_node_by_hand_as_in_micrograd() -> None:
+    # micrograd's _op and _prev are plain attributes: code relabels a node for drawing,
+    # builds a node by hand (closure and _prev in either order), or sets _prev = set() to
+    # stop backward below a node, whose closure still adds into the operands it captured.
+    a = Value(2.0)
+    b = a * a
+    b._op = "square"
+    c = b + a
+    c.backward()
+    assert (b._op, b.op, c.data, a.grad, b.grad) == ("square", "square", 6.0, 5.0, 1.0)
+
+    x, y = Value(3.0), Value(4.0)
+    out = Value(x.data * y.data)
+
+    def _backward() -> None:
+        x.grad += y.data * out.grad
+        y.grad += x.data * out.grad
+
+    out._backward = _backward
+    out._prev = {x}
+    out._prev = (x, y)  # assigned again: the inputs are replaced, the closure kept
+    out._op = "*"
+    (out + x).backward()
+    assert (out.parents, x.grad, y.grad) == ((x, y), 5.0, 3.0)
+
+    u, v = Value(3.0), Value(4.0)
+    total = Value(u.data + v.data)
+    total._prev = [u, v]
+
+    def _add_backward() -> None:
+        u.grad += total.grad
+        v.grad += total.grad
+
+    total._backward = _add_backward
+    (total * 2).backward()
+    assert (u.grad, v.grad) == (2.0, 2.0)
+
+    p, q = Value(1.5), Value(-2.0)
+    h = p * q
+    h._prev = set()  # below h nothing is visited, but h's step (the table's *) runs
+    r = h * 3
+    r.backward()
+    assert (h.parents, h.grad, p.grad, q.grad) == ((), 3.0, -6.0, 4.5)
+
+    s, t = Value(1.5), Value(7.0)
+    w = s + q
+    w._prev = (t,)  # the step keeps the operands it was made with, as a closure would
+    (w * w).backward()
+    assert (w.grad, s.grad, t.grad) == (-1.0, -1.0, 0.0)
+
+    k = Value(1.0)
+    same = k * k
+    same._op = "*"  # its own name: nothing changes, the table's rule stays
+    assert same.opdef is ops.MUL
+    leaf = Value(2.0)
+    leaf._op = "const"
+    assert leaf.is_leaf and leaf._op == "const"
 
 
 def test_a_leaf_made_with_an_op_name_keeps_it_in_op() -> None:
