@@ -137,8 +137,18 @@ class Value(NumberProtocol):
         op = ops.power(int(other) if isinstance(other, numbers.Integral) else float(other))
         return _node(_forward(op, self.data), op, self)
 
-    __radd__ = _operator(ADD, reflected=True)
-    __rmul__ = _operator(MUL, reflected=True)
+    # 1 + x and 2 * x: micrograd's are self + other and self * other, so code that has
+    # replaced Value.__add__ or __mul__ (an exercise extending Value) sees them here too.
+    def __radd__(self, other: Any) -> Value:
+        if Value.__add__ is not _WRITTEN_ADD:
+            return self + other  # type: ignore[no-any-return]
+        return _binary(ADD, other, self)
+
+    def __rmul__(self, other: Any) -> Value:
+        if Value.__mul__ is not _WRITTEN_MUL:
+            return self * other  # type: ignore[no-any-return]
+        return _binary(MUL, other, self)
+
     __sub__, __rsub__ = _operator(ops.SUB), _operator(ops.SUB, reflected=True)
     __truediv__, __rtruediv__ = _operator(ops.DIV), _operator(ops.DIV, reflected=True)
     __rpow__ = _operator(ops.POW, reflected=True)
@@ -358,7 +368,7 @@ def weighted_sum(weights: Iterable[Any], inputs: Iterable[Any], bias: Any) -> An
     return sum(map(operator.mul, weights, inputs), bias)
 
 
-_WRITTEN_MUL, _WRITTEN_ADD = Value.__mul__, Value.__add__  # what fastpath's nodes are
+_WRITTEN_MUL, _WRITTEN_ADD = Value.__mul__, Value.__add__  # the operators written above
 
 
 # ------------------------------------------------------------------ the chain rule

@@ -1108,7 +1108,7 @@ def test_weighted_sum_makes_the_nodes_sum_of_products_makes() -> None:
         assert fast_grads == [v.grad.hex() for v in (bias, *weights) if isinstance(v, Value)]
 
 
-def test_a_neuron_uses_a_replaced_value_mul_or_add(monkeypatch: pytest.MonkeyPatch) -> None:
+def test_a_neuron_and_reflected_operators_use_a_replaced_value_mul_or_add(monkeypatch: pytest.MonkeyPatch) -> None:
     # Exercises replace Value's operators (Value.__mul__ = my_mul) and expect the neurons
     # built on them to use the new ones, as micrograd's Neuron does through w * x.
     from autograd_mini.nn import Neuron
@@ -1129,11 +1129,14 @@ def test_a_neuron_uses_a_replaced_value_mul_or_add(monkeypatch: pytest.MonkeyPat
     monkeypatch.setattr(Value, "__mul__", counted_mul)
     assert neuron([Value(1.0), Value(2.0), Value(3.0)]).data == expected
     assert calls.count("*") == 3
+    assert (2 * Value(3.0)).data == 6.0 and calls.count("*") == 4  # 2 * x is x * 2 there
     monkeypatch.setattr(Value, "__mul__", original_mul)
     monkeypatch.setattr(Value, "__add__", counted_add)
     calls.clear()
     assert neuron([Value(1.0), Value(2.0), Value(3.0)]).data == expected
     assert calls.count("+") == 3
+    assert sum([Value(1.0), Value(2.0)]).data == 3.0  # 0 + x, then x + y
+    assert (1 + Value(2.0)).data == 3.0 and calls.count("+") == 6
 
 
 def test_weighted_sum_outside_recording_is_the_operators() -> None:
