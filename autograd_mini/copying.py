@@ -68,9 +68,9 @@ def _rebuild(ancestors: Any, data: float, label: str, op: Op | None,
     node = Value(data, label=label)  # the ancestors were built first, since they came first
     if op is not None:
         node._opdef = op
-        if op.arity <= 2:
+        if op.arity in (1, 2):
             node._a, node._b = parents[0], (parents[1] if op.arity == 2 else None)
-        else:
+        else:  # none (a hand-written node cut from its inputs) or three and more
             node._a = parents
     return node
 

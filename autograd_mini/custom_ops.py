@@ -22,21 +22,31 @@ from typing import Any
 
 from autograd_mini import ops
 
-__all__ = ["contributions", "contributions_on_values", "make_node"]
+__all__ = ["checked_children", "contributions", "contributions_on_values", "make_node"]
+
+
+def checked_children(children: Iterable[Any], where: str) -> tuple[Any, ...]:
+    """The inputs of a hand-written node as a tuple, or a TypeError naming ``where``."""
+    given: Any = children  # typed loosely: text is a mistake to catch at run time
+    if isinstance(given, str | bytes):
+        hint = ("the second argument is _children (micrograd's signature)" if where == "Value"
+                else "_prev takes the node's inputs")
+        raise TypeError(f"{where}: {hint}, got the text {given!r}"
+                        + (f"; pass a label by name: Value(data, label={given!r})" if where == "Value" else ""))
+    try:
+        parents = tuple(given)
+    except TypeError:
+        raise TypeError(f"{where}: the inputs must be an iterable of Values, got"
+                        f" {type(given).__name__} {given!r:.60}") from None
+    for child in parents:
+        if not (hasattr(child, "parents") and hasattr(child, "grad")):
+            raise TypeError(f"{where}: _children must be Values, got {type(child).__name__} {child!r:.60}")
+    return parents
 
 
 def make_node(node: Any, children: Iterable[Any], name: str, recording: bool) -> None:
     """Make ``node`` (a new Value) a node of the hand-written op ``name`` over ``children``."""
-    given: Any = children  # typed loosely: text is a mistake to catch at run time
-    if isinstance(given, str | bytes):
-        raise TypeError(
-            f"Value: the second argument is _children (micrograd's signature), got the text"
-            f" {given!r}; pass a label by name: Value(data, label={given!r})"
-        )
-    parents = tuple(children)
-    for child in parents:
-        if not (hasattr(child, "parents") and hasattr(child, "grad")):
-            raise TypeError(f"Value: _children must be Values, got {type(child).__name__} {child!r:.60}")
+    parents = checked_children(children, "Value")
     if not recording:
         return  # inside no_grad: a leaf, as every result is
     op = ops.custom(str(name) or "custom", len(parents))

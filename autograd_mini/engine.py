@@ -93,7 +93,7 @@ class Value(NumberProtocol):
         if _children:
             custom_ops.make_node(self, _children, _op, recording=is_grad_enabled())
         elif _op:  # a leaf micrograd's way, Value(3.0, (), 'const'): its _op says so
-            self._leaf_op = str(_op)
+            self._op_name = str(_op)
 
     @property
     def parents(self) -> tuple[Value, ...]:
@@ -140,12 +140,12 @@ class Value(NumberProtocol):
     # 1 + x and 2 * x: micrograd's are self + other and self * other, so code that has
     # replaced Value.__add__ or __mul__ (an exercise extending Value) sees them here too.
     def __radd__(self, other: Any) -> Value:
-        if Value.__add__ is not _WRITTEN_ADD:
+        if type(self).__add__ is not _WRITTEN_ADD:  # replaced, or a subclass's own
             return self + other  # type: ignore[no-any-return]
         return _binary(ADD, other, self)
 
     def __rmul__(self, other: Any) -> Value:
-        if Value.__mul__ is not _WRITTEN_MUL:
+        if type(self).__mul__ is not _WRITTEN_MUL:
             return self * other  # type: ignore[no-any-return]
         return _binary(MUL, other, self)
 
@@ -194,30 +194,31 @@ class Value(NumberProtocol):
 
     # micrograd's names: _prev (the inputs), _op (micrograd's spelling: "ReLU"), and
     # _backward, one node's step of the chain rule, as the lecture calls it by hand.
-    # Assigning _prev or _op, as code building a node by hand does, makes the node
-    # hand-written (custom_ops.py), its step kept: micrograd's closure keeps its operands.
+    # Assigning _prev, as code building a node by hand does, makes the node hand-written
+    # (custom_ops.py), its step kept: micrograd's closure keeps the operands it was made
+    # with. Assigning _op only renames it, for repr and drawing.
     @property
     def _prev(self) -> tuple[Value, ...]:
         return self.parents
 
     @_prev.setter
     def _prev(self, children: Iterable[Value]) -> None:
+        parents = custom_ops.checked_children(children, "_prev")
+        if not parents and self._opdef is None:
+            return  # a leaf stays a leaf (and keeps accumulating)
         _hand_written(self)
-        custom_ops.make_node(self, children, self._op or "custom", recording=True)
+        custom_ops.make_node(self, parents, self._op or "custom", recording=True)
 
-    _leaf_op = ""  # a class default, as label's: set on the few leaves given an _op
+    _op_name = ""  # a class default, as label's: set only on a node given an _op by hand
 
     @property
     def _op(self) -> str:
-        return self._leaf_op if self._opdef is None else self._opdef.micrograd_name
+        return self._op_name or ("" if self._opdef is None else self._opdef.micrograd_name)
 
     @_op.setter
     def _op(self, name: str) -> None:
-        if self._opdef is None:
-            self._leaf_op = str(name)
-        elif str(name) != self._op:
-            _hand_written(self)
-            self._opdef = ops.custom(str(name), self._opdef.arity)
+        if str(name) != self._op:
+            self._op_name = str(name)
 
     @property
     def _backward(self) -> Callable[[], None]:

@@ -159,12 +159,12 @@ def start_backward(root: Any) -> tuple[list[Any], Saved]:
                     emit(a)
                     break
                 node = a
-    except BaseException:
+        for node, g in zip(leaves, leaf_grads):  # leaves accumulate: they start as they were
+            node.grad = g
+        root.grad = 1.0 if root._opdef is not None else root.grad + 1.0
+    except BaseException:  # KeyboardInterrupt too: no mark may stay behind
         restore_gradients((visited, grads_before))
         raise
-    for node, g in zip(leaves, leaf_grads):  # leaves accumulate: they start as they were
-        node.grad = g
-    root.grad = 1.0 if root._opdef is not None else root.grad + 1.0
     return order, (visited, grads_before)
 
 

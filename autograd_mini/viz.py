@@ -247,7 +247,7 @@ def draw_dot(
                             fontcolor=COLORS["highlight"])
         elif node in unreached:
             op_attrs.update(color=COLORS["unreached"], fontcolor=COLORS["unreached"])
-        dot.node(f"{vid}_op", label=op.name, **op_attrs)
+        dot.node(f"{vid}_op", label=node._op_name or op.name, **op_attrs)  # renamed by hand?
         dot.edge(f"{vid}_op", vid, weight=_CHAIN_WEIGHT)
         lost_input = False
         for k, parent in enumerate(node.parents):

@@ -1020,6 +1020,7 @@ def test_backwards_marked_sort_is_the_general_topological_order() -> None:
                 nodes.append(rng.choice([
                     a * b, a + b, a - b, a.tanh(), a.relu(), a * a, mad(a, b, c),
                     Value(a.data, (a,), "hand1"), Value(a.data + c.data, (a, c, b), "hand3"),
+                    _cut(Value(a.data, (a, b), "hand0")),
                 ]))
             for node in rng.sample(nodes, 5):
                 node.grad = rng.uniform(-1, 1)
@@ -1040,6 +1041,11 @@ def test_backwards_marked_sort_is_the_general_topological_order() -> None:
         ops.unregister("mad_sort_test")
 
 
+def _cut(node: Value) -> Value:
+    node._prev = set()  # micrograd's way of stopping backward here: a node with no inputs
+    return node
+
+
 def test_a_sort_that_fails_part_way_leaves_every_gradient_as_it_was() -> None:
     # The walk marks nodes in their .grad; if it stops (here a broken input slot, in real
     # life a KeyboardInterrupt), the marks must not stay behind.
@@ -1050,6 +1056,18 @@ def test_a_sort_that_fails_part_way_leaves_every_gradient_as_it_was() -> None:
         node.grad = g
     broken._b = object()  # no .grad: the walk fails when it reaches this input
     with pytest.raises(AttributeError):
+        root.backward()
+    assert [v.grad for v in (x, y, z, broken, root)] == [0.5, -1.5, 2.5, 7.0, 9.0]
+
+    class Interrupting:  # Ctrl-C as the walk reads an input's gradient
+        parents = ()
+
+        @property
+        def grad(self) -> float:
+            raise KeyboardInterrupt
+
+    broken._b = Interrupting()
+    with pytest.raises(KeyboardInterrupt):
         root.backward()
     assert [v.grad for v in (x, y, z, broken, root)] == [0.5, -1.5, 2.5, 7.0, 9.0]
 

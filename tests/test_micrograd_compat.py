@@ -22,13 +22,16 @@ Where the digits may differ from micrograd, and why:
 
 from __future__ import annotations
 
+import copy
 import math
+import pickle
 import random
 from collections.abc import Callable
 from typing import Any
 
 import pytest
 
+import autograd_mini
 from autograd_mini import Value, ops
 from autograd_mini.nn import MLP
 
@@ -366,7 +369,9 @@ def test_assigning_op_and_prev_builds_a_node_by_hand_as_in_micrograd() -> None:
     b._op = "square"
     c = b + a
     c.backward()
-    assert (b._op, b.op, c.data, a.grad, b.grad) == ("square", "square", 6.0, 5.0, 1.0)
+    assert (b._op, b.op, c.data, a.grad, b.grad) == ("square", "*", 6.0, 5.0, 1.0)
+    assert b.opdef is ops.MUL  # only renamed: the table's op, second derivatives and all
+    assert 'label=square' in autograd_mini.draw_dot(c).source
 
     x, y = Value(3.0), Value(4.0)
     out = Value(x.data * y.data)
@@ -407,13 +412,26 @@ def test_assigning_op_and_prev_builds_a_node_by_hand_as_in_micrograd() -> None:
     (w * w).backward()
     assert (w.grad, s.grad, t.grad) == (-1.0, -1.0, 0.0)
 
-    k = Value(1.0)
-    same = k * k
-    same._op = "*"  # its own name: nothing changes, the table's rule stays
-    assert same.opdef is ops.MUL
     leaf = Value(2.0)
     leaf._op = "const"
-    assert leaf.is_leaf and leaf._op == "const"
+    leaf._prev = set()  # a leaf's: it stays a leaf, and keeps accumulating
+    square = leaf * leaf
+    square.backward()
+    square.backward()
+    assert leaf.is_leaf and leaf._op == "const" and leaf.grad == 8.0
+
+    m, n = Value(2.0), Value(3.0)
+    product = m * n
+    for wrong in (None, "ab", 5, [1.0], m):
+        with pytest.raises(TypeError, match="_prev"):
+            product._prev = wrong  # type: ignore[assignment]
+        assert product.opdef is ops.MUL and product.parents == (m, n)  # as it was
+
+    by_hand = Value(6.0)
+    by_hand._prev = (m, n)
+    by_hand._prev = set()  # a hand-written node with no inputs (and no closure)
+    for copied in (copy.deepcopy(by_hand * 2.0), pickle.loads(pickle.dumps(by_hand * 2.0))):
+        assert copied.parents[0].parents == () and copied.data == 12.0
 
 
 def test_a_leaf_made_with_an_op_name_keeps_it_in_op() -> None:
