@@ -1157,6 +1157,26 @@ def test_a_neuron_and_reflected_operators_use_a_replaced_value_mul_or_add(monkey
     assert (1 + Value(2.0)).data == 3.0 and calls.count("+") == 6
 
 
+def test_reflected_operators_follow_a_subclasss_own_mul_and_add() -> None:
+    # micrograd's __rmul__ is self * other: 3 * s calls a subclass's __mul__ as s * 3 does.
+    seen: list[str] = []
+
+    class Logged(Value):
+        def __mul__(self, other: object) -> Value:
+            seen.append("*")
+            return super().__mul__(other)
+
+        def __add__(self, other: object) -> Value:
+            seen.append("+")
+            return super().__add__(other)
+
+    s = Logged(2.0)
+    assert (3 * s).data == 6.0 and (1 + s).data == 3.0
+    assert seen == ["*", "+"]
+    plain = Value(2.0)
+    assert (3 * plain).parents[1] is plain  # the written operators record 3 * x as before
+
+
 def test_weighted_sum_outside_recording_is_the_operators() -> None:
     w, x, b = [Value(2.0), Value(3.0)], [Value(0.5), Value(-1.0)], Value(0.25)
     with autograd_mini.no_grad():
