@@ -196,7 +196,7 @@ class Value(NumberProtocol):
     # _backward, one node's step of the chain rule, as the lecture calls it by hand.
     # Assigning _prev, as code building a node by hand does, makes the node hand-written
     # (custom_ops.py), its step kept: micrograd's closure keeps the operands it was made
-    # with. Assigning _op only renames it, for repr and drawing.
+    # with. Assigning _op only renames it (its _op, and its label in a drawing).
     @property
     def _prev(self) -> tuple[Value, ...]:
         return self.parents
