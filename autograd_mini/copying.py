@@ -20,6 +20,7 @@ import copyreg
 import operator
 from typing import Any
 
+from autograd_mini.custom_ops import input_slots
 from autograd_mini.engine import Value
 from autograd_mini.graph import topological_order
 from autograd_mini.ops import Op
@@ -68,10 +69,7 @@ def _rebuild(ancestors: Any, data: float, label: str, op: Op | None,
     node = Value(data, label=label)  # the ancestors were built first, since they came first
     if op is not None:
         node._opdef = op
-        if op.arity in (1, 2):
-            node._a, node._b = parents[0], (parents[1] if op.arity == 2 else None)
-        else:  # none (a hand-written node cut from its inputs) or three and more
-            node._a = parents
+        node._a, node._b = input_slots(parents)
     return node
 
 

@@ -22,7 +22,8 @@ from typing import Any
 
 from autograd_mini import ops
 
-__all__ = ["checked_children", "contributions", "contributions_on_values", "make_node"]
+__all__ = ["checked_children", "contributions", "contributions_on_values", "input_slots",
+           "make_node"]
 
 
 def checked_children(children: Iterable[Any], where: str) -> tuple[Any, ...]:
@@ -49,12 +50,17 @@ def make_node(node: Any, children: Iterable[Any], name: str, recording: bool) ->
     parents = checked_children(children, "Value")
     if not recording:
         return  # inside no_grad: a leaf, as every result is
-    op = ops.custom(str(name) or "custom", len(parents))
-    node._opdef = op
-    if op.arity in (1, 2):
-        node._a, node._b = parents[0], (parents[1] if op.arity == 2 else None)
-    else:  # none (micrograd's _prev = set(): backward stops here, the closure still runs)
-        node._a, node._b = parents, None  # or three and more
+    node._opdef = ops.custom(str(name) or "custom", len(parents))
+    node._a, node._b = input_slots(parents)
+
+
+def input_slots(parents: tuple[Any, ...]) -> tuple[Any, Any]:
+    """What a node's ``_a`` and ``_b`` hold for these inputs: the first and the second (or
+    None) for one or two, the tuple itself for none (micrograd's ``_prev = set()``: backward
+    stops there, a closure still runs) or three and more."""
+    if len(parents) in (1, 2):
+        return parents[0], (parents[1] if len(parents) == 2 else None)
+    return parents, None
 
 
 def contributions(node: Any, upstream: Any) -> list[tuple[Any, Any, Any]]:
